@@ -1,0 +1,238 @@
+//! The command line: `tutas run`, `tutas check`, `tutas schema`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use crate::analyze::{Overrides, Plan, analyze};
+use crate::error::{Diagnostic, EXIT_OK, Error, Result};
+use crate::run::{RunOptions, run};
+use crate::scenario::Scenario;
+use crate::sql::Engine;
+use crate::yaml::Source;
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success
+  1  the run failed (a check failed, a stratum could not be met, an I/O error, interrupted)
+  2  the scenario or the command line is invalid (nothing is generated or written)
+
+Outputs (in --out, default `dataset`):
+  unprocessed/<table>.csv       generated tables
+  processed_1/<feature>.csv     feature queries
+  processed_2/X_train.csv, X_test.csv, y_train.csv, y_test.csv, preprocessing.json
+  report.json                   counts, strata, checks, insights, split, audit, timings, SHA-256 of every file
+A run writes to a staging folder inside --out and moves its outputs into place only when it succeeds.";
+
+/// tutas: a declarative, scenario-driven data factory.
+#[derive(Debug, Parser)]
+#[command(name = "tutas", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a scenario's tables, run its SQL stages and write the split
+    Run {
+        /// The scenario file (YAML)
+        scenario: PathBuf,
+        /// Output folder
+        #[arg(long, default_value = "dataset")]
+        out: PathBuf,
+        /// Seed (overrides the scenario's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Threads for generation (default: all cores); the output does not depend on it
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Multiply every table's row count by this factor
+        #[arg(long)]
+        scale: Option<f64>,
+        /// Print only errors
+        #[arg(long, short)]
+        quiet: bool,
+        /// Allow `source` paths outside the scenario's folder
+        #[arg(long)]
+        allow_outside_paths: bool,
+    },
+    /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
+    Check {
+        /// The scenario file (YAML)
+        scenario: PathBuf,
+        /// Allow `source` paths outside the scenario's folder
+        #[arg(long)]
+        allow_outside_paths: bool,
+    },
+    /// Print the JSON Schema of the scenario language
+    Schema,
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                crate::error::EXIT_INVALID
+            } else {
+                EXIT_OK
+            };
+        }
+    };
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error, this is a bug in tutas: {info}");
+    }));
+    let _ = ctrlc::set_handler(|| {
+        crate::run::INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst)
+    });
+    match execute(cli.command) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            eprint!("{}", e.render());
+            e.exit_code()
+        }
+    }
+}
+
+/// A scenario file read, parsed and analyzed.
+pub struct Loaded {
+    /// The source text.
+    pub source: Source,
+    /// The parsed scenario.
+    pub scenario: Scenario,
+    /// The engine its SQL was planned in.
+    pub engine: Engine,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// Reads, parses and analyzes a scenario; diagnostics carry file positions.
+pub fn load(
+    path: &Path,
+    seed: Option<u64>,
+    scale: Option<f64>,
+    allow_outside: bool,
+    threads: usize,
+) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid(Diagnostic::new(format!(
+            "cannot read scenario `{}`: {e}",
+            path.display()
+        )))
+    })?;
+    let source = Source::new(path.display().to_string(), text);
+    let placed = |e: Error| Error {
+        severity: e.severity,
+        diagnostics: e.diagnostics.into_iter().map(|d| source.place(d)).collect(),
+    };
+    let scenario: Scenario = crate::yaml::from_str(&source)?;
+    if let Some(s) = scale {
+        if !(s.is_finite() && s > 0.0) {
+            return Err(Error::invalid(Diagnostic::new(format!(
+                "--scale must be a positive number, found {s}"
+            ))));
+        }
+    }
+    let dialect = scenario
+        .sql
+        .dialect
+        .clone()
+        .unwrap_or_else(|| "generic".into())
+        .to_lowercase();
+    let engine = Engine::new(
+        if crate::sql::DIALECTS.contains(&dialect.as_str()) {
+            &dialect
+        } else {
+            "generic"
+        },
+        threads,
+        None,
+    )?;
+    let overrides = Overrides {
+        seed,
+        scale,
+        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        allow_outside,
+    };
+    let plan = analyze(&scenario, &engine, &overrides).map_err(placed)?;
+    Ok(Loaded {
+        source,
+        scenario,
+        engine,
+        plan,
+    })
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+fn execute(command: Command) -> Result<()> {
+    match command {
+        Command::Schema => {
+            println!("{}", crate::schema_json());
+            Ok(())
+        }
+        Command::Check {
+            scenario,
+            allow_outside_paths,
+        } => {
+            let loaded = load(&scenario, None, None, allow_outside_paths, 1)?;
+            let p = &loaded.plan;
+            println!(
+                "{}: scenario `{}` is valid: {} tables, {} features, {} checks, {} insights{}",
+                scenario.display(),
+                p.name,
+                p.tables.len(),
+                p.features.len(),
+                p.checks.len(),
+                p.insights.len(),
+                if p.split.is_some() { ", a split" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Run {
+            scenario,
+            out,
+            seed,
+            threads,
+            scale,
+            quiet,
+            allow_outside_paths,
+        } => {
+            let threads = threads.unwrap_or_else(default_threads).max(1);
+            let loaded = load(&scenario, seed, scale, allow_outside_paths, threads)?;
+            let opts = RunOptions {
+                out: out.clone(),
+                threads,
+                progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            };
+            let placed = |e: Error| Error {
+                severity: e.severity,
+                diagnostics: e
+                    .diagnostics
+                    .into_iter()
+                    .map(|d| loaded.source.place(d))
+                    .collect(),
+            };
+            let report = run(
+                &loaded.plan,
+                &loaded.scenario,
+                &loaded.source.text,
+                &loaded.engine,
+                &opts,
+            )
+            .map_err(placed)?;
+            if !quiet {
+                print!("{}", report.summary(true));
+                println!("  written to {}", out.display());
+            }
+            Ok(())
+        }
+    }
+}
