@@ -6,7 +6,7 @@
 //! so a wrong column or type is reported here rather than halfway through a run.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -16,7 +16,7 @@ use datafusion::prelude::Expr;
 use indexmap::IndexMap;
 use rand_distr::{Exp, LogNormal, Normal, Poisson};
 
-use crate::error::{Diagnostic, Error, Result, did_you_mean};
+use crate::error::{Diagnostic, Error, Result};
 use crate::generate::{ColumnPlan, EntityPlan, Gen, GenKind, ValueType, Values};
 use crate::locale::{FAKE_KINDS, FakeKind, LOCALES, Locale};
 use crate::scenario::{
@@ -26,7 +26,7 @@ use crate::sql::{DIALECTS, Engine, clean_error};
 use crate::time::{DateTimeFormat, parse_datetime};
 
 /// Largest row count accepted for one table.
-pub const MAX_ROWS: u64 = 1 << 40;
+pub const MAX_ROWS: u64 = 1 << 53;
 /// Largest estimated output accepted for one run, in bytes (1 TiB).
 pub const MAX_OUTPUT_BYTES: f64 = 1024.0 * 1024.0 * 1024.0 * 1024.0;
 
@@ -78,6 +78,7 @@ pub struct TablePlan {
 }
 
 /// How a table is made.
+#[allow(clippy::large_enum_variant)]
 pub enum TableKind {
     /// Generated row by row.
     Entity(EntityPlan),
@@ -346,7 +347,9 @@ impl Analyzer<'_> {
             TableKind::Source(_) => None,
         };
         self.rows.insert(name.to_string(), rows);
-        if let Err(e) = self.engine.register(name, plan.schema.clone(), vec![]) {
+        if !matches!(plan.kind, TableKind::Source(_))
+            && let Err(e) = self.engine.register(name, plan.schema.clone(), vec![])
+        {
             self.problem(Diagnostic::at(&path, e.render()));
         }
         Some(plan)
@@ -358,24 +361,16 @@ impl Analyzer<'_> {
             self.problem(Diagnostic::at(path, "a `source` table takes its rows and columns from the file: remove `rows`, `columns` and `strata`"));
         }
         let key = format!("{path}.source");
-        let relative = Path::new(source);
-        let escapes = relative.is_absolute()
-            || relative.components().any(|c| {
-                matches!(
-                    c,
-                    Component::ParentDir | Component::RootDir | Component::Prefix(_)
-                )
-            });
-        let full = self.overrides.base_dir.join(relative);
-        if escapes && !self.overrides.allow_outside {
-            self.problem(Diagnostic::at(key, format!("source path `{source}` leaves the scenario's folder: use a path inside it (no `..`, not absolute), or pass --allow-outside-paths")));
-            return None;
-        }
+        let full = self.overrides.base_dir.join(source);
         if !full.is_file() {
             self.problem(Diagnostic::at(
                 key,
                 format!("source file `{}` does not exist", full.display()),
             ));
+            return None;
+        }
+        if !self.overrides.allow_outside && !inside_project(&full, &self.overrides.base_dir) {
+            self.problem(Diagnostic::at(key, format!("source path `{source}` points outside the project (the current folder) and the scenario's folder")).help("move the file into the project, or pass --allow-outside-paths"));
             return None;
         }
         let schema = match self.engine.register_file(name, &full) {
@@ -545,8 +540,10 @@ impl Analyzer<'_> {
         path: &str,
     ) -> Option<(Expr, Arc<dyn PhysicalExpr>, DataType)> {
         let result = self.engine.expr(sql, schema).and_then(|(e, p)| {
-            let (ty, _) =
-                datafusion::logical_expr::ExprSchemable::data_type_and_nullable(&e, schema)?;
+            let ty = datafusion::logical_expr::ExprSchemable::to_field(&e, schema)?
+                .1
+                .data_type()
+                .clone();
             Ok((e, p, ty))
         });
         match result {
@@ -877,7 +874,7 @@ impl Analyzer<'_> {
                 ChoiceSpec::Weighted(pairs) => {
                     if g.weights.is_some() {
                         return self.fail(
-                            format!("{path}"),
+                            path.to_string(),
                             "give weights either in the mapping or in `weights`, not both"
                                 .to_string(),
                         );
@@ -1055,6 +1052,7 @@ impl Analyzer<'_> {
 
     fn check_output_size(&mut self, tables: &[TablePlan]) {
         let mut bytes = 0.0;
+        let mut largest = ("", 0.0f64);
         for t in tables {
             let rows = match &t.kind {
                 TableKind::Entity(e) => e.rows,
@@ -1069,17 +1067,30 @@ impl Analyzer<'_> {
                     DataType::Boolean => 6.0,
                     DataType::Int64 => 8.0,
                     DataType::Float64 => 12.0,
-                    DataType::Timestamp(..) => 20.0,
+                    DataType::Timestamp(..) => 17.0,
                     _ => 16.0,
                 })
                 .sum();
             bytes += rows * per_row;
+            if rows * per_row > largest.1 {
+                largest = (t.name.as_str(), rows * per_row);
+            }
         }
         if bytes > MAX_OUTPUT_BYTES {
-            self.problem(Diagnostic::at("tables", format!(
-                "this scenario would write about {} of CSV, more than the {} tutas accepts in one run",
-                human_bytes(bytes), human_bytes(MAX_OUTPUT_BYTES)
-            )).help("lower the `rows` counts, or pass a smaller --scale"));
+            let path = format!("tables.{}.rows", largest.0);
+            self.problem(
+                Diagnostic::at(
+                    path,
+                    format!(
+                        "this scenario would write about {} of CSV ({} from table `{}` alone), more than the {} tutas accepts in one run",
+                        human_bytes(bytes),
+                        human_bytes(largest.1),
+                        largest.0,
+                        human_bytes(MAX_OUTPUT_BYTES)
+                    ),
+                )
+                .help("lower the `rows` counts, or pass a smaller --scale"),
+            );
         }
     }
 
@@ -1111,19 +1122,19 @@ impl Analyzer<'_> {
             }
             out.push((alias.clone(), target.clone()));
         }
-        if let Some(d) = &self.scenario.sql.dialect {
-            if !DIALECTS.contains(&d.to_lowercase().as_str()) {
-                self.problem(
-                    Diagnostic::at(
-                        "sql.dialect",
-                        format!(
-                            "unknown SQL dialect `{d}`: expected one of {}",
-                            list(DIALECTS)
-                        ),
-                    )
-                    .suggest(d, DIALECTS.iter().copied()),
-                );
-            }
+        if let Some(d) = &self.scenario.sql.dialect
+            && !DIALECTS.contains(&d.to_lowercase().as_str())
+        {
+            self.problem(
+                Diagnostic::at(
+                    "sql.dialect",
+                    format!(
+                        "unknown SQL dialect `{d}`: expected one of {}",
+                        list(DIALECTS)
+                    ),
+                )
+                .suggest(d, DIALECTS.iter().copied()),
+            );
         }
         out
     }
@@ -1205,7 +1216,7 @@ impl Analyzer<'_> {
         };
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let before = self.problems.len();
-        let mut require = |a: &mut Self, col: &str, path: String| {
+        let require = |a: &mut Self, col: &str, path: String| {
             if !names.contains(&col) {
                 a.problem(
                     Diagnostic::at(path, format!("`{}` has no column `{col}`", split.from))
@@ -1440,6 +1451,10 @@ impl Analyzer<'_> {
                 _ => self.problem(Diagnostic::at(&cpath, "columns of a `pairs` table are SQL expressions over the linked rows, e.g. `m.id_murid`").help("put generated columns under a stratum's `set`")),
             }
         }
+        if self.problems.len() > before {
+            // Conditions would only repeat that a pair column is missing.
+            return None;
+        }
         let condition_schema = match with_qualified(&side_schema, name, &out_fields) {
             Ok(s) => s,
             Err(e) => {
@@ -1502,7 +1517,7 @@ impl Analyzer<'_> {
         name: &str,
         path: &str,
         schema: &DFSchema,
-    ) -> Option<(Vec<StratumPlan>, Vec<(String, ValueType)>)> {
+    ) -> Option<(Vec<StratumPlan>, SetColumns)> {
         let table = &self.scenario.tables[name];
         if table.strata.is_empty() {
             return self.fail(format!("{path}.strata"), format!("table `{name}` has `pairs` but no `strata`: add at least one, e.g. `- {{ name: all, share: 1, where: 'TRUE' }}`"));
@@ -1666,6 +1681,21 @@ impl Analyzer<'_> {
         }
         Some(largest_remainder(n, &shares))
     }
+}
+
+/// Names and types of a pair table's `set` columns.
+type SetColumns = Vec<(String, ValueType)>;
+
+/// Whether `path` lies inside the current folder or the scenario's folder (after resolving `..` and links).
+fn inside_project(path: &Path, base_dir: &Path) -> bool {
+    let Ok(full) = path.canonicalize() else {
+        return false;
+    };
+    [std::env::current_dir().ok(), Some(base_dir.to_path_buf())]
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.canonicalize().ok())
+        .any(|d| full.starts_with(d))
 }
 
 /// Splits `n` rows by `shares`: each gets `floor(n·share)`, and the rows left over go one each to

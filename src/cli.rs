@@ -129,12 +129,12 @@ pub fn load(
         diagnostics: e.diagnostics.into_iter().map(|d| source.place(d)).collect(),
     };
     let scenario: Scenario = crate::yaml::from_str(&source)?;
-    if let Some(s) = scale {
-        if !(s.is_finite() && s > 0.0) {
-            return Err(Error::invalid(Diagnostic::new(format!(
-                "--scale must be a positive number, found {s}"
-            ))));
-        }
+    if let Some(s) = scale
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(Error::invalid(Diagnostic::new(format!(
+            "--scale must be a positive number, found {s}"
+        ))));
     }
     let dialect = scenario
         .sql

@@ -103,16 +103,6 @@ pub enum Values {
     Str(Vec<String>),
 }
 
-impl Values {
-    fn len(&self) -> usize {
-        match self {
-            Values::Bool(v) => v.len(),
-            Values::Num(v) => v.len(),
-            Values::Str(v) => v.len(),
-        }
-    }
-}
-
 /// A compiled generator: what to draw, its value type and its modifiers.
 #[derive(Debug, Clone)]
 pub struct Gen {
@@ -242,6 +232,7 @@ impl Gen {
     }
 
     /// Draws a boolean.
+    #[allow(clippy::only_used_in_recursion)]
     pub fn boolean(&self, rng: &mut Rng, row: u64) -> bool {
         match &self.kind {
             GenKind::Bernoulli(p) => rng.random_bool(*p),
@@ -336,6 +327,7 @@ fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {
 
 /// One column of a generated table.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum ColumnPlan {
     /// A generator column.
     Generated {

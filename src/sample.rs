@@ -166,14 +166,12 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
         for (side, (alias, _)) in plan.sides.iter().enumerate() {
             for e in &exprs {
                 for c in e.column_refs() {
-                    if c.relation.as_ref().map(|r| r.table()) == Some(alias.as_str()) {
-                        if let Ok(i) = sides[side].schema().index_of(&c.name) {
-                            if !keys[side].contains(&i)
-                                && distinct_at_most(sides[side].column(i), MAX_KEY_VALUES).is_some()
-                            {
-                                keys[side].push(i);
-                            }
-                        }
+                    if c.relation.as_ref().map(|r| r.table()) == Some(alias.as_str())
+                        && let Ok(i) = sides[side].schema().index_of(&c.name)
+                        && !keys[side].contains(&i)
+                        && distinct_at_most(sides[side].column(i), MAX_KEY_VALUES).is_some()
+                    {
+                        keys[side].push(i);
                     }
                 }
             }

@@ -74,10 +74,10 @@ impl Source {
 
     /// Attaches the location of the diagnostic's key path, when it has one.
     pub fn place(&self, mut d: Diagnostic) -> Diagnostic {
-        if d.location.is_none() {
-            if let Some(path) = &d.path {
-                d.location = self.locate(path);
-            }
+        if d.location.is_none()
+            && let Some(path) = &d.path
+        {
+            d.location = self.locate(path);
         }
         d
     }
@@ -105,11 +105,14 @@ fn yaml_diagnostic(source: &Source, path: &str, e: &serde_yaml::Error) -> Diagno
         message.truncate(at);
     }
     // serde_yaml prefixes its own path ("tables.murid: ..."); we print ours separately.
-    if let Some(rest) = message.strip_prefix(&format!("{path}: ")) {
+    if let Some((head, rest)) = message.split_once(": ")
+        && !head.contains(' ')
+        && (head.contains('.') || head.contains('[') || path.starts_with(head))
+    {
         message = rest.to_string();
     }
     let mut d = Diagnostic::new(message.clone());
-    if path != "." && !path.is_empty() {
+    if path != "." && !path.is_empty() && !path.contains('?') {
         d.path = Some(path.to_string());
     }
     d.location = match e.location() {
@@ -134,7 +137,7 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     let wrong = rest[..end].to_string();
     let expected = rest[end..]
         .split('`')
-        .skip(1)
+        .skip(2)
         .step_by(2)
         .map(str::to_string)
         .collect();
@@ -191,19 +194,19 @@ impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(text, ..) => {
-                if self.next_value_path(mark).is_none() {
-                    if let Some(Frame::Map { path, key }) = self.stack.last_mut() {
-                        let p = if path.is_empty() {
-                            text.clone()
-                        } else {
-                            format!("{path}.{text}")
-                        };
-                        self.index
-                            .keys
-                            .entry(p)
-                            .or_insert((mark.line(), mark.col() + 1));
-                        *key = Some(text);
-                    }
+                if self.next_value_path(mark).is_none()
+                    && let Some(Frame::Map { path, key }) = self.stack.last_mut()
+                {
+                    let p = if path.is_empty() {
+                        text.clone()
+                    } else {
+                        format!("{path}.{text}")
+                    };
+                    self.index
+                        .keys
+                        .entry(p)
+                        .or_insert((mark.line(), mark.col() + 1));
+                    *key = Some(text);
                 }
             }
             Event::MappingStart(..) => {

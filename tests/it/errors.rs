@@ -1,0 +1,188 @@
+//! Broken scenarios: one clear message with a location, exit code 2, nothing written.
+
+use crate::common::*;
+
+const BASE: &str = r#"name: shop
+seed: 1
+vocab:
+  colour: [red, green]
+tables:
+  shop:
+    rows: 10
+    columns:
+      id: { sequence: "S{:03}" }
+      colour: { choice: colour }
+      opened: { datetime: [2024-01-01, 2024-12-31] }
+  orders:
+    rows: 20
+    pairs: { s: shop, o: shop }
+    columns:
+      same: s.colour = o.colour
+    strata:
+      - { name: same, share: 0.5, where: same }
+      - { name: other, share: 0.5, where: NOT same }
+features:
+  per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour
+"#;
+
+fn case(name: &str, from: &str, to: &str) -> (String, String) {
+    assert!(BASE.contains(from), "{name}: `{from}` not in base");
+    (name.to_string(), BASE.replacen(from, to, 1))
+}
+
+fn cases() -> Vec<(String, String)> {
+    vec![
+        (
+            "malformed_yaml".into(),
+            "name: shop\ntables:\n  shop:\n    rows: 10\n   columns: x\n".into(),
+        ),
+        ("empty_file".into(), "".into()),
+        case("unknown_top_level_key", "seed: 1", "sead: 1"),
+        case(
+            "unknown_generator_key",
+            "{ choice: colour }",
+            "{ choise: colour }",
+        ),
+        case("wrong_type_rows", "rows: 10", "rows: ten"),
+        case("unknown_vocab", "{ choice: colour }", "{ choice: colours }"),
+        case("empty_choice", "{ choice: colour }", "{ choice: [] }"),
+        case(
+            "negative_weight",
+            "{ choice: colour }",
+            "{ choice: colour, weights: [1, -1] }",
+        ),
+        case(
+            "zero_weights",
+            "{ choice: colour }",
+            "{ choice: colour, weights: [0, 0] }",
+        ),
+        case(
+            "inverted_range",
+            "{ datetime: [2024-01-01, 2024-12-31] }",
+            "{ datetime: [2024-12-31, 2024-01-01] }",
+        ),
+        case(
+            "two_kinds",
+            "{ sequence: \"S{:03}\" }",
+            "{ sequence: \"S{:03}\", fake: full_name }",
+        ),
+        case(
+            "unknown_fake",
+            "{ sequence: \"S{:03}\" }",
+            "{ fake: full_nam }",
+        ),
+        case(
+            "unknown_pair_table",
+            "{ s: shop, o: shop }",
+            "{ s: shop, o: shops }",
+        ),
+        case(
+            "unknown_column_in_sql",
+            "s.colour = o.colour",
+            "s.color = o.colour",
+        ),
+        case(
+            "sql_does_not_parse",
+            "s.colour = o.colour",
+            "s.colour = = o.colour",
+        ),
+        case("condition_not_boolean", "where: same }", "where: s.id }"),
+        case(
+            "shares_do_not_sum_to_one",
+            "share: 0.5, where: NOT same",
+            "share: 0.4, where: NOT same",
+        ),
+        case(
+            "unknown_table_in_feature",
+            "FROM shop GROUP",
+            "FROM shops GROUP",
+        ),
+        case(
+            "ddl_is_refused",
+            "SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour",
+            "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/etc/passwd'",
+        ),
+        case(
+            "copy_is_refused",
+            "SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour",
+            "COPY shop TO '/tmp/x.csv'",
+        ),
+        case(
+            "file_path_is_refused",
+            "FROM shop GROUP",
+            "FROM '/etc/passwd' GROUP",
+        ),
+        case("absurd_rows", "rows: 20", "rows: 1e15"),
+        case("bad_sequence_pattern", "\"S{:03}\"", "\"S{:x}\""),
+        case(
+            "pick_from_later_table",
+            "{ choice: colour }",
+            "{ pick: orders.same }",
+        ),
+        case(
+            "bad_probability",
+            "{ choice: colour }",
+            "{ bernoulli: 1.5 }",
+        ),
+        case("unknown_locale", "seed: 1", "seed: 1\nlocale: xx_XX"),
+        case(
+            "source_outside_project",
+            "  shop:\n    rows: 10",
+            "  other: { source: /etc/passwd }\n  shop:\n    rows: 10",
+        ),
+    ]
+}
+
+#[test]
+fn broken_scenarios_are_refused_with_a_location() {
+    for (name, yaml) in cases() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("broken.yaml"), &yaml).unwrap();
+        let check = tutas(dir.path(), &["check", "broken.yaml"]);
+        assert_eq!(check.code, 2, "{name}: {}", check.stderr);
+        assert!(
+            check.stderr.starts_with("error: "),
+            "{name}: {}",
+            check.stderr
+        );
+        assert!(!check.stderr.contains("panicked"), "{name}");
+        let run = tutas(dir.path(), &["run", "broken.yaml", "--out", "out"]);
+        assert_eq!(run.code, 2, "{name}");
+        assert_eq!(
+            run.stderr, check.stderr,
+            "{name}: run and check report the same"
+        );
+        assert!(!dir.path().join("out").exists(), "{name}: nothing written");
+        insta::assert_snapshot!(name.clone(), check.stderr);
+    }
+}
+
+#[test]
+fn a_failed_run_leaves_the_previous_output_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok.yaml"), BASE).unwrap();
+    assert_eq!(
+        tutas(dir.path(), &["run", "ok.yaml", "--out", "out", "-q"]).code,
+        0
+    );
+    let before = files(&dir.path().join("out"));
+    let failing = format!("{BASE}checks:\n  never: SELECT * FROM shop\n");
+    std::fs::write(
+        dir.path().join("fail.yaml"),
+        failing.replace("seed: 1", "seed: 2"),
+    )
+    .unwrap();
+    let o = tutas(dir.path(), &["run", "fail.yaml", "--out", "out"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("check `never` failed"), "{}", o.stderr);
+    assert_eq!(files(&dir.path().join("out")), before);
+    let left: Vec<_> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(
+        left.iter()
+            .all(|n| !n.to_string_lossy().starts_with(".tutas")),
+        "{left:?}"
+    );
+}

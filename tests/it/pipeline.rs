@@ -1,0 +1,112 @@
+//! Split, audit, report, schema and the command line.
+
+use crate::common::*;
+
+#[test]
+fn stratified_split_keeps_class_shares_and_scales_on_training_rows() {
+    let out = root().join("dataset/processed_2");
+    let (xh, xtr) = read_csv(&out.join("X_train.csv"));
+    let (_, xte) = read_csv(&out.join("X_test.csv"));
+    let (yh, ytr) = read_csv(&out.join("y_train.csv"));
+    let (_, yte) = read_csv(&out.join("y_test.csv"));
+    assert_eq!(yh, vec!["label"]);
+    assert!(!xh.contains(&"label".to_string()) && !xh.contains(&"id_murid".to_string()));
+    assert_eq!(
+        (xtr.len(), xte.len(), ytr.len(), yte.len()),
+        (1600, 400, 1600, 400)
+    );
+    let ones = |y: &Vec<Vec<String>>| y.iter().filter(|r| r[0] == "1").count() as f64;
+    let total_ones = ones(&ytr) + ones(&yte);
+    let exact_test_ones = total_ones * 400.0 / 2000.0;
+    assert!(
+        (ones(&yte) - exact_test_ones).abs() <= 1.0,
+        "{} vs {exact_test_ones}",
+        ones(&yte)
+    );
+    let pre: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("preprocessing.json")).unwrap())
+            .unwrap();
+    for s in pre["standardize"].as_array().unwrap() {
+        let c = col(&xh, s["column"].as_str().unwrap());
+        let v: Vec<f64> = xtr.iter().map(|r| r[c].parse().unwrap()).collect();
+        let mean = v.iter().sum::<f64>() / v.len() as f64;
+        let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
+        assert!(mean.abs() < 1e-9, "{mean}");
+        assert!((std - 1.0).abs() < 1e-9, "{std}");
+        // The test part uses the training parameters: undo them and get the raw feature values back.
+        let (m, sd) = (s["mean"].as_f64().unwrap(), s["std"].as_f64().unwrap());
+        for r in &xte {
+            let raw = r[c].parse::<f64>().unwrap() * sd + m;
+            if s["column"] == "feedback_score" {
+                assert!(
+                    (raw - raw.round()).abs() < 1e-6 && (0.0..=5.0).contains(&raw.round()),
+                    "{raw}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_audit_names_the_leaking_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = tutas(
+        &root(),
+        &[
+            "run",
+            "scenarios/default.yaml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let audit = o.stdout[o.stdout.find("\naudit\n").unwrap()..o.stdout.find("\ntiming\n").unwrap()]
+        .to_string();
+    assert!(audit.contains("LEAK feedback_score"));
+    insta::assert_snapshot!(audit);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert!(
+        report["audit"]["leaks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l == "feedback_score")
+    );
+    // Every output file is listed with its hash.
+    for f in report["files"].as_array().unwrap() {
+        let p = out.join(f["path"].as_str().unwrap());
+        assert_eq!(
+            tutas::output::sha256_file(&p).unwrap(),
+            f["sha256"].as_str().unwrap()
+        );
+    }
+}
+
+#[test]
+fn the_committed_schema_is_up_to_date() {
+    let committed = std::fs::read_to_string(root().join("schemas/scenario.schema.json")).unwrap();
+    assert_eq!(
+        committed.trim_end(),
+        tutas::schema_json().trim_end(),
+        "run `cargo run -- schema > schemas/scenario.schema.json`"
+    );
+}
+
+#[test]
+fn help_text() {
+    let o = tutas(&root(), &["--help"]);
+    assert_eq!(o.code, 0);
+    insta::assert_snapshot!("help", o.stdout);
+    let o = tutas(&root(), &["run", "--help"]);
+    insta::assert_snapshot!("run_help", o.stdout);
+}
+
+#[test]
+fn check_accepts_the_shipped_scenarios() {
+    for s in ["scenarios/default.yaml", "scenarios/seed-reference.yaml"] {
+        let o = tutas(&root(), &["check", s]);
+        assert_eq!(o.code, 0, "{s}: {}", o.stderr);
+        assert!(o.stdout.contains("is valid"));
+    }
+}
