@@ -139,7 +139,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
                     integral: true,
                 });
             }
-            t if t.is_integer() => {
+            t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
                 let f = cast(a, &DataType::Float64)?;
                 columns.push(FeatureColumn {
                     name: name.clone(),
@@ -147,18 +147,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
                         .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
                         .values()
                         .to_vec(),
-                    integral: true,
-                });
-            }
-            t if t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
-                let f = cast(a, &DataType::Float64)?;
-                columns.push(FeatureColumn {
-                    name: name.clone(),
-                    values: f
-                        .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
-                        .values()
-                        .to_vec(),
-                    integral: false,
+                    integral: t.is_integer(),
                 });
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
