@@ -124,10 +124,6 @@ pub fn load(
         )))
     })?;
     let source = Source::new(path.display().to_string(), text);
-    let placed = |e: Error| Error {
-        severity: e.severity,
-        diagnostics: e.diagnostics.into_iter().map(|d| source.place(d)).collect(),
-    };
     let scenario: Scenario = crate::yaml::from_str(&source)?;
     if let Some(s) = scale
         && !(s.is_finite() && s > 0.0)
@@ -157,7 +153,7 @@ pub fn load(
         base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
         allow_outside,
     };
-    let plan = analyze(&scenario, &engine, &overrides).map_err(placed)?;
+    let plan = analyze(&scenario, &engine, &overrides).map_err(|e| source.place_all(e))?;
     Ok(Loaded {
         source,
         scenario,
@@ -212,14 +208,6 @@ fn execute(command: Command) -> Result<()> {
                 threads,
                 progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
             };
-            let placed = |e: Error| Error {
-                severity: e.severity,
-                diagnostics: e
-                    .diagnostics
-                    .into_iter()
-                    .map(|d| loaded.source.place(d))
-                    .collect(),
-            };
             let report = run(
                 &loaded.plan,
                 &loaded.scenario,
@@ -227,7 +215,7 @@ fn execute(command: Command) -> Result<()> {
                 &loaded.engine,
                 &opts,
             )
-            .map_err(placed)?;
+            .map_err(|e| loaded.source.place_all(e))?;
             if !quiet {
                 print!("{}", report.summary(true));
                 println!("  written to {}", out.display());

@@ -13,7 +13,7 @@ use datafusion::arrow::array::{
     TimestampSecondBuilder,
 };
 use datafusion::arrow::datatypes::{
-    DataType, Field, Int64Type, Schema, SchemaRef, TimeUnit as ArrowTimeUnit,
+    DataType, Field, Int64Type, SchemaRef, TimeUnit as ArrowTimeUnit,
 };
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::physical_expr::PhysicalExpr;
@@ -21,9 +21,10 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Poisson};
 use rayon::prelude::*;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::locale::{FakeKind, Locale, write_fake};
 use crate::rng::{Rng, stream};
+use crate::sql::append_evaluated;
 
 /// Rows per chunk: the unit of parallel work and of random streams.
 pub const CHUNK_ROWS: u64 = 1 << 16;
@@ -480,19 +481,7 @@ pub fn generate_chunk(plan: &EntityPlan, seed: u64, chunk: u64) -> Result<Record
                 fields.push(Field::new(end_name, ValueType::DateTime.arrow(), false));
             }
             ColumnPlan::Sql { name, expr } => {
-                let so_far = RecordBatch::try_new_with_options(
-                    Arc::new(Schema::new(fields.clone())),
-                    arrays.clone(),
-                    &datafusion::arrow::record_batch::RecordBatchOptions::new()
-                        .with_row_count(Some(n)),
-                )?;
-                let value = expr
-                    .evaluate(&so_far)
-                    .map_err(Error::from)?
-                    .into_array(n)
-                    .map_err(Error::from)?;
-                fields.push(Field::new(name, value.data_type().clone(), true));
-                arrays.push(value);
+                append_evaluated(&mut fields, &mut arrays, n, name, expr)?;
             }
         }
     }

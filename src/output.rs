@@ -137,16 +137,12 @@ pub struct CsvFile {
     writer: csv::Writer<BufWriter<File>>,
     style: CsvStyle,
     buf: Vec<u8>,
-    bytes_hint: u64,
 }
 
 impl CsvFile {
     /// Creates the file and writes the header.
     pub fn create(path: &Path, schema: &SchemaRef, style: &CsvStyle) -> Result<CsvFile> {
-        let file = File::create(path)
-            .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
-        let mut writer =
-            csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file));
+        let mut writer = csv_writer(path)?;
         writer
             .write_record(schema.fields().iter().map(|f| f.name().as_str()))
             .map_err(csv_error)?;
@@ -154,7 +150,6 @@ impl CsvFile {
             writer,
             style: style.clone(),
             buf: Vec::with_capacity(64),
-            bytes_hint: 0,
         })
     }
 
@@ -175,7 +170,6 @@ impl CsvFile {
             for (col, fmt) in columns.iter().zip(&fallback) {
                 self.buf.clear();
                 format_value(col, row, &self.style, fmt.as_ref(), &mut self.buf);
-                self.bytes_hint += self.buf.len() as u64 + 1;
                 self.writer.write_field(&self.buf).map_err(csv_error)?;
             }
             self.writer.write_record(None::<&[u8]>).map_err(csv_error)?;
@@ -190,7 +184,15 @@ impl CsvFile {
     }
 }
 
-fn csv_error(e: csv::Error) -> Error {
+/// A buffered CSV writer for a new file.
+pub fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
+    let file = File::create(path)
+        .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
+    Ok(csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file)))
+}
+
+/// A CSV write failure as a tutas error.
+pub fn csv_error(e: csv::Error) -> Error {
     Error::msg(format!("CSV write error: {e}"))
 }
 

@@ -53,7 +53,7 @@ use crate::analyze::{PairPlan, StratumPlan};
 use crate::error::{Diagnostic, Error, Result};
 use crate::generate::{CHUNK_ROWS, generate_column};
 use crate::rng::{Rng, stream};
-use crate::sql::{eval, eval_mask};
+use crate::sql::{append_evaluated, batch, eval, eval_mask};
 
 /// A column becomes a grouping key when it has at most this many distinct values.
 pub const MAX_KEY_VALUES: usize = 256;
@@ -359,11 +359,7 @@ fn side_batch(plan: &PairPlan, columns: Vec<ArrayRef>, rows: usize) -> Result<Re
         .iter()
         .map(|f| f.as_ref().clone().with_nullable(true))
         .collect();
-    Ok(RecordBatch::try_new_with_options(
-        Arc::new(Schema::new(fields)),
-        columns,
-        &datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows)),
-    )?)
+    batch(fields, columns, rows)
 }
 
 /// The side batch of the given pairs of rows.
@@ -392,12 +388,7 @@ fn with_pair_columns(plan: &PairPlan, side: &RecordBatch) -> Result<RecordBatch>
         fields.push(Field::new(name, v.data_type().clone(), true));
         columns.push(v);
     }
-    Ok(RecordBatch::try_new_with_options(
-        Arc::new(Schema::new(fields)),
-        columns,
-        &datafusion::arrow::record_batch::RecordBatchOptions::new()
-            .with_row_count(Some(side.num_rows())),
-    )?)
+    batch(fields, columns, side.num_rows())
 }
 
 fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, StratumReport)> {
@@ -473,16 +464,17 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
             "exact".into()
         },
     };
-    if total == 0 && stratum.rows > 0 || (!rejection && satisfying == 0.0 && stratum.rows > 0) {
+    // In exact mode `total` is the number of satisfying pairs; in rejection mode it is never 0.
+    if stratum.rows > 0 && total == 0 {
         return Err(impossible(p, stratum, population));
     }
+    let sampler = Sampler {
+        entries,
+        cumulative,
+        rejection,
+    };
     if rejection {
         // Estimate the share of undecided pairs that satisfy, for the report.
-        let sampler = Sampler {
-            entries: entries.clone(),
-            cumulative: cumulative.clone(),
-            rejection,
-        };
         let mut rng = stream(0, &p.plan.table, &format!("estimate:{}", stratum.name), 0);
         let (tested, accepted) = estimate_undecided(p, stratum, &sampler, &mut rng)?;
         let share = if tested == 0 {
@@ -498,14 +490,7 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
             )));
         }
     }
-    Ok((
-        Sampler {
-            entries,
-            cumulative,
-            rejection,
-        },
-        report,
-    ))
+    Ok((sampler, report))
 }
 
 trait WithNote {
@@ -702,14 +687,7 @@ fn build_rows(
         fields.push(Field::new(name, ty.arrow(), false));
     }
     for (name, physical) in &plan.derive {
-        let so_far = RecordBatch::try_new_with_options(
-            Arc::new(Schema::new(fields.clone())),
-            columns.clone(),
-            &datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(n)),
-        )?;
-        let v = eval(physical, &so_far)?;
-        fields.push(Field::new(name, v.data_type().clone(), true));
-        columns.push(v);
+        append_evaluated(&mut fields, &mut columns, n, name, physical)?;
     }
     let schema = Arc::new(Schema::new(fields));
     Ok(RecordBatch::try_new(schema, columns)?)

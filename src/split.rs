@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::analyze::{SplitPlan, largest_remainder};
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::{CsvStyle, float, format_value};
+use crate::output::{CsvStyle, csv_error, csv_writer, float, format_value};
 use crate::rng::stream;
 use crate::scenario::BoolStyle;
 
@@ -88,14 +88,20 @@ impl SplitData {
     }
 }
 
-fn label_of(a: &ArrayRef, row: usize) -> String {
+/// Every value of a column as text (booleans as 0/1), for class labels and one-hot categories.
+fn labels_of(a: &ArrayRef) -> Vec<String> {
     let style = CsvStyle {
         datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
         booleans: BoolStyle::Int,
     };
     let mut out = Vec::new();
-    format_value(a, row, &style, None, &mut out);
-    String::from_utf8_lossy(&out).into_owned()
+    (0..a.len())
+        .map(|row| {
+            out.clear();
+            format_value(a, row, &style, None, &mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        })
+        .collect()
 }
 
 fn split_error(message: String) -> Error {
@@ -117,7 +123,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
             target.null_count()
         )));
     }
-    let target_labels: Vec<String> = (0..n).map(|r| label_of(&target, r)).collect();
+    let target_labels = labels_of(&target);
     let mut columns = Vec::new();
     let mut one_hot = BTreeMap::new();
     let mut booleans = Vec::new();
@@ -151,7 +157,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
                 });
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                let labels: Vec<String> = (0..n).map(|r| label_of(a, r)).collect();
+                let labels = labels_of(a);
                 let mut categories: Vec<String> = labels.clone();
                 categories.sort();
                 categories.dedup();
@@ -242,7 +248,7 @@ fn shuffle_split(
                 target_labels.to_vec()
             } else {
                 let a = all.column_by_name(column).expect("planned column");
-                (0..n).map(|r| label_of(a, r)).collect()
+                labels_of(a)
             };
             let mut classes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
             for (r, l) in labels.iter().enumerate() {
@@ -276,11 +282,9 @@ fn shuffle_split(
 
 /// Writes X (header = feature names) for the given rows.
 pub fn write_x(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
-    let csv_err = |e: csv::Error| Error::msg(format!("CSV write error: {e}"));
+    let mut w = csv_writer(path)?;
     w.write_record(data.columns.iter().map(|c| c.name.as_str()))
-        .map_err(csv_err)?;
+        .map_err(csv_error)?;
     let mut buf = Vec::new();
     for &r in rows {
         for c in &data.columns {
@@ -291,9 +295,9 @@ pub fn write_x(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Resu
             } else {
                 float(c.values[r], &mut buf);
             }
-            w.write_field(&buf).map_err(csv_err)?;
+            w.write_field(&buf).map_err(csv_error)?;
         }
-        w.write_record(None::<&[u8]>).map_err(csv_err)?;
+        w.write_record(None::<&[u8]>).map_err(csv_error)?;
     }
     w.flush()?;
     Ok(())
@@ -301,14 +305,12 @@ pub fn write_x(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Resu
 
 /// Writes y (header = target name) for the given rows.
 pub fn write_y(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
-    let csv_err = |e: csv::Error| Error::msg(format!("CSV write error: {e}"));
+    let mut w = csv_writer(path)?;
     w.write_record([data.target_name.as_str()])
-        .map_err(csv_err)?;
+        .map_err(csv_error)?;
     for &r in rows {
         w.write_record([data.target_labels[r].as_str()])
-            .map_err(csv_err)?;
+            .map_err(csv_error)?;
     }
     w.flush()?;
     Ok(())

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
 use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{cast, prep_null_mask_filter};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatchOptions;
 use datafusion::catalog::{MemorySchemaProvider, SchemaProvider};
 use datafusion::common::{DFSchema, ScalarValue};
 use datafusion::datasource::MemTable;
@@ -190,6 +191,29 @@ pub fn eval_mask(expr: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Result<Bo
     } else {
         mask.clone()
     })
+}
+
+/// A batch with an explicit row count, so a batch of no columns still has rows.
+pub fn batch(fields: Vec<Field>, columns: Vec<ArrayRef>, rows: usize) -> Result<RecordBatch> {
+    Ok(RecordBatch::try_new_with_options(
+        Arc::new(Schema::new(fields)),
+        columns,
+        &RecordBatchOptions::new().with_row_count(Some(rows)),
+    )?)
+}
+
+/// Evaluates `expr` on the columns so far and appends its result as column `name`.
+pub fn append_evaluated(
+    fields: &mut Vec<Field>,
+    columns: &mut Vec<ArrayRef>,
+    rows: usize,
+    name: &str,
+    expr: &Arc<dyn PhysicalExpr>,
+) -> Result<()> {
+    let value = eval(expr, &batch(fields.clone(), columns.clone(), rows)?)?;
+    fields.push(Field::new(name, value.data_type().clone(), true));
+    columns.push(value);
+    Ok(())
 }
 
 /// Evaluates a physical expression on a batch into an array.

@@ -72,6 +72,14 @@ impl Source {
         }
     }
 
+    /// Attaches locations to every diagnostic of an error.
+    pub fn place_all(&self, e: Error) -> Error {
+        Error {
+            severity: e.severity,
+            diagnostics: e.diagnostics.into_iter().map(|d| self.place(d)).collect(),
+        }
+    }
+
     /// Attaches the location of the diagnostic's key path, when it has one.
     pub fn place(&self, mut d: Diagnostic) -> Diagnostic {
         if d.location.is_none()
