@@ -28,21 +28,26 @@ pub fn tutas(cwd: &Path, args: &[&str]) -> Output {
     }
 }
 
-/// Runs the default scenario (optionally with extra args) into a fresh temp folder.
-pub fn run_default(extra: &[&str]) -> (tempfile::TempDir, Output) {
+/// Runs `scenario` (a path in the project) into a fresh temp folder's `out`; the run must succeed.
+pub fn run_scenario(scenario: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, Output) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let mut args = vec![
-        "run",
-        "scenarios/default.yaml",
-        "--out",
-        out.to_str().unwrap(),
-        "-q",
-    ];
+    let mut args = vec!["run", scenario, "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     let o = tutas(&root(), &args);
     assert_eq!(o.code, 0, "{}", o.stderr);
+    (dir, out, o)
+}
+
+/// Runs the default scenario quietly (optionally with extra args) into a fresh temp folder.
+pub fn run_default(extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let (dir, _, o) = run_scenario("scenarios/default.yaml", &[&["-q"], extra].concat());
     (dir, o)
+}
+
+/// Seconds of a date-time written by tutas.
+pub fn secs(s: &str) -> i64 {
+    tutas::time::parse_datetime(s).unwrap_or_else(|| panic!("bad date-time {s}"))
 }
 
 /// A CSV file as header + rows of strings.

@@ -80,19 +80,7 @@ fn the_original_sql_runs_verbatim_and_reproduces_the_published_export() {
 
 #[test]
 fn seed_reference_features_equal_the_published_export_without_its_duplicates() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let o = tutas(
-        &root(),
-        &[
-            "run",
-            "scenarios/seed-reference.yaml",
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_dir, out, _) = run_scenario("scenarios/seed-reference.yaml", &["-q"]);
     let ours = sorted_rows(&out.join("processed_1/tutas_recommender_training_features.csv"));
     assert_eq!(ours.len(), 2000, "one row per interaction");
     let mut published =
@@ -128,17 +116,7 @@ fn default_features_have_one_row_per_interaction_and_a_correct_pernah_gagal() {
 
 #[test]
 fn insights_of_the_default_scenario() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let o = tutas(
-        &root(),
-        &[
-            "run",
-            "scenarios/default.yaml",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let (_dir, _, o) = run_scenario("scenarios/default.yaml", &[]);
     let summary = o.stdout.split("\ntiming\n").next().unwrap().to_string();
     insta::assert_snapshot!(summary);
 }

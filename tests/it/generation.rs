@@ -48,10 +48,6 @@ fn first_rows_of_the_default_tables() {
     }
 }
 
-fn secs(s: &str) -> i64 {
-    tutas::time::parse_datetime(s).unwrap_or_else(|| panic!("bad date-time {s}"))
-}
-
 #[test]
 fn entity_distributions_match_the_original() {
     let (dir, _) = run_default(&["--scale", "20"]);

@@ -49,17 +49,7 @@ fn stratified_split_keeps_class_shares_and_scales_on_training_rows() {
 
 #[test]
 fn the_audit_names_the_leaking_features() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let o = tutas(
-        &root(),
-        &[
-            "run",
-            "scenarios/default.yaml",
-            "--out",
-            out.to_str().unwrap(),
-        ],
-    );
+    let (_dir, out, o) = run_scenario("scenarios/default.yaml", &[]);
     let audit = o.stdout[o.stdout.find("\naudit\n").unwrap()..o.stdout.find("\ntiming\n").unwrap()]
         .to_string();
     assert!(audit.contains("LEAK feedback_score"));

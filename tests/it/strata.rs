@@ -4,10 +4,6 @@ use std::collections::HashMap;
 
 use crate::common::*;
 
-fn secs(s: &str) -> i64 {
-    tutas::time::parse_datetime(s).unwrap()
-}
-
 #[test]
 fn every_row_satisfies_its_stratum_and_flags_follow_the_linked_rows() {
     let (dir, _) = run_default(&["--scale", "5"]);
