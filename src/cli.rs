@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 use crate::analyze::{Overrides, Plan, analyze};
 use crate::error::{Diagnostic, EXIT_OK, Error, Result};
+use crate::output::Format;
 use crate::run::{RunOptions, run};
 use crate::scenario::Scenario;
 use crate::sql::Engine;
@@ -56,6 +57,12 @@ enum Command {
         /// Allow `source` paths outside the scenario's folder
         #[arg(long)]
         allow_outside_paths: bool,
+        /// File format of generated tables and features (the split is always CSV)
+        #[arg(long, value_enum, default_value = "csv")]
+        format: Format,
+        /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill to disk beyond it)
+        #[arg(long, value_parser = parse_bytes)]
+        memory_limit: Option<usize>,
     },
     /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
     Check {
@@ -109,14 +116,52 @@ pub struct Loaded {
     pub plan: Plan,
 }
 
+/// Settings of `load` that come from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// Multiplies every row count.
+    pub scale: Option<f64>,
+    /// Allows source paths outside the project.
+    pub allow_outside: bool,
+    /// Worker threads.
+    pub threads: usize,
+    /// Memory limit of the SQL engine in bytes.
+    pub memory_limit: Option<usize>,
+}
+
+/// Parses a byte size such as `2G`, `512M`, `64K` or `1000000`.
+pub fn parse_bytes(s: &str) -> std::result::Result<usize, String> {
+    let t = s.trim().to_ascii_uppercase();
+    let t = t
+        .strip_suffix("IB")
+        .or_else(|| t.strip_suffix('B'))
+        .unwrap_or(&t);
+    let (number, unit) = match t.chars().last() {
+        Some('K') => (&t[..t.len() - 1], 1usize << 10),
+        Some('M') => (&t[..t.len() - 1], 1 << 20),
+        Some('G') => (&t[..t.len() - 1], 1 << 30),
+        Some('T') => (&t[..t.len() - 1], 1 << 40),
+        _ => (t, 1),
+    };
+    match number.trim().parse::<f64>() {
+        Ok(n) if n > 0.0 && n.is_finite() => Ok((n * unit as f64) as usize),
+        _ => Err(format!(
+            "expected a size such as 2G, 512M or 1000000, found `{s}`"
+        )),
+    }
+}
+
 /// Reads, parses and analyzes a scenario; diagnostics carry file positions.
-pub fn load(
-    path: &Path,
-    seed: Option<u64>,
-    scale: Option<f64>,
-    allow_outside: bool,
-    threads: usize,
-) -> Result<Loaded> {
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
+    let LoadOptions {
+        seed,
+        scale,
+        allow_outside,
+        threads,
+        memory_limit,
+    } = options.clone();
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::invalid(Diagnostic::new(format!(
             "cannot read scenario `{}`: {e}",
@@ -145,7 +190,7 @@ pub fn load(
             "generic"
         },
         threads,
-        None,
+        memory_limit,
     )?;
     let overrides = Overrides {
         seed,
@@ -178,7 +223,14 @@ fn execute(command: Command) -> Result<()> {
             scenario,
             allow_outside_paths,
         } => {
-            let loaded = load(&scenario, None, None, allow_outside_paths, 1)?;
+            let loaded = load(
+                &scenario,
+                &LoadOptions {
+                    allow_outside: allow_outside_paths,
+                    threads: 1,
+                    ..LoadOptions::default()
+                },
+            )?;
             let p = &loaded.plan;
             println!(
                 "{}: scenario `{}` is valid: {} tables, {} features, {} checks, {} insights{}",
@@ -200,13 +252,23 @@ fn execute(command: Command) -> Result<()> {
             scale,
             quiet,
             allow_outside_paths,
+            format,
+            memory_limit,
         } => {
             let threads = threads.unwrap_or_else(default_threads).max(1);
-            let loaded = load(&scenario, seed, scale, allow_outside_paths, threads)?;
+            let options = LoadOptions {
+                seed,
+                scale,
+                allow_outside: allow_outside_paths,
+                threads,
+                memory_limit,
+            };
+            let loaded = load(&scenario, &options)?;
             let opts = RunOptions {
                 out: out.clone(),
                 threads,
                 progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                format,
             };
             let report = run(
                 &loaded.plan,

@@ -19,7 +19,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::physical_expr::PhysicalExpr;
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Poisson};
-use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::locale::{FakeKind, Locale, write_fake};
@@ -491,12 +490,4 @@ pub fn generate_chunk(plan: &EntityPlan, seed: u64, chunk: u64) -> Result<Record
 /// Number of chunks of a table of `rows` rows.
 pub fn chunk_count(rows: u64) -> u64 {
     rows.div_ceil(CHUNK_ROWS)
-}
-
-/// Generates a whole entity table, chunks in parallel, batches in chunk order.
-pub fn generate_table(plan: &EntityPlan, seed: u64) -> Result<Vec<RecordBatch>> {
-    (0..chunk_count(plan.rows))
-        .into_par_iter()
-        .map(|c| generate_chunk(plan, seed, c))
-        .collect()
 }

@@ -9,6 +9,7 @@
 pub mod analyze;
 pub mod audit;
 pub mod cli;
+pub mod encode;
 pub mod error;
 pub mod generate;
 pub mod locale;

@@ -6,9 +6,13 @@
 //! A failed or interrupted run removes its staging folder and leaves `DIR` as it
 //! was. Nothing is written outside `DIR`.
 
+use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{
@@ -16,7 +20,7 @@ use datafusion::arrow::datatypes::{
     TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
 };
-use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::arrow::util::display::ArrayFormatter;
 
 use crate::error::{Error, Result};
 use crate::scenario::BoolStyle;
@@ -36,6 +40,29 @@ pub struct OutputDir {
     dir: PathBuf,
     staging: PathBuf,
     committed: bool,
+    /// Size and SHA-256 of files hashed while they were written.
+    hashed: Mutex<BTreeMap<String, (u64, String)>>,
+}
+
+/// A file being written in the staging folder; its SHA-256 is computed as it is written.
+pub struct StagedFile {
+    relative: String,
+    writer: BufWriter<File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.writer.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
 }
 
 impl OutputDir {
@@ -61,6 +88,7 @@ impl OutputDir {
             dir: dir.to_path_buf(),
             staging,
             committed: false,
+            hashed: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -78,12 +106,43 @@ impl OutputDir {
         Ok(p)
     }
 
-    /// Every file staged so far, as (relative path, absolute staging path), sorted.
-    pub fn staged_files(&self) -> Result<Vec<(String, PathBuf)>> {
-        let mut out = Vec::new();
-        collect_files(&self.staging, &self.staging, &mut out)?;
-        out.sort();
-        Ok(out)
+    /// Creates a staged file that is hashed as it is written.
+    pub fn create(&self, relative: &str) -> Result<StagedFile> {
+        let path = self.path(relative)?;
+        let file = File::create(&path)
+            .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
+        Ok(StagedFile {
+            relative: relative.to_string(),
+            writer: BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    /// Flushes a staged file and records its size and hash.
+    pub fn close(&self, mut file: StagedFile) -> Result<()> {
+        file.writer.flush()?;
+        let hash = hex(&file.hasher.finalize());
+        self.hashed
+            .lock()
+            .expect("not poisoned")
+            .insert(file.relative, (file.bytes, hash));
+        Ok(())
+    }
+
+    /// Every file staged so far as (relative path, bytes, SHA-256), sorted by path.
+    pub fn staged_files(&self) -> Result<Vec<(String, u64, String)>> {
+        let mut files = Vec::new();
+        collect_files(&self.staging, &self.staging, &mut files)?;
+        files.sort();
+        let hashed = self.hashed.lock().expect("not poisoned");
+        files
+            .into_iter()
+            .map(|(rel, path)| match hashed.get(&rel) {
+                Some((bytes, hash)) => Ok((rel, *bytes, hash.clone())),
+                None => Ok((rel, fs::metadata(&path)?.len(), sha256_file(&path)?)),
+            })
+            .collect()
     }
 
     /// Moves every staged entry into the output folder, replacing what was there.
@@ -132,58 +191,6 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
     Ok(())
 }
 
-/// Streams batches to one CSV file, header first.
-pub struct CsvFile {
-    writer: csv::Writer<BufWriter<File>>,
-    style: CsvStyle,
-    buf: Vec<u8>,
-}
-
-impl CsvFile {
-    /// Creates the file and writes the header.
-    pub fn create(path: &Path, schema: &SchemaRef, style: &CsvStyle) -> Result<CsvFile> {
-        let mut writer = csv_writer(path)?;
-        writer
-            .write_record(schema.fields().iter().map(|f| f.name().as_str()))
-            .map_err(csv_error)?;
-        Ok(CsvFile {
-            writer,
-            style: style.clone(),
-            buf: Vec::with_capacity(64),
-        })
-    }
-
-    /// Appends the rows of a batch.
-    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let columns = batch.columns();
-        let fallback: Vec<Option<ArrayFormatter>> = columns
-            .iter()
-            .map(|c| {
-                if natively_formatted(c.data_type()) {
-                    None
-                } else {
-                    ArrayFormatter::try_new(c.as_ref(), &FormatOptions::default()).ok()
-                }
-            })
-            .collect();
-        for row in 0..batch.num_rows() {
-            for (col, fmt) in columns.iter().zip(&fallback) {
-                self.buf.clear();
-                format_value(col, row, &self.style, fmt.as_ref(), &mut self.buf);
-                self.writer.write_field(&self.buf).map_err(csv_error)?;
-            }
-            self.writer.write_record(None::<&[u8]>).map_err(csv_error)?;
-        }
-        Ok(())
-    }
-
-    /// Flushes the file.
-    pub fn finish(mut self) -> Result<()> {
-        self.writer.flush()?;
-        Ok(())
-    }
-}
-
 /// A buffered CSV writer for a new file.
 pub fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
     let file = File::create(path)
@@ -194,41 +201,6 @@ pub fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
 /// A CSV write failure as a tutas error.
 pub fn csv_error(e: csv::Error) -> Error {
     Error::msg(format!("CSV write error: {e}"))
-}
-
-/// Writes a whole table to a CSV file.
-pub fn write_csv(
-    path: &Path,
-    schema: &SchemaRef,
-    batches: &[RecordBatch],
-    style: &CsvStyle,
-) -> Result<()> {
-    let mut f = CsvFile::create(path, schema, style)?;
-    for b in batches {
-        f.write(b)?;
-    }
-    f.finish()
-}
-
-fn natively_formatted(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Boolean
-            | DataType::Int8
-            | DataType::Int16
-            | DataType::Int32
-            | DataType::Int64
-            | DataType::UInt8
-            | DataType::UInt16
-            | DataType::UInt32
-            | DataType::UInt64
-            | DataType::Float32
-            | DataType::Float64
-            | DataType::Utf8
-            | DataType::LargeUtf8
-            | DataType::Utf8View
-            | DataType::Timestamp(_, None)
-    )
 }
 
 macro_rules! int {
@@ -316,11 +288,14 @@ pub fn float(v: f64, out: &mut Vec<u8>) {
 
 /// The SHA-256 of a file, in hex.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     let mut f = File::open(path)?;
     std::io::copy(&mut f, &mut h)?;
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Writes pretty JSON.
@@ -331,4 +306,103 @@ pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     f.write_all(b"\n")?;
     f.flush()?;
     Ok(())
+}
+
+/// File format of tables and feature results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CSV with a header (`output` options apply).
+    Csv,
+    /// Parquet with typed columns.
+    Parquet,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// One chunk ready to write: the batch and, for CSV, its encoded lines.
+pub struct Chunk {
+    /// The rows.
+    pub batch: RecordBatch,
+    /// The CSV lines (made in the worker thread), when writing CSV.
+    pub csv: Option<Vec<u8>>,
+}
+
+impl Chunk {
+    /// Encodes the batch as CSV when `style` is given.
+    pub fn new(batch: RecordBatch, style: Option<&CsvStyle>) -> Result<Chunk> {
+        let csv = style
+            .map(|s| crate::encode::encode(&batch, s))
+            .transpose()?;
+        Ok(Chunk { batch, csv })
+    }
+}
+
+/// Writes one table, chunk by chunk, in CSV or Parquet.
+pub enum TableWriter {
+    /// CSV: header, then each chunk's encoded lines.
+    Csv(StagedFile),
+    /// Parquet: one row group per chunk or more.
+    Parquet(Box<parquet::arrow::ArrowWriter<StagedFile>>),
+}
+
+impl TableWriter {
+    /// Creates `<folder>/<name>.<ext>` in the staging folder.
+    pub fn create(
+        out: &OutputDir,
+        folder: &str,
+        name: &str,
+        schema: &SchemaRef,
+        format: Format,
+    ) -> Result<TableWriter> {
+        let mut file = out.create(&format!("{folder}/{name}.{}", format.extension()))?;
+        Ok(match format {
+            Format::Csv => {
+                file.write_all(&crate::encode::header(schema))?;
+                TableWriter::Csv(file)
+            }
+            Format::Parquet => {
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::SNAPPY)
+                    .build();
+                let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
+                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
+                TableWriter::Parquet(Box::new(w))
+            }
+        })
+    }
+
+    /// Appends a chunk.
+    pub fn write(&mut self, chunk: &Chunk) -> Result<()> {
+        match self {
+            TableWriter::Csv(f) => {
+                f.write_all(chunk.csv.as_deref().expect("CSV chunks are encoded"))?
+            }
+            TableWriter::Parquet(w) => w
+                .write(&chunk.batch)
+                .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?,
+        }
+        Ok(())
+    }
+
+    /// Finishes the file and records its hash.
+    pub fn finish(self, out: &OutputDir) -> Result<()> {
+        match self {
+            TableWriter::Csv(f) => out.close(f),
+            TableWriter::Parquet(w) => {
+                let f = w
+                    .into_inner()
+                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
+                out.close(f)
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The pipeline of one run: generate → sample → features → checks → insights → split → audit → write.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,15 +10,17 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::util::pretty::pretty_format_batches;
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use serde_json::json;
 
 use crate::analyze::{Plan, TableKind};
 use crate::audit::{Audit, audit};
 use crate::error::{Diagnostic, Error, Result};
-use crate::generate::{GenKind, generate_table};
-use crate::output::{CsvStyle, OutputDir, sha256_file, write_csv, write_json};
+use crate::generate::{GenKind, chunk_count, generate_chunk};
+use crate::output::{Chunk, CsvStyle, Format, OutputDir, TableWriter, write_json};
 use crate::report::{CheckResult, InsightResult, RunReport, StageTiming, TableReport};
-use crate::sample::sample_table;
+use crate::sample::PairSampler;
 use crate::scenario::Scenario;
 use crate::split::{split, write_x, write_y};
 use crate::sql::{Engine, clean_error};
@@ -33,8 +35,10 @@ pub struct RunOptions {
     pub out: PathBuf,
     /// Threads for generation.
     pub threads: usize,
-    /// Print stage lines while running.
+    /// Show progress bars (on a terminal).
     pub progress: bool,
+    /// File format of tables and features.
+    pub format: Format,
 }
 
 fn check_interrupt() -> Result<()> {
@@ -46,35 +50,129 @@ fn check_interrupt() -> Result<()> {
     Ok(())
 }
 
+/// One stage of the run: a progress bar while it runs, a timing when it ends.
 struct Stage {
     name: String,
     started: Instant,
-    progress: bool,
+    bar: ProgressBar,
 }
 
 impl Stage {
-    fn start(name: impl Into<String>, progress: bool) -> Stage {
+    fn start(name: impl Into<String>, rows: u64, progress: bool) -> Stage {
         let name = name.into();
-        if progress {
-            eprintln!("  {name} ...");
-        }
+        let bar = if progress {
+            ProgressBar::new(rows)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>28} [{bar:30}] {human_pos}/{human_len} rows {per_sec} {eta}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.clone());
         Stage {
             name,
             started: Instant::now(),
-            progress,
+            bar,
         }
     }
 
     fn done(self, rows: u64, timings: &mut Vec<StageTiming>) {
-        let seconds = self.started.elapsed().as_secs_f64();
-        if self.progress {
-            eprintln!("  {} done: {rows} rows in {seconds:.3} s", self.name);
-        }
+        self.bar.finish_and_clear();
         timings.push(StageTiming {
             stage: self.name,
             rows,
-            seconds,
+            seconds: self.started.elapsed().as_secs_f64(),
         });
+    }
+}
+
+/// Tables that later stages read as a whole: picked from, paired, queried by SQL, or split.
+fn kept_in_memory(plan: &Plan) -> HashSet<String> {
+    let mut keep = HashSet::new();
+    for t in &plan.tables {
+        match &t.kind {
+            TableKind::Pairs(p) => keep.extend(p.sides.iter().map(|(_, table)| table.clone())),
+            TableKind::Entity(e) => {
+                for c in &e.columns {
+                    let mut c = c.clone();
+                    c.visit_gens_mut(&mut |g| {
+                        if let GenKind::Pick { table, .. } = &g.kind {
+                            keep.insert(table.clone());
+                        }
+                    });
+                }
+            }
+            TableKind::Source(_) => {}
+        }
+    }
+    let words: HashSet<&str> = plan
+        .features
+        .iter()
+        .chain(&plan.checks)
+        .chain(&plan.insights)
+        .flat_map(|q| q.sql.split(|c: char| !(c.is_alphanumeric() || c == '_')))
+        .collect();
+    for t in &plan.tables {
+        if words.contains(t.name.as_str()) {
+            keep.insert(t.name.clone());
+        }
+    }
+    for (alias, target) in &plan.aliases {
+        if alias.split('.').any(|part| words.contains(part)) {
+            keep.insert(target.clone());
+        }
+    }
+    if let Some(sp) = &plan.split {
+        keep.insert(sp.from.clone());
+    }
+    keep
+}
+
+/// Makes `chunks` chunks in waves on the pool, writing each wave in order while the next is made.
+/// Returns the batches when `keep` is set; otherwise each is dropped once written.
+fn produce(
+    pool: &rayon::ThreadPool,
+    chunks: u64,
+    make: &(dyn Fn(u64) -> Result<RecordBatch> + Sync),
+    style: Option<&CsvStyle>,
+    writer: &mut TableWriter,
+    keep: bool,
+    bar: &ProgressBar,
+) -> Result<Vec<RecordBatch>> {
+    let wave = (pool.current_num_threads() as u64 * 2).max(2);
+    let mut kept = Vec::new();
+    let mut pending: Vec<Chunk> = Vec::new();
+    let mut next = 0;
+    loop {
+        check_interrupt()?;
+        let range = next..(next + wave).min(chunks);
+        next = range.end;
+        let (made, written) = pool.install(|| {
+            rayon::join(
+                || {
+                    range
+                        .into_par_iter()
+                        .map(|c| Chunk::new(make(c)?, style))
+                        .collect::<Result<Vec<_>>>()
+                },
+                || pending.iter().try_for_each(|c| writer.write(c)),
+            )
+        });
+        written?;
+        for c in pending.drain(..) {
+            bar.inc(c.batch.num_rows() as u64);
+            if keep {
+                kept.push(c.batch);
+            }
+        }
+        pending = made?;
+        if pending.is_empty() {
+            return Ok(kept);
+        }
     }
 }
 
@@ -99,37 +197,86 @@ pub fn run(
         .build()
         .map_err(|e| Error::msg(format!("cannot start {} threads: {e}", opts.threads)))?;
 
+    let keep = kept_in_memory(plan);
+    let csv_style = (opts.format == Format::Csv).then_some(&style);
     for table in &plan.tables {
         check_interrupt()?;
-        let stage = Stage::start(format!("table {}", table.name), opts.progress);
-        let (batches, strata) = match &table.kind {
-            TableKind::Entity(entity) => {
-                let mut entity = entity.clone();
-                bind_picks(&mut entity, &data)?;
-                (
-                    pool.install(|| generate_table(&entity, plan.seed))?,
-                    Vec::new(),
-                )
+        let keep_this = keep.contains(&table.name);
+        let (batches, strata, rows) = match &table.kind {
+            TableKind::Source(_) => {
+                let batches = if keep_this {
+                    engine.read_table(&table.name)?.1
+                } else {
+                    Vec::new()
+                };
+                let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+                (batches, Vec::new(), rows)
             }
-            TableKind::Pairs(pairs) => {
-                let a = whole(&data, &pairs.sides[0].1)?;
-                let b = whole(&data, &pairs.sides[1].1)?;
-                pool.install(|| sample_table(pairs, [&a, &b], plan.seed))?
+            kind => {
+                let mut writer = TableWriter::create(
+                    &out,
+                    "unprocessed",
+                    &table.name,
+                    &table.schema,
+                    opts.format,
+                )?;
+                let (batches, strata, rows) = match kind {
+                    TableKind::Entity(entity) => {
+                        let mut entity = entity.clone();
+                        bind_picks(&mut entity, &data)?;
+                        let stage = Stage::start(
+                            format!("table {}", table.name),
+                            entity.rows,
+                            opts.progress,
+                        );
+                        let make = |c| generate_chunk(&entity, plan.seed, c);
+                        let batches = produce(
+                            &pool,
+                            chunk_count(entity.rows),
+                            &make,
+                            csv_style,
+                            &mut writer,
+                            keep_this,
+                            &stage.bar,
+                        )?;
+                        stage.done(entity.rows, &mut report.timings);
+                        (batches, Vec::new(), entity.rows)
+                    }
+                    TableKind::Pairs(pairs) => {
+                        let a = whole(&data, &pairs.sides[0].1)?;
+                        let b = whole(&data, &pairs.sides[1].1)?;
+                        let stage = Stage::start(
+                            format!("table {}", table.name),
+                            pairs.rows,
+                            opts.progress,
+                        );
+                        let (sampler, strata) =
+                            pool.install(|| PairSampler::new(pairs, [&a, &b], plan.seed))?;
+                        let make = |i| sampler.chunk(i);
+                        let batches = produce(
+                            &pool,
+                            sampler.chunks(),
+                            &make,
+                            csv_style,
+                            &mut writer,
+                            keep_this,
+                            &stage.bar,
+                        )?;
+                        stage.done(pairs.rows, &mut report.timings);
+                        (batches, strata, pairs.rows)
+                    }
+                    TableKind::Source(_) => unreachable!("handled above"),
+                };
+                writer.finish(&out)?;
+                if keep_this {
+                    engine.register(&table.name, table.schema.clone(), batches.clone())?;
+                }
+                (batches, strata, rows)
             }
-            TableKind::Source(_) => (engine.read_table(&table.name)?.1, Vec::new()),
         };
-        let rows: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
-        if !matches!(table.kind, TableKind::Source(_)) {
-            engine.register(&table.name, table.schema.clone(), batches.clone())?;
-            write_csv(
-                &out.path(&format!("unprocessed/{}.csv", table.name))?,
-                &table.schema,
-                &batches,
-                &style,
-            )?;
+        if keep_this {
+            data.insert(table.name.clone(), (table.schema.clone(), batches));
         }
-        data.insert(table.name.clone(), (table.schema.clone(), batches));
-        stage.done(rows, &mut report.timings);
         report.tables.push(TableReport {
             name: table.name.clone(),
             rows,
@@ -143,17 +290,23 @@ pub fn run(
 
     for q in &plan.features {
         check_interrupt()?;
-        let stage = Stage::start(format!("feature {}", q.name), opts.progress);
+        let stage = Stage::start(format!("feature {}", q.name), 0, opts.progress);
         let (schema, batches) = engine
             .query(&q.sql)
             .map_err(|e| query_error("feature", &q.name, &q.path, &e))?;
-        engine.register(&q.name, schema.clone(), batches.clone())?;
-        write_csv(
-            &out.path(&format!("processed_1/{}.csv", q.name))?,
-            &schema,
-            &batches,
-            &style,
+        let mut writer = TableWriter::create(&out, "processed_1", &q.name, &schema, opts.format)?;
+        let make = |i: u64| Ok(batches[i as usize].clone());
+        produce(
+            &pool,
+            batches.len() as u64,
+            &make,
+            csv_style,
+            &mut writer,
+            false,
+            &stage.bar,
         )?;
+        writer.finish(&out)?;
+        engine.register(&q.name, schema.clone(), batches.clone())?;
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
         data.insert(q.name.clone(), (schema, batches));
         stage.done(rows, &mut report.timings);
@@ -203,7 +356,7 @@ pub fn run(
 
     if let Some(sp) = &plan.split {
         check_interrupt()?;
-        let stage = Stage::start("split", opts.progress);
+        let stage = Stage::start("split", 0, opts.progress);
         let (schema, batches) = data
             .get(&sp.from)
             .ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
@@ -246,12 +399,11 @@ pub fn run(
 
     check_interrupt()?;
     report.seconds = started.elapsed().as_secs_f64();
-    for (rel, path) in out.staged_files()? {
-        let bytes = std::fs::metadata(&path)?.len();
+    for (path, bytes, sha256) in out.staged_files()? {
         report.files.push(crate::report::FileReport {
-            path: rel,
+            path,
             bytes,
-            sha256: sha256_file(&path)?,
+            sha256,
         });
     }
     write_json(&out.path("report.json")?, &report.to_json())?;

@@ -47,7 +47,6 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, Operator};
 use rand::RngExt;
-use rayon::prelude::*;
 
 use crate::analyze::{PairPlan, StratumPlan};
 use crate::error::{Diagnostic, Error, Result};
@@ -117,40 +116,69 @@ struct Sampler {
     rejection: bool,
 }
 
-/// Samples an interaction table: one batch per (stratum, chunk), in stratum order.
-pub fn sample_table(
-    plan: &PairPlan,
-    sides: [&RecordBatch; 2],
+/// A prepared interaction table: every stratum's sampler, ready to make any chunk on demand.
+pub struct PairSampler<'a> {
+    prepared: Prepared<'a>,
+    samplers: Vec<Sampler>,
+    /// (stratum, chunk within the stratum) of each output chunk, in output order.
+    work: Vec<(usize, u64)>,
     seed: u64,
-) -> Result<(Vec<RecordBatch>, Vec<StratumReport>)> {
-    let prepared = prepare(plan, sides)?;
-    let mut samplers = Vec::new();
-    let mut reports = Vec::new();
-    for stratum in &plan.strata {
-        let (sampler, report) = build_sampler(&prepared, stratum)?;
-        samplers.push(sampler);
-        reports.push(report);
+}
+
+impl<'a> PairSampler<'a> {
+    /// Groups the sides, classifies group pairs and builds each stratum's sampler.
+    /// Fails here, before any row is drawn, when a stratum cannot be met.
+    pub fn new(
+        plan: &'a PairPlan,
+        sides: [&'a RecordBatch; 2],
+        seed: u64,
+    ) -> Result<(Self, Vec<StratumReport>)> {
+        let prepared = prepare(plan, sides)?;
+        let mut samplers = Vec::new();
+        let mut reports = Vec::new();
+        for stratum in &plan.strata {
+            let (sampler, mut report) = build_sampler(&prepared, stratum)?;
+            report.produced = stratum.rows;
+            samplers.push(sampler);
+            reports.push(report);
+        }
+        let work = plan
+            .strata
+            .iter()
+            .enumerate()
+            .flat_map(|(s, st)| (0..st.rows.div_ceil(CHUNK_ROWS)).map(move |c| (s, c)))
+            .collect();
+        Ok((
+            PairSampler {
+                prepared,
+                samplers,
+                work,
+                seed,
+            },
+            reports,
+        ))
     }
-    let work: Vec<(usize, u64)> = plan
-        .strata
-        .iter()
-        .enumerate()
-        .flat_map(|(s, st)| (0..st.rows.div_ceil(CHUNK_ROWS)).map(move |c| (s, c)))
-        .collect();
-    let batches: Vec<RecordBatch> = work
-        .par_iter()
-        .map(|&(s, c)| {
-            let stratum = &plan.strata[s];
-            let n = (stratum.rows - c * CHUNK_ROWS).min(CHUNK_ROWS) as usize;
-            let mut rng = stream(seed, &plan.table, &format!("stratum:{}", stratum.name), c);
-            let (a, b) = draw(&prepared, &samplers[s], stratum, &mut rng, n)?;
-            build_rows(&prepared, stratum, &a, &b, seed, c)
-        })
-        .collect::<Result<_>>()?;
-    for (r, st) in reports.iter_mut().zip(&plan.strata) {
-        r.produced = st.rows;
+
+    /// Number of output chunks (rows come stratum by stratum, each stratum in chunks).
+    pub fn chunks(&self) -> u64 {
+        self.work.len() as u64
     }
-    Ok((batches, reports))
+
+    /// Output chunk `i`: its rows are drawn from the stream `(seed, table, "stratum:<name>", chunk)`.
+    pub fn chunk(&self, i: u64) -> Result<RecordBatch> {
+        let (s, c) = self.work[i as usize];
+        let plan = self.prepared.plan;
+        let stratum = &plan.strata[s];
+        let n = (stratum.rows - c * CHUNK_ROWS).min(CHUNK_ROWS) as usize;
+        let mut rng = stream(
+            self.seed,
+            &plan.table,
+            &format!("stratum:{}", stratum.name),
+            c,
+        );
+        let (a, b) = draw(&self.prepared, &self.samplers[s], stratum, &mut rng, n)?;
+        build_rows(&self.prepared, stratum, &a, &b, self.seed, c)
+    }
 }
 
 fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepared<'a>> {

@@ -7,10 +7,10 @@
 //! `train_test_split`; with stratification each class's test count is its
 //! exact share rounded by the largest-remainder rule, so it is within one row.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::compute::{cast, concat_batches};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use rand::seq::SliceRandom;
 use serde::Serialize;
@@ -47,12 +47,10 @@ pub struct Scaler {
 pub struct SplitData {
     /// Feature columns (scaled where requested), over all source rows.
     pub columns: Vec<FeatureColumn>,
-    /// The target column.
-    pub target: ArrayRef,
     /// The target's name.
     pub target_name: String,
-    /// Class label (as text) of each row's target.
-    pub target_labels: Vec<String>,
+    /// The target's classes (as text) and each row's class.
+    pub target: Classes,
     /// Source row indices of the training part, in output order.
     pub train: Vec<usize>,
     /// Source row indices of the test part, in output order.
@@ -79,7 +77,7 @@ impl SplitData {
     pub fn balance(&self, rows: &[usize]) -> PartBalance {
         let mut classes = BTreeMap::new();
         for &r in rows {
-            *classes.entry(self.target_labels[r].clone()).or_insert(0) += 1;
+            *classes.entry(self.target.label(r).to_string()).or_insert(0) += 1;
         }
         PartBalance {
             rows: rows.len(),
@@ -88,87 +86,125 @@ impl SplitData {
     }
 }
 
-/// Every value of a column as text (booleans as 0/1), for class labels and one-hot categories.
-fn labels_of(a: &ArrayRef) -> Vec<String> {
-    let style = CsvStyle {
-        datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
-        booleans: BoolStyle::Int,
-    };
-    let mut out = Vec::new();
-    (0..a.len())
-        .map(|row| {
-            out.clear();
-            format_value(a, row, &style, None, &mut out);
-            String::from_utf8_lossy(&out).into_owned()
-        })
-        .collect()
+/// The distinct values of a column as text (sorted; booleans as 0/1) and each row's index among them.
+#[derive(Debug, Clone)]
+pub struct Classes {
+    /// Distinct values, sorted.
+    pub names: Vec<String>,
+    /// Per row, the index of its value in `names`.
+    pub codes: Vec<u32>,
+}
+
+impl Classes {
+    /// Codes the values of a column given as one array per batch.
+    fn of(parts: &[&ArrayRef]) -> Classes {
+        let style = CsvStyle {
+            datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
+            booleans: BoolStyle::Int,
+        };
+        let mut index: HashMap<Vec<u8>, u32> = HashMap::new();
+        let mut codes = Vec::with_capacity(parts.iter().map(|a| a.len()).sum());
+        let mut text = Vec::new();
+        for a in parts {
+            for row in 0..a.len() {
+                text.clear();
+                format_value(a, row, &style, None, &mut text);
+                let next = index.len() as u32;
+                codes.push(*index.entry(text.clone()).or_insert(next));
+            }
+        }
+        let mut names: Vec<(String, u32)> = index
+            .into_iter()
+            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
+            .collect();
+        names.sort();
+        let mut remap = vec![0u32; names.len()];
+        for (sorted, (_, first_seen)) in names.iter().enumerate() {
+            remap[*first_seen as usize] = sorted as u32;
+        }
+        for c in &mut codes {
+            *c = remap[*c as usize];
+        }
+        Classes {
+            names: names.into_iter().map(|(n, _)| n).collect(),
+            codes,
+        }
+    }
+
+    /// The class label of row `r`.
+    pub fn label(&self, r: usize) -> &str {
+        &self.names[self.codes[r] as usize]
+    }
 }
 
 fn split_error(message: String) -> Error {
     Error::runtime(Diagnostic::at("split", message))
 }
 
-/// Encodes, splits and standardises the source table.
+/// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
 pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
-    let all = concat_batches(schema, batches)?;
-    let n = all.num_rows();
-    let target = all
-        .column_by_name(&plan.target)
-        .ok_or_else(|| split_error(format!("no target column `{}`", plan.target)))?
-        .clone();
-    if target.null_count() > 0 {
-        return Err(split_error(format!(
-            "the target `{}` has {} empty values",
-            plan.target,
-            target.null_count()
-        )));
-    }
-    let target_labels = labels_of(&target);
+    let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let parts = |name: &str| -> Result<Vec<&ArrayRef>> {
+        let i = schema
+            .index_of(name)
+            .map_err(|_| split_error(format!("no column `{name}`")))?;
+        let parts: Vec<&ArrayRef> = batches.iter().map(|b| b.column(i)).collect();
+        let nulls: usize = parts.iter().map(|a| a.null_count()).sum();
+        if nulls > 0 {
+            return Err(split_error(format!(
+                "column `{name}` has {nulls} empty values; fill or drop it"
+            )));
+        }
+        Ok(parts)
+    };
+    let target = Classes::of(&parts(&plan.target)?);
     let mut columns = Vec::new();
     let mut one_hot = BTreeMap::new();
     let mut booleans = Vec::new();
     for name in &plan.features {
-        let a = all.column_by_name(name).expect("planned column");
-        if a.null_count() > 0 {
-            return Err(split_error(format!(
-                "feature `{name}` has {} empty values; fill or drop it",
-                a.null_count()
-            )));
-        }
-        match a.data_type() {
+        let column = parts(name)?;
+        match schema.field_with_name(name)?.data_type() {
             DataType::Boolean => {
                 booleans.push(name.clone());
-                let b = a.as_boolean();
+                let values = column
+                    .iter()
+                    .flat_map(|a| a.as_boolean().values().iter().map(|b| b as u8 as f64))
+                    .collect();
                 columns.push(FeatureColumn {
                     name: name.clone(),
-                    values: (0..n).map(|i| b.value(i) as u8 as f64).collect(),
+                    values,
                     integral: true,
                 });
             }
             t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
-                let f = cast(a, &DataType::Float64)?;
+                let mut values = Vec::with_capacity(n);
+                for a in &column {
+                    let f = cast(a, &DataType::Float64)?;
+                    values.extend_from_slice(
+                        f.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                            .values(),
+                    );
+                }
                 columns.push(FeatureColumn {
                     name: name.clone(),
-                    values: f
-                        .as_primitive::<datafusion::arrow::datatypes::Float64Type>()
-                        .values()
-                        .to_vec(),
+                    values,
                     integral: t.is_integer(),
                 });
             }
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                let labels = labels_of(a);
-                let mut categories: Vec<String> = labels.clone();
-                categories.sort();
-                categories.dedup();
-                for c in &categories {
+                let classes = Classes::of(&column);
+                for (k, c) in classes.names.iter().enumerate() {
                     columns.push(FeatureColumn {
                         name: format!("{name}_{c}"),
-                        values: labels.iter().map(|l| (l == c) as u8 as f64).collect(),
+                        values: classes
+                            .codes
+                            .iter()
+                            .map(|&code| (code as usize == k) as u8 as f64)
+                            .collect(),
                         integral: true,
                     });
                 }
-                one_hot.insert(name.clone(), categories);
+                one_hot.insert(name.clone(), classes.names);
             }
             other => {
                 return Err(split_error(format!(
@@ -177,7 +213,12 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
             }
         }
     }
-    let (train, test) = shuffle_split(plan, &all, &target_labels)?;
+    let strata = match &plan.stratify {
+        None => None,
+        Some(c) if *c == plan.target => Some(target.clone()),
+        Some(c) => Some(Classes::of(&parts(c)?)),
+    };
+    let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
     let mut scalers = Vec::new();
     for name in &plan.standardize {
         let col = columns
@@ -209,9 +250,8 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
     }
     Ok(SplitData {
         columns,
-        target,
         target_name: plan.target.clone(),
-        target_labels,
+        target,
         train,
         test,
         scalers,
@@ -222,10 +262,9 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
 
 fn shuffle_split(
     plan: &SplitPlan,
-    all: &RecordBatch,
-    target_labels: &[String],
+    n: usize,
+    strata: Option<&Classes>,
 ) -> Result<(Vec<usize>, Vec<usize>)> {
-    let n = all.num_rows();
     let n_test = (n as f64 * plan.test_size).ceil() as usize;
     if n < 2 || n_test == 0 || n_test >= n {
         return Err(split_error(format!(
@@ -236,39 +275,32 @@ fn shuffle_split(
     let mut rng = stream(plan.seed, "split", "shuffle", 0);
     let mut train = Vec::with_capacity(n - n_test);
     let mut test = Vec::with_capacity(n_test);
-    match &plan.stratify {
+    match strata {
         None => {
             let mut rows: Vec<usize> = (0..n).collect();
             rows.shuffle(&mut rng);
             test.extend_from_slice(&rows[..n_test]);
             train.extend_from_slice(&rows[n_test..]);
         }
-        Some(column) => {
-            let labels: Vec<String> = if *column == plan.target {
-                target_labels.to_vec()
-            } else {
-                let a = all.column_by_name(column).expect("planned column");
-                labels_of(a)
-            };
-            let mut classes: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-            for (r, l) in labels.iter().enumerate() {
-                classes.entry(l.as_str()).or_default().push(r);
+        Some(classes) => {
+            let mut members: Vec<Vec<usize>> = vec![Vec::new(); classes.names.len()];
+            for (r, &c) in classes.codes.iter().enumerate() {
+                members[c as usize].push(r);
             }
-            if let Some((label, rows)) = classes.iter().find(|(_, rows)| rows.len() < 2) {
+            if let Some((k, rows)) = members.iter().enumerate().find(|(_, rows)| rows.len() < 2) {
                 return Err(Error::runtime(Diagnostic::at(
                     "split.stratify",
                     format!(
-                        "class `{label}` of `{column}` has {} row: stratifying needs at least 2 rows per class",
+                        "class `{}` of `{}` has {} row: stratifying needs at least 2 rows per class",
+                        classes.names[k],
+                        plan.stratify.as_deref().unwrap_or_default(),
                         rows.len()
                     ),
                 )));
             }
-            let shares: Vec<f64> = classes
-                .values()
-                .map(|r| r.len() as f64 / n as f64)
-                .collect();
+            let shares: Vec<f64> = members.iter().map(|r| r.len() as f64 / n as f64).collect();
             let counts = largest_remainder(n_test as u64, &shares);
-            for ((_, mut rows), k) in classes.into_iter().zip(counts) {
+            for (mut rows, k) in members.into_iter().zip(counts) {
                 rows.shuffle(&mut rng);
                 test.extend_from_slice(&rows[..k as usize]);
                 train.extend_from_slice(&rows[k as usize..]);
@@ -309,8 +341,7 @@ pub fn write_y(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Resu
     w.write_record([data.target_name.as_str()])
         .map_err(csv_error)?;
     for &r in rows {
-        w.write_record([data.target_labels[r].as_str()])
-            .map_err(csv_error)?;
+        w.write_record([data.target.label(r)]).map_err(csv_error)?;
     }
     w.flush()?;
     Ok(())

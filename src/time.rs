@@ -65,10 +65,20 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
+/// The date of the last day formatted, so consecutive values of one day skip the calendar arithmetic.
+#[derive(Debug, Clone, Default)]
+pub struct DayCache {
+    days: Option<i64>,
+    date: (i64, u32, u32),
+    prefix: Vec<u8>,
+}
+
 /// A compiled strftime-like format supporting `%Y %m %d %H %M %S %%` and literal text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DateTimeFormat {
     parts: Vec<FormatPart>,
+    /// How many leading parts depend on the date only (their text is cached per day).
+    date_parts: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,27 +129,59 @@ impl DateTimeFormat {
         if !literal.is_empty() {
             parts.push(FormatPart::Literal(literal));
         }
-        Ok(DateTimeFormat { parts })
+        let date_parts = parts
+            .iter()
+            .take_while(|p| {
+                matches!(
+                    p,
+                    FormatPart::Literal(_) | FormatPart::Year | FormatPart::Month | FormatPart::Day
+                )
+            })
+            .count();
+        Ok(DateTimeFormat { parts, date_parts })
     }
 
     /// Appends the formatted date-time to `out`.
     pub fn write(&self, secs: i64, out: &mut Vec<u8>) {
+        self.write_cached(secs, &mut DayCache::default(), out)
+    }
+
+    /// Appends the formatted date-time, reusing the date text of the previous call when the day is the same.
+    pub fn write_cached(&self, secs: i64, cache: &mut DayCache, out: &mut Vec<u8>) {
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        for part in &self.parts {
-            match part {
-                FormatPart::Literal(s) => out.extend_from_slice(s.as_bytes()),
-                FormatPart::Year => {
-                    let mut b = itoa::Buffer::new();
-                    out.extend_from_slice(b.format(y).as_bytes())
-                }
-                FormatPart::Month => two_digits(m as i64, out),
-                FormatPart::Day => two_digits(d as i64, out),
-                FormatPart::Hour => two_digits(sod / 3600, out),
-                FormatPart::Minute => two_digits(sod / 60 % 60, out),
-                FormatPart::Second => two_digits(sod % 60, out),
+        if cache.days != Some(days) {
+            cache.days = Some(days);
+            cache.date = civil_from_days(days);
+            cache.prefix.clear();
+            for part in &self.parts[..self.date_parts] {
+                self.write_part(part, cache.date, sod, &mut cache.prefix);
             }
+        }
+        out.extend_from_slice(&cache.prefix);
+        for part in &self.parts[self.date_parts..] {
+            self.write_part(part, cache.date, sod, out);
+        }
+    }
+
+    fn write_part(
+        &self,
+        part: &FormatPart,
+        (y, m, d): (i64, u32, u32),
+        sod: i64,
+        out: &mut Vec<u8>,
+    ) {
+        match part {
+            FormatPart::Literal(s) => out.extend_from_slice(s.as_bytes()),
+            FormatPart::Year => {
+                let mut b = itoa::Buffer::new();
+                out.extend_from_slice(b.format(y).as_bytes())
+            }
+            FormatPart::Month => two_digits(m as i64, out),
+            FormatPart::Day => two_digits(d as i64, out),
+            FormatPart::Hour => two_digits(sod / 3600, out),
+            FormatPart::Minute => two_digits(sod / 60 % 60, out),
+            FormatPart::Second => two_digits(sod % 60, out),
         }
     }
 

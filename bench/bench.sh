@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Performance figures on this machine: rows/s per stage (from tutas's own run
+# summary), wall time and peak memory (/usr/bin/time), and the time `cp` takes
+# to copy the large scenario's outputs (the floor for writing them).
+# Usage: bench/bench.sh            (needs /usr/bin/time: Debian package `time`)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet
+bin=target/release/tutas
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+measure() {
+  local label=$1
+  shift
+  echo "== $label"
+  /usr/bin/time -f "   wall %e s, peak memory %M KiB" -o "$tmp/time" "$bin" "$@" >"$tmp/summary"
+  sed -n '/^timing$/,$p' "$tmp/summary" | sed '1d;$d'
+  cat "$tmp/time"
+}
+
+measure "students, 1,000,000 rows, 1 thread" run bench/murid.yaml --out "$tmp/m1" --threads 1
+measure "students, 1,000,000 rows, all threads" run bench/murid.yaml --out "$tmp/m2"
+rm -rf "$tmp/m1" "$tmp/m2"
+measure "students, 10,000,000 rows, all threads (memory stays bounded)" run bench/murid.yaml --out "$tmp/m10" --scale 10
+rm -rf "$tmp/m10"
+measure "interactions, 10,000,000 rows (1,000 students x 1,000 tutors)" run bench/interactions.yaml --out "$tmp/i"
+rm -rf "$tmp/i"
+measure "scenarios/large.yaml end to end" run scenarios/large.yaml --out "$tmp/large"
+echo "== cp of the large scenario's outputs ($(du -sh "$tmp/large" | cut -f1))"
+/usr/bin/time -f "   wall %e s" cp -r "$tmp/large" "$tmp/copy"
