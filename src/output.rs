@@ -191,18 +191,6 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
     Ok(())
 }
 
-/// A buffered CSV writer for a new file.
-pub fn csv_writer(path: &Path) -> Result<csv::Writer<BufWriter<File>>> {
-    let file = File::create(path)
-        .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
-    Ok(csv::WriterBuilder::new().from_writer(BufWriter::with_capacity(1 << 20, file)))
-}
-
-/// A CSV write failure as a tutas error.
-pub fn csv_error(e: csv::Error) -> Error {
-    Error::msg(format!("CSV write error: {e}"))
-}
-
 macro_rules! int {
     ($col:expr, $t:ty, $row:expr, $out:expr) => {{
         let mut b = itoa::Buffer::new();

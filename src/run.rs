@@ -17,12 +17,12 @@ use serde_json::json;
 use crate::analyze::{Plan, TableKind};
 use crate::audit::{Audit, audit};
 use crate::error::{Diagnostic, Error, Result};
-use crate::generate::{GenKind, chunk_count, generate_chunk};
+use crate::generate::{CHUNK_ROWS, GenKind, chunk_count, generate_chunk};
 use crate::output::{Chunk, CsvStyle, Format, OutputDir, TableWriter, write_json};
 use crate::report::{CheckResult, InsightResult, RunReport, StageTiming, TableReport};
 use crate::sample::PairSampler;
 use crate::scenario::Scenario;
-use crate::split::{split, write_x, write_y};
+use crate::split::split;
 use crate::sql::{Engine, clean_error};
 
 /// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
@@ -360,11 +360,18 @@ pub fn run(
         let (schema, batches) = data
             .get(&sp.from)
             .ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
-        let s = split(sp, schema, batches)?;
-        write_x(&out.path("processed_2/X_train.csv")?, &s, &s.train)?;
-        write_x(&out.path("processed_2/X_test.csv")?, &s, &s.test)?;
-        write_y(&out.path("processed_2/y_train.csv")?, &s, &s.train)?;
-        write_y(&out.path("processed_2/y_test.csv")?, &s, &s.test)?;
+        let s = pool.install(|| split(sp, schema, batches))?;
+        for (name, rows) in [("train", &s.train), ("test", &s.test)] {
+            let blocks = rows.chunks(CHUNK_ROWS as usize).collect::<Vec<_>>();
+            for (file, schema, part) in [
+                (format!("X_{name}"), s.x_schema(), &(|i: u64| s.x_batch(blocks[i as usize])) as &(dyn Fn(u64) -> Result<RecordBatch> + Sync)),
+                (format!("y_{name}"), s.y_schema(), &|i: u64| s.y_batch(blocks[i as usize])),
+            ] {
+                let mut writer = TableWriter::create(&out, "processed_2", &file, &schema, Format::Csv)?;
+                produce(&pool, blocks.len() as u64, part, Some(&style), &mut writer, false, &stage.bar)?;
+                writer.finish(&out)?;
+            }
+        }
         let preprocessing = json!({
             "source": sp.from,
             "target": sp.target,

@@ -96,6 +96,8 @@ struct Groups {
 struct Prepared<'a> {
     plan: &'a PairPlan,
     sides: [&'a RecordBatch; 2],
+    /// Column indices of each side that the expressions read.
+    read: [Vec<usize>; 2],
     groups: [Groups; 2],
     /// Side batch (both sides' columns) where each row is a group pair, non-key columns NULL.
     group_pair_batch: RecordBatch,
@@ -188,22 +190,29 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
         .map(|(_, e, _)| e)
         .chain(plan.strata.iter().map(|s| &s.expr))
         .collect();
-    let groupable = exprs.iter().all(|e| null_monotone(e));
-    let mut keys: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
-    if groupable {
-        for (side, (alias, _)) in plan.sides.iter().enumerate() {
-            for e in &exprs {
-                for c in e.column_refs() {
-                    if c.relation.as_ref().map(|r| r.table()) == Some(alias.as_str())
-                        && let Ok(i) = sides[side].schema().index_of(&c.name)
-                        && !keys[side].contains(&i)
-                        && distinct_at_most(sides[side].column(i), MAX_KEY_VALUES).is_some()
-                    {
-                        keys[side].push(i);
-                    }
+    // Columns of each side that any expression reads; only these are gathered for drawn pairs.
+    let mut read: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    for (side, (alias, _)) in plan.sides.iter().enumerate() {
+        for e in &exprs {
+            for c in e.column_refs() {
+                if c.relation.as_ref().map(|r| r.table()) == Some(alias.as_str())
+                    && let Ok(i) = sides[side].schema().index_of(&c.name)
+                    && !read[side].contains(&i)
+                {
+                    read[side].push(i);
                 }
             }
-            keys[side].sort();
+        }
+        read[side].sort();
+    }
+    let mut keys: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
+    if exprs.iter().all(|e| null_monotone(e)) {
+        for side in 0..2 {
+            keys[side] = read[side]
+                .iter()
+                .copied()
+                .filter(|&i| distinct_at_most(sides[side].column(i), MAX_KEY_VALUES).is_some())
+                .collect();
         }
     }
     let (groups, reps) = loop {
@@ -230,6 +239,7 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
     Ok(Prepared {
         plan,
         sides,
+        read,
         groups,
         group_pair_batch,
     })
@@ -395,8 +405,13 @@ fn pair_side_batch(p: &Prepared, a: &[u32], b: &[u32]) -> Result<RecordBatch> {
     let mut columns = Vec::new();
     for (side, rows) in [(0usize, a), (1usize, b)] {
         let idx = UInt32Array::from(rows.to_vec());
-        for col in p.sides[side].columns() {
-            columns.push(take(col.as_ref(), &idx, None)?);
+        for (i, col) in p.sides[side].columns().iter().enumerate() {
+            // Unread columns keep their place (expressions address columns by index) as cheap NULLs.
+            columns.push(if p.read[side].contains(&i) {
+                take(col.as_ref(), &idx, None)?
+            } else {
+                new_null_array(col.data_type(), rows.len())
+            });
         }
     }
     side_batch(p.plan, columns, a.len())

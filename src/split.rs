@@ -9,15 +9,16 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::array::{Float64Array, Int64Array, StringArray, Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use std::sync::Arc;
 use rand::seq::SliceRandom;
 use serde::Serialize;
 
 use crate::analyze::{SplitPlan, largest_remainder};
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::{CsvStyle, csv_error, csv_writer, float, format_value};
+use crate::output::{CsvStyle, format_value};
 use crate::rng::stream;
 use crate::scenario::BoolStyle;
 
@@ -75,10 +76,11 @@ pub struct PartBalance {
 impl SplitData {
     /// Class balance of the given rows.
     pub fn balance(&self, rows: &[usize]) -> PartBalance {
-        let mut classes = BTreeMap::new();
+        let mut counts = vec![0usize; self.target.names.len()];
         for &r in rows {
-            *classes.entry(self.target.label(r).to_string()).or_insert(0) += 1;
+            counts[self.target.codes[r] as usize] += 1;
         }
+        let classes = self.target.names.iter().cloned().zip(counts).collect();
         PartBalance {
             rows: rows.len(),
             classes,
@@ -312,37 +314,41 @@ fn shuffle_split(
     Ok((train, test))
 }
 
-/// Writes X (header = feature names) for the given rows.
-pub fn write_x(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record(data.columns.iter().map(|c| c.name.as_str()))
-        .map_err(csv_error)?;
-    let mut buf = Vec::new();
-    for &r in rows {
-        for c in &data.columns {
-            buf.clear();
-            if c.integral {
-                let mut b = itoa::Buffer::new();
-                buf.extend_from_slice(b.format(c.values[r] as i64).as_bytes());
-            } else {
-                float(c.values[r], &mut buf);
-            }
-            w.write_field(&buf).map_err(csv_error)?;
-        }
-        w.write_record(None::<&[u8]>).map_err(csv_error)?;
+impl SplitData {
+    /// The schema of X: integers for booleans, integer features and one-hot indicators, floats otherwise.
+    pub fn x_schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| Field::new(&c.name, if c.integral { DataType::Int64 } else { DataType::Float64 }, false))
+            .collect();
+        Arc::new(Schema::new(fields))
     }
-    w.flush()?;
-    Ok(())
-}
 
-/// Writes y (header = target name) for the given rows.
-pub fn write_y(path: &std::path::Path, data: &SplitData, rows: &[usize]) -> Result<()> {
-    let mut w = csv_writer(path)?;
-    w.write_record([data.target_name.as_str()])
-        .map_err(csv_error)?;
-    for &r in rows {
-        w.write_record([data.target.label(r)]).map_err(csv_error)?;
+    /// The schema of y.
+    pub fn y_schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new(&self.target_name, DataType::Utf8, false)]))
     }
-    w.flush()?;
-    Ok(())
+
+    /// X for the given source rows, in that order.
+    pub fn x_batch(&self, rows: &[usize]) -> Result<RecordBatch> {
+        let columns: Vec<ArrayRef> = self
+            .columns
+            .iter()
+            .map(|c| -> ArrayRef {
+                if c.integral {
+                    Arc::new(Int64Array::from_iter_values(rows.iter().map(|&r| c.values[r] as i64)))
+                } else {
+                    Arc::new(Float64Array::from_iter_values(rows.iter().map(|&r| c.values[r])))
+                }
+            })
+            .collect();
+        Ok(RecordBatch::try_new(self.x_schema(), columns)?)
+    }
+
+    /// y for the given source rows, in that order.
+    pub fn y_batch(&self, rows: &[usize]) -> Result<RecordBatch> {
+        let labels = StringArray::from_iter_values(rows.iter().map(|&r| self.target.label(r)));
+        Ok(RecordBatch::try_new(self.y_schema(), vec![Arc::new(labels)])?)
+    }
 }
