@@ -155,6 +155,22 @@ pub fn parse_bytes(s: &str) -> std::result::Result<usize, String> {
 
 /// Reads, parses and analyzes a scenario; diagnostics carry file positions.
 pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid(Diagnostic::new(format!(
+            "cannot read scenario `{}`: {e}",
+            path.display()
+        )))
+    })?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_source(
+        Source::new(path.display().to_string(), text),
+        &base_dir,
+        options,
+    )
+}
+
+/// Parses and analyzes a scenario's text; `base_dir` is where its relative `source` paths start.
+pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
     let LoadOptions {
         seed,
         scale,
@@ -162,13 +178,6 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
         threads,
         memory_limit,
     } = options.clone();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::invalid(Diagnostic::new(format!(
-            "cannot read scenario `{}`: {e}",
-            path.display()
-        )))
-    })?;
-    let source = Source::new(path.display().to_string(), text);
     let scenario: Scenario = crate::yaml::from_str(&source)?;
     if let Some(s) = scale
         && !(s.is_finite() && s > 0.0)
@@ -195,7 +204,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
     let overrides = Overrides {
         seed,
         scale,
-        base_dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        base_dir: base_dir.to_path_buf(),
         allow_outside,
     };
     let plan = analyze(&scenario, &engine, &overrides).map_err(|e| source.place_all(e))?;

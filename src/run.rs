@@ -364,11 +364,27 @@ pub fn run(
         for (name, rows) in [("train", &s.train), ("test", &s.test)] {
             let blocks = rows.chunks(CHUNK_ROWS as usize).collect::<Vec<_>>();
             for (file, schema, part) in [
-                (format!("X_{name}"), s.x_schema(), &(|i: u64| s.x_batch(blocks[i as usize])) as &(dyn Fn(u64) -> Result<RecordBatch> + Sync)),
-                (format!("y_{name}"), s.y_schema(), &|i: u64| s.y_batch(blocks[i as usize])),
+                (
+                    format!("X_{name}"),
+                    s.x_schema(),
+                    &(|i: u64| s.x_batch(blocks[i as usize]))
+                        as &(dyn Fn(u64) -> Result<RecordBatch> + Sync),
+                ),
+                (format!("y_{name}"), s.y_schema(), &|i: u64| {
+                    s.y_batch(blocks[i as usize])
+                }),
             ] {
-                let mut writer = TableWriter::create(&out, "processed_2", &file, &schema, Format::Csv)?;
-                produce(&pool, blocks.len() as u64, part, Some(&style), &mut writer, false, &stage.bar)?;
+                let mut writer =
+                    TableWriter::create(&out, "processed_2", &file, &schema, Format::Csv)?;
+                produce(
+                    &pool,
+                    blocks.len() as u64,
+                    part,
+                    Some(&style),
+                    &mut writer,
+                    false,
+                    &stage.bar,
+                )?;
                 writer.finish(&out)?;
             }
         }

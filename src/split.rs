@@ -9,12 +9,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use datafusion::arrow::array::{Float64Array, Int64Array, StringArray, Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray,
+};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use std::sync::Arc;
 use rand::seq::SliceRandom;
 use serde::Serialize;
+use std::sync::Arc;
 
 use crate::analyze::{SplitPlan, largest_remainder};
 use crate::error::{Diagnostic, Error, Result};
@@ -320,14 +322,28 @@ impl SplitData {
         let fields: Vec<Field> = self
             .columns
             .iter()
-            .map(|c| Field::new(&c.name, if c.integral { DataType::Int64 } else { DataType::Float64 }, false))
+            .map(|c| {
+                Field::new(
+                    &c.name,
+                    if c.integral {
+                        DataType::Int64
+                    } else {
+                        DataType::Float64
+                    },
+                    false,
+                )
+            })
             .collect();
         Arc::new(Schema::new(fields))
     }
 
     /// The schema of y.
     pub fn y_schema(&self) -> SchemaRef {
-        Arc::new(Schema::new(vec![Field::new(&self.target_name, DataType::Utf8, false)]))
+        Arc::new(Schema::new(vec![Field::new(
+            &self.target_name,
+            DataType::Utf8,
+            false,
+        )]))
     }
 
     /// X for the given source rows, in that order.
@@ -337,9 +353,13 @@ impl SplitData {
             .iter()
             .map(|c| -> ArrayRef {
                 if c.integral {
-                    Arc::new(Int64Array::from_iter_values(rows.iter().map(|&r| c.values[r] as i64)))
+                    Arc::new(Int64Array::from_iter_values(
+                        rows.iter().map(|&r| c.values[r] as i64),
+                    ))
                 } else {
-                    Arc::new(Float64Array::from_iter_values(rows.iter().map(|&r| c.values[r])))
+                    Arc::new(Float64Array::from_iter_values(
+                        rows.iter().map(|&r| c.values[r]),
+                    ))
                 }
             })
             .collect();
@@ -349,6 +369,9 @@ impl SplitData {
     /// y for the given source rows, in that order.
     pub fn y_batch(&self, rows: &[usize]) -> Result<RecordBatch> {
         let labels = StringArray::from_iter_values(rows.iter().map(|&r| self.target.label(r)));
-        Ok(RecordBatch::try_new(self.y_schema(), vec![Arc::new(labels)])?)
+        Ok(RecordBatch::try_new(
+            self.y_schema(),
+            vec![Arc::new(labels)],
+        )?)
     }
 }

@@ -5,4 +5,5 @@ mod errors;
 mod features;
 mod generation;
 mod pipeline;
+mod robustness;
 mod strata;
