@@ -22,7 +22,7 @@ use datafusion::arrow::datatypes::{
 };
 use datafusion::arrow::util::display::ArrayFormatter;
 
-use crate::error::{Error, Result};
+use crate::error::{Diagnostic, Error, Result};
 use crate::scenario::BoolStyle;
 use crate::time::DateTimeFormat;
 
@@ -69,20 +69,26 @@ impl OutputDir {
     /// Creates `dir` if needed and a fresh staging folder inside it.
     pub fn begin(dir: &Path) -> Result<OutputDir> {
         fs::create_dir_all(dir).map_err(|e| {
-            Error::msg(format!(
-                "cannot create output folder `{}`: {e}",
-                dir.display()
-            ))
+            Error::invalid(
+                Diagnostic::new(format!(
+                    "cannot create output folder `{}`: {e}",
+                    dir.display()
+                ))
+                .help("choose another folder with --out"),
+            )
         })?;
         let staging = dir.join(format!(".tutas-staging-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging)?;
         }
         fs::create_dir(&staging).map_err(|e| {
-            Error::msg(format!(
-                "output folder `{}` is not writable: {e}",
-                dir.display()
-            ))
+            Error::invalid(
+                Diagnostic::new(format!(
+                    "output folder `{}` is not writable: {e}",
+                    dir.display()
+                ))
+                .help("choose another folder with --out"),
+            )
         })?;
         Ok(OutputDir {
             dir: dir.to_path_buf(),
@@ -119,15 +125,16 @@ impl OutputDir {
         })
     }
 
-    /// Flushes a staged file and records its size and hash.
-    pub fn close(&self, mut file: StagedFile) -> Result<()> {
+    /// Flushes a staged file, records its size and hash, and returns its size.
+    pub fn close(&self, mut file: StagedFile) -> Result<u64> {
         file.writer.flush()?;
         let hash = hex(&file.hasher.finalize());
+        let bytes = file.bytes;
         self.hashed
             .lock()
             .expect("not poisoned")
-            .insert(file.relative, (file.bytes, hash));
-        Ok(())
+            .insert(file.relative, (bytes, hash));
+        Ok(bytes)
     }
 
     /// Every file staged so far as (relative path, bytes, SHA-256), sorted by path.
@@ -381,8 +388,8 @@ impl TableWriter {
         Ok(())
     }
 
-    /// Finishes the file and records its hash.
-    pub fn finish(self, out: &OutputDir) -> Result<()> {
+    /// Finishes the file, records its hash and returns its size in bytes.
+    pub fn finish(self, out: &OutputDir) -> Result<u64> {
         match self {
             TableWriter::Csv(f) => out.close(f),
             TableWriter::Parquet(w) => {

@@ -18,6 +18,8 @@ pub struct StageTiming {
     pub stage: String,
     /// Rows it produced.
     pub rows: u64,
+    /// Bytes of the files it wrote.
+    pub bytes: u64,
     /// Wall-clock seconds.
     pub seconds: f64,
 }
@@ -232,8 +234,12 @@ impl RunReport {
                     0.0
                 };
                 s.push_str(&format!(
-                    "  {:<36} {:>11} rows {:>9.3} s {:>14.0} rows/s\n",
-                    t.stage, t.rows, t.seconds, rate
+                    "  {:<36} {:>11} rows {:>10} {:>9.3} s {:>12.0} rows/s\n",
+                    t.stage,
+                    t.rows,
+                    crate::analyze::human_bytes(t.bytes as f64),
+                    t.seconds,
+                    rate
                 ));
             }
             let bytes: u64 = self.files.iter().map(|f| f.bytes).sum();

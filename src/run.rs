@@ -55,6 +55,8 @@ struct Stage {
     name: String,
     started: Instant,
     bar: ProgressBar,
+    /// Bytes of the files the stage wrote.
+    bytes: u64,
 }
 
 impl Stage {
@@ -77,6 +79,7 @@ impl Stage {
             name,
             started: Instant::now(),
             bar,
+            bytes: 0,
         }
     }
 
@@ -85,6 +88,7 @@ impl Stage {
         timings.push(StageTiming {
             stage: self.name,
             rows,
+            bytes: self.bytes,
             seconds: self.started.elapsed().as_secs_f64(),
         });
     }
@@ -220,15 +224,17 @@ pub fn run(
                     &table.schema,
                     opts.format,
                 )?;
+                let planned = match kind {
+                    TableKind::Entity(e) => e.rows,
+                    TableKind::Pairs(p) => p.rows,
+                    TableKind::Source(_) => 0,
+                };
+                let mut stage =
+                    Stage::start(format!("table {}", table.name), planned, opts.progress);
                 let (batches, strata, rows) = match kind {
                     TableKind::Entity(entity) => {
                         let mut entity = entity.clone();
                         bind_picks(&mut entity, &data)?;
-                        let stage = Stage::start(
-                            format!("table {}", table.name),
-                            entity.rows,
-                            opts.progress,
-                        );
                         let make = |c| generate_chunk(&entity, plan.seed, c);
                         let batches = produce(
                             &pool,
@@ -239,17 +245,11 @@ pub fn run(
                             keep_this,
                             &stage.bar,
                         )?;
-                        stage.done(entity.rows, &mut report.timings);
                         (batches, Vec::new(), entity.rows)
                     }
                     TableKind::Pairs(pairs) => {
                         let a = whole(&data, &pairs.sides[0].1)?;
                         let b = whole(&data, &pairs.sides[1].1)?;
-                        let stage = Stage::start(
-                            format!("table {}", table.name),
-                            pairs.rows,
-                            opts.progress,
-                        );
                         let (sampler, strata) =
                             pool.install(|| PairSampler::new(pairs, [&a, &b], plan.seed))?;
                         let make = |i| sampler.chunk(i);
@@ -262,12 +262,12 @@ pub fn run(
                             keep_this,
                             &stage.bar,
                         )?;
-                        stage.done(pairs.rows, &mut report.timings);
                         (batches, strata, pairs.rows)
                     }
                     TableKind::Source(_) => unreachable!("handled above"),
                 };
-                writer.finish(&out)?;
+                stage.bytes += writer.finish(&out)?;
+                stage.done(rows, &mut report.timings);
                 if keep_this {
                     engine.register(&table.name, table.schema.clone(), batches.clone())?;
                 }
@@ -290,7 +290,7 @@ pub fn run(
 
     for q in &plan.features {
         check_interrupt()?;
-        let stage = Stage::start(format!("feature {}", q.name), 0, opts.progress);
+        let mut stage = Stage::start(format!("feature {}", q.name), 0, opts.progress);
         let (schema, batches) = engine
             .query(&q.sql)
             .map_err(|e| query_error("feature", &q.name, &q.path, &e))?;
@@ -305,7 +305,7 @@ pub fn run(
             false,
             &stage.bar,
         )?;
-        writer.finish(&out)?;
+        stage.bytes += writer.finish(&out)?;
         engine.register(&q.name, schema.clone(), batches.clone())?;
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
         data.insert(q.name.clone(), (schema, batches));
@@ -356,7 +356,7 @@ pub fn run(
 
     if let Some(sp) = &plan.split {
         check_interrupt()?;
-        let stage = Stage::start("split", 0, opts.progress);
+        let mut stage = Stage::start("split", 0, opts.progress);
         let (schema, batches) = data
             .get(&sp.from)
             .ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
@@ -385,7 +385,7 @@ pub fn run(
                     false,
                     &stage.bar,
                 )?;
-                writer.finish(&out)?;
+                stage.bytes += writer.finish(&out)?;
             }
         }
         let preprocessing = json!({

@@ -186,3 +186,13 @@ fn a_failed_run_leaves_the_previous_output_as_it_was() {
         "{left:?}"
     );
 }
+
+#[test]
+fn an_unwritable_output_folder_is_refused() {
+    let o = tutas(
+        &root(),
+        &["run", "scenarios/default.yaml", "--out", "/proc/tutas-out"],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    insta::assert_snapshot!(o.stderr);
+}
