@@ -21,7 +21,7 @@ use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal, Normal, Poisson};
 
 use crate::error::Result;
-use crate::locale::{FakeKind, Locale, write_fake};
+use crate::locale::{FakeKind, Locale, TextSink, write_fake};
 use crate::rng::{Rng, stream};
 use crate::sql::append_evaluated;
 
@@ -255,7 +255,7 @@ impl Gen {
     }
 
     /// Appends a drawn string to `out`.
-    pub fn string(&self, rng: &mut Rng, row: u64, out: &mut String) {
+    pub fn string(&self, rng: &mut Rng, row: u64, out: &mut impl TextSink) {
         match &self.kind {
             GenKind::Sequence {
                 prefix,
@@ -263,25 +263,29 @@ impl Gen {
                 suffix,
                 start,
             } => {
-                use std::fmt::Write;
-                let _ = write!(
-                    out,
-                    "{prefix}{:0width$}{suffix}",
-                    *start + row as i64,
-                    width = *width
-                );
+                let n = *start + row as i64;
+                let mut b = itoa::Buffer::new();
+                let digits = b.format(n.unsigned_abs());
+                out.push_text(prefix);
+                let sign = if n < 0 { "-" } else { "" };
+                out.push_text(sign);
+                for _ in (digits.len() + sign.len())..*width {
+                    out.push_text("0");
+                }
+                out.push_text(digits);
+                out.push_text(suffix);
             }
             GenKind::Fake(kind, locale) => write_fake(*kind, *locale, rng, out),
             GenKind::Choice {
                 values: Values::Str(v),
                 cumulative,
-            } => out.push_str(&v[draw_index(rng, v.len(), cumulative.as_deref())]),
-            GenKind::Constant(Values::Str(v)) => out.push_str(&v[0]),
+            } => out.push_text(&v[draw_index(rng, v.len(), cumulative.as_deref())]),
+            GenKind::Constant(Values::Str(v)) => out.push_text(&v[0]),
             GenKind::Pick {
                 source: Some(a), ..
             } => {
                 let i = rng.random_range(0..a.len());
-                out.push_str(string_value(a, i));
+                out.push_text(string_value(a, i));
             }
             GenKind::Mixture { arms, cumulative } => {
                 arms[draw_index(rng, arms.len(), Some(cumulative))].string(rng, row, out)
@@ -379,11 +383,10 @@ pub fn generate_column(generator: &Gen, rng: &mut Rng, first: u64, n: usize) -> 
     match generator.ty {
         ValueType::Str => {
             let mut b = StringBuilder::with_capacity(n, n * 16);
-            let mut buf = String::with_capacity(64);
             for i in 0..n as u64 {
-                buf.clear();
-                generator.string(rng, first + i, &mut buf);
-                b.append_value(&buf);
+                // The generator writes into the builder's current value; an empty append ends the row.
+                generator.string(rng, first + i, &mut b);
+                b.append_value("");
             }
             Arc::new(b.finish())
         }
@@ -490,4 +493,30 @@ pub fn generate_chunk(plan: &EntityPlan, seed: u64, chunk: u64) -> Result<Record
 /// Number of chunks of a table of `rows` rows.
 pub fn chunk_count(rows: u64) -> u64 {
     rows.div_ceil(CHUNK_ROWS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sequence(prefix: &str, width: usize, start: i64) -> Gen {
+        let kind = GenKind::Sequence { prefix: prefix.into(), width, suffix: "x".into(), start };
+        Gen { kind, ty: ValueType::Str, add: None, round: None, clamp: None, resolution: 1 }
+    }
+
+    #[test]
+    fn sequences_pad_like_python_format() {
+        let mut rng = stream(1, "t", "c", 0);
+        let mut out = String::new();
+        for (g, row, expected) in [
+            (sequence("M", 4, 1), 0, "M0001x"),
+            (sequence("M", 4, 1), 12344, "M12345x"),
+            (sequence("", 0, 7), 0, "7x"),
+            (sequence("N", 4, -5), 0, "N-005x"),
+        ] {
+            out.clear();
+            g.string(&mut rng, row, &mut out);
+            assert_eq!(out, expected);
+        }
+    }
 }

@@ -80,8 +80,21 @@ impl FakeKind {
     }
 }
 
+/// Somewhere text is appended: a `String`, or an Arrow string builder's current value.
+pub trait TextSink {
+    /// Appends text.
+    fn push_text(&mut self, s: &str);
+}
+
+impl<W: std::fmt::Write> TextSink for W {
+    fn push_text(&mut self, s: &str) {
+        // Writing to a String or a StringBuilder cannot fail.
+        let _ = self.write_str(s);
+    }
+}
+
 /// Appends one fake value of `kind` in `locale` to `out`.
-pub fn write_fake(kind: FakeKind, locale: Locale, rng: &mut Rng, out: &mut String) {
+pub fn write_fake(kind: FakeKind, locale: Locale, rng: &mut Rng, out: &mut impl TextSink) {
     match locale {
         Locale::En => write_with(kind, EN, rng, out),
         Locale::IdId => write_with(kind, IdId, rng, out),
@@ -92,29 +105,47 @@ fn pick<'a>(rng: &mut Rng, list: &[&'a str]) -> &'a str {
     list[rng.random_range(0..list.len())]
 }
 
-/// Replaces `#` with a digit and `^` with a non-zero digit, as `fake` does.
-fn numerify(format: &str, rng: &mut Rng, out: &mut String) {
-    for c in format.chars() {
-        match c {
-            '#' => out.push((b'0' + rng.random_range(0..10u8)) as char),
-            '^' => out.push((b'1' + rng.random_range(0..9u8)) as char),
-            c => out.push(c),
+/// Replaces `#` with a digit and `^` with a non-zero digit, as `fake` does. The `#` digits of a
+/// format come from one uniform draw below 10^k (k ≤ 18), which makes each digit uniform and
+/// independent at one draw per value instead of one per digit.
+fn numerify(format: &str, rng: &mut Rng, out: &mut impl TextSink) {
+    let hashes = format.bytes().filter(|&b| b == b'#').count() as u32;
+    let mut digits = if hashes <= 18 { rng.random_range(0..10u64.pow(hashes)) } else { 0 };
+    let mut buf = [0u8; 64];
+    let mut len = 0;
+    for c in format.bytes() {
+        let b = match c {
+            b'#' if hashes <= 18 => {
+                let d = (digits % 10) as u8;
+                digits /= 10;
+                b'0' + d
+            }
+            b'#' => b'0' + rng.random_range(0..10u8),
+            b'^' => b'1' + rng.random_range(0..9u8),
+            c => c,
+        };
+        if len == buf.len() {
+            out.push_text(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+            len = 0;
         }
+        buf[len] = b;
+        len += 1;
     }
+    out.push_text(std::str::from_utf8(&buf[..len]).unwrap_or_default());
 }
 
-fn write_with<L: CityNameGenFn>(kind: FakeKind, l: L, rng: &mut Rng, out: &mut String) {
+fn write_with<L: CityNameGenFn>(kind: FakeKind, l: L, rng: &mut Rng, out: &mut impl TextSink) {
     match kind.name() {
-        "first_name" => out.push_str(pick(rng, L::NAME_FIRST_NAME)),
-        "last_name" => out.push_str(pick(rng, L::NAME_LAST_NAME)),
+        "first_name" => out.push_text(pick(rng, L::NAME_FIRST_NAME)),
+        "last_name" => out.push_text(pick(rng, L::NAME_LAST_NAME)),
         "full_name" | "name" => {
-            out.push_str(pick(rng, L::NAME_FIRST_NAME));
-            out.push(' ');
-            out.push_str(pick(rng, L::NAME_LAST_NAME));
+            out.push_text(pick(rng, L::NAME_FIRST_NAME));
+            out.push_text(" ");
+            out.push_text(pick(rng, L::NAME_LAST_NAME));
         }
         "phone_number" => numerify(pick(rng, L::PHONE_NUMBER_FORMATS), rng, out),
         "cell_number" => numerify(pick(rng, L::PHONE_CELL_NUMBER_FORMATS), rng, out),
-        other => out.push_str(&fake_string(other, l, rng)),
+        other => out.push_text(&fake_string(other, l, rng)),
     }
 }
 
