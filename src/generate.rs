@@ -500,8 +500,20 @@ mod tests {
     use super::*;
 
     fn sequence(prefix: &str, width: usize, start: i64) -> Gen {
-        let kind = GenKind::Sequence { prefix: prefix.into(), width, suffix: "x".into(), start };
-        Gen { kind, ty: ValueType::Str, add: None, round: None, clamp: None, resolution: 1 }
+        let kind = GenKind::Sequence {
+            prefix: prefix.into(),
+            width,
+            suffix: "x".into(),
+            start,
+        };
+        Gen {
+            kind,
+            ty: ValueType::Str,
+            add: None,
+            round: None,
+            clamp: None,
+            resolution: 1,
+        }
     }
 
     #[test]

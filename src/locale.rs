@@ -110,7 +110,11 @@ fn pick<'a>(rng: &mut Rng, list: &[&'a str]) -> &'a str {
 /// independent at one draw per value instead of one per digit.
 fn numerify(format: &str, rng: &mut Rng, out: &mut impl TextSink) {
     let hashes = format.bytes().filter(|&b| b == b'#').count() as u32;
-    let mut digits = if hashes <= 18 { rng.random_range(0..10u64.pow(hashes)) } else { 0 };
+    let mut digits = if hashes <= 18 {
+        rng.random_range(0..10u64.pow(hashes))
+    } else {
+        0
+    };
     let mut buf = [0u8; 64];
     let mut len = 0;
     for c in format.bytes() {
