@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::split::SplitData;
 
 /// The score of one model on the test part.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Score {
     /// Share of test rows predicted right.
     pub accuracy: f64,
@@ -23,7 +23,7 @@ pub struct Score {
 }
 
 /// One feature scored alone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct FeatureScore {
     /// Feature name.
     pub feature: String,
@@ -36,7 +36,7 @@ pub struct FeatureScore {
 }
 
 /// The audit's results.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Audit {
     /// The model family used.
     pub model: String,

@@ -72,6 +72,18 @@ enum Command {
         #[arg(long)]
         allow_outside_paths: bool,
     },
+    /// Re-render DIR/report.html from DIR/report.json
+    Report {
+        /// An output folder of `tutas run`
+        dir: PathBuf,
+    },
+    /// Compare two runs: row counts, column distributions, split, leaks, file hashes
+    Diff {
+        /// The first run's output folder
+        a: PathBuf,
+        /// The second run's output folder
+        b: PathBuf,
+    },
     /// Print the JSON Schema of the scenario language
     Schema,
 }
@@ -216,6 +228,23 @@ pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Re
     })
 }
 
+/// Reads `DIR/report.json`.
+pub fn read_report(dir: &Path) -> Result<crate::report::RunReport> {
+    let path = dir.join("report.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::invalid(
+            Diagnostic::new(format!("cannot read `{}`: {e}", path.display()))
+                .help("give the output folder of a `tutas run`"),
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        Error::invalid(Diagnostic::new(format!(
+            "`{}` is not a tutas report: {e}",
+            path.display()
+        )))
+    })
+}
+
 fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -224,6 +253,22 @@ fn default_threads() -> usize {
 
 fn execute(command: Command) -> Result<()> {
     match command {
+        Command::Report { dir } => {
+            let report = read_report(&dir)?;
+            let target = dir.join("report.html");
+            let staging = dir.join(".tutas-report.html.tmp");
+            std::fs::write(&staging, crate::html::render(&report))?;
+            std::fs::rename(&staging, &target)?;
+            println!("wrote {}", target.display());
+            Ok(())
+        }
+        Command::Diff { a, b } => {
+            print!(
+                "{}",
+                crate::diff::diff(&read_report(&a)?, &read_report(&b)?)
+            );
+            Ok(())
+        }
         Command::Schema => {
             println!("{}", crate::schema_json());
             Ok(())

@@ -9,12 +9,15 @@
 pub mod analyze;
 pub mod audit;
 pub mod cli;
+pub mod diff;
 pub mod encode;
 pub mod error;
 pub mod generate;
+pub mod html;
 pub mod locale;
 mod locale_id;
 pub mod output;
+pub mod profile;
 pub mod report;
 pub mod rng;
 pub mod run;

@@ -1,18 +1,19 @@
 //! The run report: `report.json` and the closing summary printed after a run.
 
 use datafusion::arrow::array::RecordBatch;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::analyze::Plan;
 use crate::audit::Audit;
 use crate::error::{Error, Result};
+use crate::profile::ColumnProfile;
 use crate::sample::StratumReport;
 use crate::split::{PartBalance, Scaler};
 
 /// Rows and timing of one stage.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StageTiming {
     /// Stage name.
     pub stage: String,
@@ -25,7 +26,7 @@ pub struct StageTiming {
 }
 
 /// One table of the run.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableReport {
     /// Name.
     pub name: String,
@@ -35,10 +36,12 @@ pub struct TableReport {
     pub columns: usize,
     /// Strata, for interaction tables.
     pub strata: Vec<StratumReport>,
+    /// A summary of every column.
+    pub profile: Vec<ColumnProfile>,
 }
 
 /// One check.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CheckResult {
     /// Name.
     pub name: String,
@@ -49,7 +52,7 @@ pub struct CheckResult {
 }
 
 /// One insight.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InsightResult {
     /// Name.
     pub name: String,
@@ -60,7 +63,7 @@ pub struct InsightResult {
 }
 
 /// The split's shape.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SplitReport {
     /// Training part.
     pub train: PartBalance,
@@ -73,7 +76,7 @@ pub struct SplitReport {
 }
 
 /// One output file.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileReport {
     /// Path relative to the output folder.
     pub path: String,
@@ -84,7 +87,7 @@ pub struct FileReport {
 }
 
 /// Everything a run reports.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     /// Scenario name.
     pub scenario: String,
@@ -96,6 +99,8 @@ pub struct RunReport {
     pub version: String,
     /// Tables.
     pub tables: Vec<TableReport>,
+    /// Feature query results.
+    pub features: Vec<TableReport>,
     /// Checks.
     pub checks: Vec<CheckResult>,
     /// Insights.
@@ -122,6 +127,7 @@ impl RunReport {
             seed: plan.seed,
             version: env!("CARGO_PKG_VERSION").to_string(),
             tables: Vec::new(),
+            features: Vec::new(),
             checks: Vec::new(),
             insights: Vec::new(),
             split: None,

@@ -19,6 +19,7 @@ use crate::audit::{Audit, audit};
 use crate::error::{Diagnostic, Error, Result};
 use crate::generate::{CHUNK_ROWS, GenKind, chunk_count, generate_chunk};
 use crate::output::{Chunk, CsvStyle, Format, OutputDir, TableWriter, write_json};
+use crate::profile::TableProfiler;
 use crate::report::{CheckResult, InsightResult, RunReport, StageTiming, TableReport};
 use crate::sample::PairSampler;
 use crate::scenario::Scenario;
@@ -136,14 +137,26 @@ fn kept_in_memory(plan: &Plan) -> HashSet<String> {
     keep
 }
 
-/// Makes `chunks` chunks in waves on the pool, writing each wave in order while the next is made.
+/// A sink that writes each chunk and adds it to the table's profile.
+fn write_and_profile<'a>(
+    writer: &'a mut TableWriter,
+    profiler: &'a mut TableProfiler,
+) -> impl FnMut(&Chunk) -> Result<()> + Send + 'a {
+    move |c| {
+        writer.write(c)?;
+        profiler.add(&c.batch);
+        Ok(())
+    }
+}
+
+/// Makes `chunks` chunks in waves on the pool; `sink` takes each wave in order while the next is made.
 /// Returns the batches when `keep` is set; otherwise each is dropped once written.
 fn produce(
     pool: &rayon::ThreadPool,
     chunks: u64,
     make: &(dyn Fn(u64) -> Result<RecordBatch> + Sync),
     style: Option<&CsvStyle>,
-    writer: &mut TableWriter,
+    sink: &mut (dyn FnMut(&Chunk) -> Result<()> + Send),
     keep: bool,
     bar: &ProgressBar,
 ) -> Result<Vec<RecordBatch>> {
@@ -163,7 +176,7 @@ fn produce(
                         .map(|c| Chunk::new(make(c)?, style))
                         .collect::<Result<Vec<_>>>()
                 },
-                || pending.iter().try_for_each(|c| writer.write(c)),
+                || pending.iter().try_for_each(&mut *sink),
             )
         });
         written?;
@@ -206,7 +219,7 @@ pub fn run(
     for table in &plan.tables {
         check_interrupt()?;
         let keep_this = keep.contains(&table.name);
-        let (batches, strata, rows) = match &table.kind {
+        let (batches, strata, rows, profile) = match &table.kind {
             TableKind::Source(_) => {
                 let batches = if keep_this {
                     engine.read_table(&table.name)?.1
@@ -214,7 +227,9 @@ pub fn run(
                     Vec::new()
                 };
                 let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
-                (batches, Vec::new(), rows)
+                let mut profiler = TableProfiler::new(&table.schema);
+                batches.iter().for_each(|b| profiler.add(b));
+                (batches, Vec::new(), rows, profiler.finish())
             }
             kind => {
                 let mut writer = TableWriter::create(
@@ -231,6 +246,7 @@ pub fn run(
                 };
                 let mut stage =
                     Stage::start(format!("table {}", table.name), planned, opts.progress);
+                let mut profiler = TableProfiler::new(&table.schema);
                 let (batches, strata, rows) = match kind {
                     TableKind::Entity(entity) => {
                         let mut entity = entity.clone();
@@ -241,7 +257,7 @@ pub fn run(
                             chunk_count(entity.rows),
                             &make,
                             csv_style,
-                            &mut writer,
+                            &mut write_and_profile(&mut writer, &mut profiler),
                             keep_this,
                             &stage.bar,
                         )?;
@@ -258,7 +274,7 @@ pub fn run(
                             sampler.chunks(),
                             &make,
                             csv_style,
-                            &mut writer,
+                            &mut write_and_profile(&mut writer, &mut profiler),
                             keep_this,
                             &stage.bar,
                         )?;
@@ -271,7 +287,7 @@ pub fn run(
                 if keep_this {
                     engine.register(&table.name, table.schema.clone(), batches.clone())?;
                 }
-                (batches, strata, rows)
+                (batches, strata, rows, profiler.finish())
             }
         };
         if keep_this {
@@ -282,6 +298,7 @@ pub fn run(
             rows,
             columns: table.schema.fields().len(),
             strata,
+            profile,
         });
     }
     for (alias, target) in &plan.aliases {
@@ -295,19 +312,27 @@ pub fn run(
             .query(&q.sql)
             .map_err(|e| query_error("feature", &q.name, &q.path, &e))?;
         let mut writer = TableWriter::create(&out, "processed_1", &q.name, &schema, opts.format)?;
+        let mut profiler = TableProfiler::new(&schema);
         let make = |i: u64| Ok(batches[i as usize].clone());
         produce(
             &pool,
             batches.len() as u64,
             &make,
             csv_style,
-            &mut writer,
+            &mut write_and_profile(&mut writer, &mut profiler),
             false,
             &stage.bar,
         )?;
         stage.bytes += writer.finish(&out)?;
         engine.register(&q.name, schema.clone(), batches.clone())?;
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+        report.features.push(TableReport {
+            name: q.name.clone(),
+            rows,
+            columns: schema.fields().len(),
+            strata: Vec::new(),
+            profile: profiler.finish(),
+        });
         data.insert(q.name.clone(), (schema, batches));
         stage.done(rows, &mut report.timings);
     }
@@ -381,7 +406,7 @@ pub fn run(
                     blocks.len() as u64,
                     part,
                     Some(&style),
-                    &mut writer,
+                    &mut |c: &Chunk| writer.write(c),
                     false,
                     &stage.bar,
                 )?;
@@ -430,6 +455,7 @@ pub fn run(
         });
     }
     write_json(&out.path("report.json")?, &report.to_json())?;
+    std::fs::write(out.path("report.html")?, crate::html::render(&report))?;
     out.commit()?;
     Ok(report)
 }

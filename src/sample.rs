@@ -64,7 +64,7 @@ pub const MAX_ENUMERATED_PAIRS: u64 = 20_000_000;
 pub const MAX_PROPOSALS_PER_ROW: u64 = 10_000;
 
 /// What happened in one stratum, for the run summary and report.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StratumReport {
     /// Stratum name.
     pub name: String,

@@ -36,7 +36,7 @@ pub struct FeatureColumn {
 }
 
 /// Fitted standardisation of one column.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Scaler {
     /// Column.
     pub column: String,
@@ -67,7 +67,7 @@ pub struct SplitData {
 }
 
 /// Class balance of one part.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PartBalance {
     /// Rows.
     pub rows: usize,

@@ -79,7 +79,7 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
                 walk(root, &p, out);
             } else {
                 let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
-                if rel != "report.json" {
+                if rel != "report.json" && rel != "report.html" {
                     out.insert(rel, std::fs::read(&p).unwrap());
                 }
             }

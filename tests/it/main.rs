@@ -5,5 +5,6 @@ mod errors;
 mod features;
 mod generation;
 mod pipeline;
+mod report;
 mod robustness;
 mod strata;
