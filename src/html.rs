@@ -115,7 +115,14 @@ fn column_card(c: &ColumnProfile, dates: &DateTimeFormat) -> String {
                 num(x)
             }
         };
-        s.push_str(&bars(&n.bins, 230.0, 60.0, "#4f7cc7"));
+        match &n.values {
+            Some(values) => {
+                let items: Vec<(String, u64)> =
+                    values.iter().map(|(v, c)| (v.to_string(), *c)).collect();
+                s.push_str(&hbars(&items, c.count, 230.0));
+            }
+            None => s.push_str(&bars(&n.bins, 230.0, 60.0, "#4f7cc7")),
+        }
         let _ = write!(
             s,
             "<div class=\"sub\">min {} · max {}<br>mean {} · std {}</div>",

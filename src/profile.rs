@@ -59,7 +59,13 @@ pub struct NumericProfile {
     pub bin_width: f64,
     /// Values per bin.
     pub bins: Vec<u64>,
+    /// For whole numbers with at most [`MAX_SMALL_VALUES`] distinct values: the count of each value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub values: Option<Vec<(i64, u64)>>,
 }
+
+/// Whole-number columns with at most this many distinct values also get a count per value.
+pub const MAX_SMALL_VALUES: usize = 32;
 
 /// Value counts of a text column.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -83,6 +89,8 @@ enum Acc {
         min: f64,
         max: f64,
         hist: Option<Histogram>,
+        /// Counts per whole value while there are few of them (None once there are too many).
+        small: Option<std::collections::BTreeMap<i64, u64>>,
     },
     Boolean {
         trues: u64,
@@ -209,6 +217,7 @@ fn numeric(datetime: bool) -> Acc {
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
         hist: None,
+        small: (!datetime).then(std::collections::BTreeMap::new),
     }
 }
 
@@ -233,6 +242,7 @@ fn add_column(acc: &mut Acc, a: &ArrayRef) {
             min,
             max,
             hist,
+            small,
             ..
         } => {
             let Some(f) = as_f64(a) else { return };
@@ -255,6 +265,17 @@ fn add_column(acc: &mut Acc, a: &ArrayRef) {
             });
             for &x in &present {
                 h.add(x);
+            }
+            if let Some(counts) = small {
+                for &x in &present {
+                    if x.fract() != 0.0
+                        || (counts.len() >= MAX_SMALL_VALUES && !counts.contains_key(&(x as i64)))
+                    {
+                        *small = None;
+                        break;
+                    }
+                    *counts.entry(x as i64).or_insert(0) += 1;
+                }
             }
         }
         Acc::Boolean { trues } => *trues += a.as_boolean().true_count() as u64,
@@ -295,6 +316,7 @@ fn finish_column(name: String, acc: Acc, count: u64, nulls: u64) -> ColumnProfil
             min,
             max,
             hist,
+            small,
         } => {
             p.kind = if datetime { "datetime" } else { "number" }.into();
             if let Some(h) = hist {
@@ -307,6 +329,7 @@ fn finish_column(name: String, acc: Acc, count: u64, nulls: u64) -> ColumnProfil
                     bin_start: h.start,
                     bin_width: h.width,
                     bins: h.bins,
+                    values: small.map(|m| m.into_iter().collect()),
                 });
             }
         }
