@@ -159,7 +159,8 @@ fn column_card(c: &ColumnProfile, dates: &DateTimeFormat) -> String {
                 .take(5)
                 .map(|(v, n)| format!("{} ({n})", esc(v)))
                 .collect();
-            let _ = write!(s, "<div class=\"sub\">top: {}</div>", top.join(", "));
+            let label = if t.complete { "top" } else { "first values" };
+            let _ = write!(s, "<div class=\"sub\">{label}: {}</div>", top.join(", "));
         }
         let _ = write!(
             s,

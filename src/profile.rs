@@ -6,9 +6,12 @@
 //! minimum, maximum and an exact histogram whose bins widen (by merging
 //! neighbours) whenever a value falls outside them; booleans get their true
 //! count; text gets exact value counts up to [`MAX_CATEGORIES`] distinct
-//! values, after which only the values already seen keep counting.
+//! values; past that it is reported as high-cardinality, with the counts seen
+//! until then (so ids and names cost almost nothing).
 
 use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
@@ -72,7 +75,8 @@ pub const MAX_SMALL_VALUES: usize = 32;
 pub struct TextProfile {
     /// Distinct values seen (exact while `complete`).
     pub distinct: u64,
-    /// Whether every value was counted (fewer than `MAX_CATEGORIES` distinct values).
+    /// Whether every value was counted (at most `MAX_CATEGORIES` distinct values); when not,
+    /// `top` holds counts over the rows read until the limit was passed.
     pub complete: bool,
     /// The most frequent values with their counts, most frequent first (at most 20).
     pub top: Vec<(String, u64)>,
@@ -90,13 +94,13 @@ enum Acc {
         max: f64,
         hist: Option<Histogram>,
         /// Counts per whole value while there are few of them (None once there are too many).
-        small: Option<std::collections::BTreeMap<i64, u64>>,
+        small: Option<Vec<(i64, u64)>>,
     },
     Boolean {
         trues: u64,
     },
     Text {
-        counts: HashMap<String, u64>,
+        counts: HashMap<String, u64, RandomState>,
         overflow: bool,
     },
     Other,
@@ -166,7 +170,7 @@ impl TableProfiler {
             .map(|f| match f.data_type() {
                 DataType::Boolean => Acc::Boolean { trues: 0 },
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Acc::Text {
-                    counts: HashMap::new(),
+                    counts: HashMap::default(),
                     overflow: false,
                 },
                 DataType::Timestamp(..) => numeric(true),
@@ -217,7 +221,7 @@ fn numeric(datetime: bool) -> Acc {
         min: f64::INFINITY,
         max: f64::NEG_INFINITY,
         hist: None,
-        small: (!datetime).then(std::collections::BTreeMap::new),
+        small: (!datetime).then(Vec::new),
     }
 }
 
@@ -268,18 +272,29 @@ fn add_column(acc: &mut Acc, a: &ArrayRef) {
             }
             if let Some(counts) = small {
                 for &x in &present {
-                    if x.fract() != 0.0
-                        || (counts.len() >= MAX_SMALL_VALUES && !counts.contains_key(&(x as i64)))
-                    {
+                    let v = x as i64;
+                    if v as f64 != x {
                         *small = None;
                         break;
                     }
-                    *counts.entry(x as i64).or_insert(0) += 1;
+                    if let Some(i) = counts.iter().position(|(k, _)| *k == v) {
+                        counts[i].1 += 1;
+                    } else if counts.len() < MAX_SMALL_VALUES {
+                        counts.push((v, 1));
+                    } else {
+                        *small = None;
+                        break;
+                    }
                 }
             }
         }
         Acc::Boolean { trues } => *trues += a.as_boolean().true_count() as u64,
         Acc::Text { counts, overflow } => {
+            // Past MAX_CATEGORIES distinct values (ids, names) counting stops: the column is
+            // reported as high-cardinality with the counts seen until then.
+            if *overflow {
+                return;
+            }
             let Ok(s) = cast(a, &DataType::Utf8) else {
                 return;
             };
@@ -290,6 +305,7 @@ fn add_column(acc: &mut Acc, a: &ArrayRef) {
                     counts.insert(v.to_string(), 1);
                 } else {
                     *overflow = true;
+                    return;
                 }
             }
         }
@@ -329,7 +345,10 @@ fn finish_column(name: String, acc: Acc, count: u64, nulls: u64) -> ColumnProfil
                     bin_start: h.start,
                     bin_width: h.width,
                     bins: h.bins,
-                    values: small.map(|m| m.into_iter().collect()),
+                    values: small.map(|mut m| {
+                        m.sort();
+                        m
+                    }),
                 });
             }
         }
