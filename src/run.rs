@@ -137,6 +137,9 @@ fn kept_in_memory(plan: &Plan) -> HashSet<String> {
     keep
 }
 
+/// Makes the chunk with a given index.
+type Maker<'a> = dyn Fn(u64) -> Result<RecordBatch> + Sync + 'a;
+
 /// Waves between two [`release_free_memory`] calls: often enough to keep memory flat, rarely
 /// enough that giving pages back and faulting them in again costs little.
 const TRIM_EVERY_WAVES: u64 = 2;
@@ -170,7 +173,7 @@ fn write_and_profile<'a>(
 fn produce(
     pool: &rayon::ThreadPool,
     chunks: u64,
-    make: &(dyn Fn(u64) -> Result<RecordBatch> + Sync),
+    make: &Maker,
     style: Option<&CsvStyle>,
     sink: &mut (dyn FnMut(&Chunk) -> Result<()> + Send),
     keep: bool,
@@ -268,41 +271,39 @@ pub fn run(
                 let mut stage =
                     Stage::start(format!("table {}", table.name), planned, opts.progress);
                 let mut profiler = TableProfiler::new(&table.schema);
-                let (batches, strata, rows) = match kind {
-                    TableKind::Entity(entity) => {
-                        let mut entity = entity.clone();
-                        bind_picks(&mut entity, &data)?;
+                // Declared here so that the chunk maker below can borrow them.
+                let (entity, sides, sampler);
+                let (chunks, make, strata): (u64, Box<Maker>, _) = match kind {
+                    TableKind::Entity(plan_of_entity) => {
+                        let mut bound = plan_of_entity.clone();
+                        bind_picks(&mut bound, &data)?;
+                        entity = bound;
                         let make = |c| generate_chunk(&entity, plan.seed, c);
-                        let batches = produce(
-                            &pool,
-                            chunk_count(entity.rows),
-                            &make,
-                            csv_style,
-                            &mut write_and_profile(&mut writer, &mut profiler),
-                            keep_this,
-                            &stage.bar,
-                        )?;
-                        (batches, Vec::new(), entity.rows)
+                        (chunk_count(entity.rows), Box::new(make), Vec::new())
                     }
                     TableKind::Pairs(pairs) => {
-                        let a = whole(&data, &pairs.sides[0].1)?;
-                        let b = whole(&data, &pairs.sides[1].1)?;
-                        let (sampler, strata) =
-                            pool.install(|| PairSampler::new(pairs, [&a, &b], plan.seed))?;
-                        let make = |i| sampler.chunk(i);
-                        let batches = produce(
-                            &pool,
-                            sampler.chunks(),
-                            &make,
-                            csv_style,
-                            &mut write_and_profile(&mut writer, &mut profiler),
-                            keep_this,
-                            &stage.bar,
-                        )?;
-                        (batches, strata, pairs.rows)
+                        sides = [
+                            whole(&data, &pairs.sides[0].1)?,
+                            whole(&data, &pairs.sides[1].1)?,
+                        ];
+                        let (made, strata) = pool.install(|| {
+                            PairSampler::new(pairs, [&sides[0], &sides[1]], plan.seed)
+                        })?;
+                        sampler = made;
+                        (sampler.chunks(), Box::new(|i| sampler.chunk(i)), strata)
                     }
                     TableKind::Source(_) => unreachable!("handled above"),
                 };
+                let batches = produce(
+                    &pool,
+                    chunks,
+                    make.as_ref(),
+                    csv_style,
+                    &mut write_and_profile(&mut writer, &mut profiler),
+                    keep_this,
+                    &stage.bar,
+                )?;
+                let rows = planned;
                 stage.bytes += writer.finish(&out)?;
                 stage.done(rows, &mut report.timings);
                 if keep_this {
