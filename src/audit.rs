@@ -1,12 +1,15 @@
-//! The learnability and leakage audit (linfa decision trees).
+//! The learnability and leakage audit.
 //!
-//! A baseline tree is fitted on all features of the training part and scored
-//! on the test part. Then every feature alone gets its own small tree: a feature
-//! that alone predicts the target almost perfectly (balanced accuracy at or
-//! above the threshold) is reported as a suspected leak, with the reason.
+//! A baseline logistic regression (linfa) is fitted on all features of the
+//! training part and scored on the test part. Then every feature alone gets the
+//! best single-threshold rule on the training rows: a feature whose rule
+//! predicts the target almost perfectly on the test rows (balanced accuracy at
+//! or above the threshold) is reported as a suspected leak, with the reason.
+//! Both are deterministic: the same split gives the same report (linfa's
+//! decision trees were not: they break ties in hash-map order).
 
 use linfa::prelude::*;
-use linfa_trees::DecisionTree;
+use linfa_logistic::{LogisticRegression, MultiLogisticRegression};
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 
@@ -38,7 +41,7 @@ pub struct FeatureScore {
 /// The audit's results.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Audit {
-    /// The model family used.
+    /// The models used.
     pub model: String,
     /// Share of the most frequent class in the test part (what always guessing it scores).
     pub majority_accuracy: f64,
@@ -92,23 +95,78 @@ fn sample_rows(data: &SplitData) -> (&[usize], &[usize]) {
     )
 }
 
-fn fit_and_score(
-    data: &SplitData,
-    y: &[usize],
-    classes: usize,
-    columns: &[usize],
-    depth: usize,
-) -> Result<Score> {
+/// Logistic regression on the given columns, fitted on the training sample and scored on the test sample.
+fn baseline(data: &SplitData, y: &[usize], classes: usize, columns: &[usize]) -> Result<Score> {
     let (train, test) = sample_rows(data);
     let x_train = matrix(data, train, columns);
     let y_train: Array1<usize> = train.iter().map(|&r| y[r]).collect();
     let x_test = matrix(data, test, columns);
     let y_test: Array1<usize> = test.iter().map(|&r| y[r]).collect();
-    let model = DecisionTree::params()
-        .max_depth(Some(depth))
-        .fit(&Dataset::new(x_train, y_train))
-        .map_err(|e| Error::msg(format!("audit model failed: {e}")))?;
-    Ok(score(&y_test, &model.predict(&x_test), classes))
+    let fail = |e: &dyn std::fmt::Display| Error::msg(format!("audit model failed: {e}"));
+    let predicted = if classes == 2 {
+        let model = LogisticRegression::default()
+            .max_iterations(200)
+            .fit(&Dataset::new(x_train, y_train))
+            .map_err(|e| fail(&e))?;
+        model.predict(&x_test)
+    } else {
+        let model = MultiLogisticRegression::default()
+            .max_iterations(200)
+            .fit(&Dataset::new(x_train, y_train))
+            .map_err(|e| fail(&e))?;
+        model.predict(&x_test)
+    };
+    Ok(score(&y_test, &predicted, classes))
+}
+
+/// The best rule "class L below a threshold, class R from it on" for one feature, chosen by
+/// balanced accuracy on the training sample (first best on ties) and scored on the test sample.
+fn threshold_rule(data: &SplitData, y: &[usize], classes: usize, column: usize) -> Score {
+    let (train, test) = sample_rows(data);
+    let values = &data.columns[column].values;
+    let mut order: Vec<usize> = train.to_vec();
+    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    let totals: Vec<f64> = (0..classes)
+        .map(|c| order.iter().filter(|&&r| y[r] == c).count() as f64)
+        .collect();
+    let present = totals.iter().filter(|t| **t > 0.0).count().max(1) as f64;
+    let mut left = vec![0.0; classes];
+    let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0, 0);
+    for i in 0..=order.len() {
+        // A cut before position i, only between distinct values.
+        if i == 0 || i == order.len() || values[order[i - 1]] != values[order[i]] {
+            let cut = if i == order.len() {
+                f64::INFINITY
+            } else {
+                values[order[i]]
+            };
+            for l in 0..classes {
+                for r in 0..classes {
+                    let mut recall = 0.0;
+                    for c in 0..classes {
+                        if totals[c] > 0.0 {
+                            let hit = if l == c { left[c] } else { 0.0 }
+                                + if r == c { totals[c] - left[c] } else { 0.0 };
+                            recall += hit / totals[c];
+                        }
+                    }
+                    if recall / present > best.0 {
+                        best = (recall / present, cut, l, r);
+                    }
+                }
+            }
+        }
+        if i < order.len() {
+            left[y[order[i]]] += 1.0;
+        }
+    }
+    let (_, cut, l, r) = best;
+    let truth: Array1<usize> = test.iter().map(|&row| y[row]).collect();
+    let predicted: Array1<usize> = test
+        .iter()
+        .map(|&row| if values[row] < cut { l } else { r })
+        .collect();
+    score(&truth, &predicted, classes)
 }
 
 /// Runs the audit; `why` explains, for a feature name, how the target derives from it (if known).
@@ -125,11 +183,11 @@ pub fn audit(
         .max()
         .unwrap_or(0);
     let all: Vec<usize> = (0..data.columns.len()).collect();
-    let baseline = fit_and_score(data, &y, classes, &all, 6)?;
+    let baseline = baseline(data, &y, classes, &all)?;
     let mut features = Vec::new();
     let mut leaks = Vec::new();
     for (j, c) in data.columns.iter().enumerate() {
-        let s = fit_and_score(data, &y, classes, &[j], 3)?;
+        let s = threshold_rule(data, &y, classes, j);
         let leak = s.balanced_accuracy >= threshold;
         let reason = leak.then(|| {
             let mut r = format!(
@@ -153,7 +211,7 @@ pub fn audit(
         });
     }
     Ok(Audit {
-        model: "decision tree (linfa-trees; depth 6 for all features, depth 3 per feature)".into(),
+        model: "logistic regression (linfa-logistic) on all features; best single-threshold rule per feature".into(),
         majority_accuracy: majority as f64 / test.len().max(1) as f64,
         baseline,
         features,
