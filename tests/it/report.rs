@@ -103,7 +103,11 @@ fn the_report_data_model() {
     let (_a, out_a, _) = run_scenario("scenarios/default.yaml", &["-q"]);
     let (_b, out_b, _) = run_scenario("scenarios/default.yaml", &["-q", "--threads", "1"]);
     let r = stable_report(&out_a);
-    assert_eq!(r, stable_report(&out_b), "two runs give the same report, audit included");
+    assert_eq!(
+        r,
+        stable_report(&out_b),
+        "two runs give the same report, audit included"
+    );
     insta::assert_snapshot!(serde_json::to_string_pretty(&r).unwrap());
 }
 
