@@ -330,11 +330,7 @@ pub fn render(r: &RunReport) -> String {
     }
     h.push_str("<section><h2>Timing</h2><table><tr><th>stage</th><th>rows</th><th>bytes</th><th>seconds</th><th>rows/s</th></tr>");
     for t in &r.timings {
-        let rate = if t.seconds > 0.0 {
-            t.rows as f64 / t.seconds
-        } else {
-            0.0
-        };
+        let rate = t.rows_per_second();
         let _ = write!(
             h,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.3}</td><td class=\"num\">{rate:.0}</td></tr>",

@@ -25,6 +25,17 @@ pub struct StageTiming {
     pub seconds: f64,
 }
 
+impl StageTiming {
+    /// Rows per second (0 for a stage that took no measurable time).
+    pub fn rows_per_second(&self) -> f64 {
+        if self.seconds > 0.0 {
+            self.rows as f64 / self.seconds
+        } else {
+            0.0
+        }
+    }
+}
+
 /// One table of the run.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableReport {
@@ -234,11 +245,7 @@ impl RunReport {
         if with_timing {
             s.push_str("\ntiming\n");
             for t in &self.timings {
-                let rate = if t.seconds > 0.0 {
-                    t.rows as f64 / t.seconds
-                } else {
-                    0.0
-                };
+                let rate = t.rows_per_second();
                 s.push_str(&format!(
                     "  {:<36} {:>11} rows {:>10} {:>9.3} s {:>12.0} rows/s\n",
                     t.stage,
