@@ -46,6 +46,8 @@ use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, Operator};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::utils::collect_columns;
 use rand::RngExt;
 
 use crate::analyze::{PairPlan, StratumPlan};
@@ -96,11 +98,28 @@ struct Groups {
 struct Prepared<'a> {
     plan: &'a PairPlan,
     sides: [&'a RecordBatch; 2],
-    /// Column indices of each side that the expressions read.
-    read: [Vec<usize>; 2],
+    /// Whether every expression reads NULL as "unknown", so group pairs can be classified.
+    grouped: bool,
+    /// Key columns of each side.
+    keys: [Vec<usize>; 2],
     groups: [Groups; 2],
     /// Side batch (both sides' columns) where each row is a group pair, non-key columns NULL.
     group_pair_batch: RecordBatch,
+    /// Per pair column, its value for each group pair when that value holds for every pair of
+    /// the group pair (no NULL anywhere): gathered by group pair instead of evaluated per row.
+    decided: Vec<Option<ArrayRef>>,
+    /// The columns the output rows need.
+    output_reads: Reads,
+}
+
+/// The columns a batch of drawn pairs must hold to evaluate some expressions; the others are
+/// left NULL, so only what is read is gathered.
+#[derive(Clone)]
+struct Reads {
+    /// Per side, whether each column is read.
+    side: [Vec<bool>; 2],
+    /// Whether each pair column is needed.
+    pair: Vec<bool>,
 }
 
 /// One weighted entry of a stratum's sampler.
@@ -108,14 +127,44 @@ struct Prepared<'a> {
 enum Entry {
     /// A group pair whose pairs all satisfy (TRUE) or must be tested (undecided).
     Groups { a: u32, b: u32, test: bool },
-    /// One listed satisfying pair.
-    Pair { a: u32, b: u32 },
+    /// One listed satisfying pair (rows `a`, `b`) of group pair `g`.
+    Pair { a: u32, b: u32, g: u32 },
 }
 
 struct Sampler {
     entries: Vec<Entry>,
     cumulative: Vec<u64>,
     rejection: bool,
+    /// The columns testing the condition needs.
+    reads: Reads,
+}
+
+/// Drawn pairs: rows of each side and the group pair of each.
+#[derive(Default)]
+struct Pairs {
+    a: Vec<u32>,
+    b: Vec<u32>,
+    g: Vec<u32>,
+}
+
+impl Pairs {
+    fn with_capacity(n: usize) -> Pairs {
+        Pairs {
+            a: Vec::with_capacity(n),
+            b: Vec::with_capacity(n),
+            g: Vec::with_capacity(n),
+        }
+    }
+
+    fn push(&mut self, (a, b, g): (u32, u32, u32)) {
+        self.a.push(a);
+        self.b.push(b);
+        self.g.push(g);
+    }
+
+    fn len(&self) -> usize {
+        self.a.len()
+    }
 }
 
 /// A prepared interaction table: every stratum's sampler, ready to make any chunk on demand.
@@ -178,46 +227,41 @@ impl<'a> PairSampler<'a> {
             &format!("stratum:{}", stratum.name),
             c,
         );
-        let (a, b) = draw(&self.prepared, &self.samplers[s], stratum, &mut rng, n)?;
-        build_rows(&self.prepared, stratum, &a, &b, self.seed, c)
+        let pairs = draw(&self.prepared, &self.samplers[s], stratum, &mut rng, n)?;
+        build_rows(&self.prepared, stratum, &pairs, self.seed, c)
     }
 }
 
 fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepared<'a>> {
+    let width = [sides[0].num_columns(), sides[1].num_columns()];
+    // Columns of each side that any expression reads: only these can be keys.
+    let mut read: [Vec<bool>; 2] = [vec![false; width[0]], vec![false; width[1]]];
+    for (_, _, physical) in &plan.columns {
+        mark_side_columns(physical, width, &mut read);
+    }
+    for stratum in &plan.strata {
+        mark_side_columns(&stratum.condition, width, &mut read);
+    }
     let exprs: Vec<&Expr> = plan
         .columns
         .iter()
         .map(|(_, e, _)| e)
         .chain(plan.strata.iter().map(|s| &s.expr))
         .collect();
-    // Columns of each side that any expression reads; only these are gathered for drawn pairs.
-    let mut read: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
-    for (side, (alias, _)) in plan.sides.iter().enumerate() {
-        for e in &exprs {
-            for c in e.column_refs() {
-                if c.relation.as_ref().map(|r| r.table()) == Some(alias.as_str())
-                    && let Ok(i) = sides[side].schema().index_of(&c.name)
-                    && !read[side].contains(&i)
-                {
-                    read[side].push(i);
-                }
-            }
-        }
-        read[side].sort();
-    }
-    let mut keys: [Vec<usize>; 2] = [Vec::new(), Vec::new()];
-    if exprs.iter().all(|e| null_monotone(e)) {
+    let grouped = exprs.iter().all(|e| null_monotone(e));
+    // Per side, the key columns with their value codes.
+    let mut coded: [Vec<(usize, KeyCodes)>; 2] = [Vec::new(), Vec::new()];
+    if grouped {
         for side in 0..2 {
-            keys[side] = read[side]
-                .iter()
-                .copied()
-                .filter(|&i| distinct_at_most(sides[side].column(i), MAX_KEY_VALUES).is_some())
+            coded[side] = (0..width[side])
+                .filter(|&i| read[side][i])
+                .filter_map(|i| Some((i, key_codes(sides[side].column(i), MAX_KEY_VALUES)?)))
                 .collect();
         }
     }
     let (groups, reps) = loop {
-        let (ga, ra) = group_rows(sides[0], &keys[0]);
-        let (gb, rb) = group_rows(sides[1], &keys[1]);
+        let (ga, ra) = group_rows(sides[0].num_rows(), &coded[0]);
+        let (gb, rb) = group_rows(sides[1].num_rows(), &coded[1]);
         if ga.members.len().saturating_mul(gb.members.len()) <= MAX_GROUP_PAIRS {
             break ([ga, gb], [ra, rb]);
         }
@@ -227,51 +271,222 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
         } else {
             1
         };
-        let worst = keys[side]
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, i)| distinct_at_most(sides[side].column(**i), usize::MAX).unwrap_or(0))
-            .map(|(p, _)| p)
+        let worst = (0..coded[side].len())
+            .max_by_key(|&k| coded[side][k].1.distinct)
             .unwrap_or(0);
-        keys[side].remove(worst);
+        coded[side].remove(worst);
     };
+    let keys: [Vec<usize>; 2] = coded.map(|c| c.into_iter().map(|(i, _)| i).collect());
     let group_pair_batch = group_pair_batch(plan, sides, &keys, &reps)?;
-    Ok(Prepared {
+    let decided = if grouped {
+        let evaluated = with_pair_columns(plan, &group_pair_batch)?;
+        let first = width[0] + width[1];
+        (0..plan.columns.len())
+            .map(|k| {
+                let values = evaluated.column(first + k);
+                (values.null_count() == 0).then(|| values.clone())
+            })
+            .collect()
+    } else {
+        vec![None; plan.columns.len()]
+    };
+    let all_pair_columns = vec![true; plan.columns.len()];
+    let mut prepared = Prepared {
         plan,
         sides,
-        read,
+        grouped,
+        keys,
         groups,
         group_pair_batch,
-    })
+        decided,
+        output_reads: Reads {
+            side: [Vec::new(), Vec::new()],
+            pair: Vec::new(),
+        },
+    };
+    prepared.output_reads = prepared.reads_of(&[], &all_pair_columns);
+    Ok(prepared)
 }
 
+/// Marks the side columns a physical expression over the side schema reads.
+fn mark_side_columns(expr: &Arc<dyn PhysicalExpr>, width: [usize; 2], read: &mut [Vec<bool>; 2]) {
+    for c in collect_columns(expr) {
+        let i = c.index();
+        if i < width[0] {
+            read[0][i] = true;
+        } else if i < width[0] + width[1] {
+            read[1][i - width[0]] = true;
+        }
+    }
+}
+
+impl Prepared<'_> {
+    /// What a batch needs to hold to evaluate the given expressions over the condition schema
+    /// and the pair columns marked in `pair`.
+    fn reads_of(&self, exprs: &[&Arc<dyn PhysicalExpr>], pair: &[bool]) -> Reads {
+        let width = [self.sides[0].num_columns(), self.sides[1].num_columns()];
+        let mut reads = Reads {
+            side: [vec![false; width[0]], vec![false; width[1]]],
+            pair: pair.to_vec(),
+        };
+        for expr in exprs {
+            mark_side_columns(expr, width, &mut reads.side);
+            for c in collect_columns(expr) {
+                if let Some(k) = c.index().checked_sub(width[0] + width[1]) {
+                    reads.pair[k] = true;
+                }
+            }
+        }
+        for (k, (_, _, physical)) in self.plan.columns.iter().enumerate() {
+            if reads.pair[k] && self.decided[k].is_none() {
+                mark_side_columns(physical, width, &mut reads.side);
+            }
+        }
+        reads
+    }
+
+    /// The rows of the given pairs over the condition schema (side columns, then pair columns),
+    /// holding only the columns in `reads`. Key columns are gathered from the small group pair
+    /// batch and decided pair columns from their per-group-pair values, both cache-resident;
+    /// only the other read columns are gathered from the sides.
+    fn rows(&self, reads: &Reads, pairs: &Pairs) -> Result<RecordBatch> {
+        let n = pairs.len();
+        let by_group = UInt32Array::from(pairs.g.clone());
+        let mut columns = Vec::new();
+        let mut offset = 0;
+        for (side, rows) in [(0usize, &pairs.a), (1usize, &pairs.b)] {
+            let mut by_row = None;
+            for (i, col) in self.sides[side].columns().iter().enumerate() {
+                // Unread columns keep their place (expressions address columns by index) as cheap NULLs.
+                columns.push(if !reads.side[side][i] {
+                    new_null_array(col.data_type(), n)
+                } else if self.keys[side].contains(&i) {
+                    take(
+                        self.group_pair_batch.column(offset + i).as_ref(),
+                        &by_group,
+                        None,
+                    )?
+                } else {
+                    let idx = by_row.get_or_insert_with(|| UInt32Array::from(rows.clone()));
+                    take(col.as_ref(), idx, None)?
+                });
+            }
+            offset += self.sides[side].num_columns();
+        }
+        let side = side_batch(self.plan, columns.clone(), n)?;
+        let mut fields: Vec<Field> = side
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        for (k, (name, _, physical)) in self.plan.columns.iter().enumerate() {
+            let value = if let Some(values) = &self.decided[k] {
+                take(values.as_ref(), &by_group, None)?
+            } else if reads.pair[k] {
+                eval(physical, &side)?
+            } else {
+                let field = self.plan.condition_schema.field(offset + k);
+                new_null_array(field.data_type(), n)
+            };
+            fields.push(Field::new(name, value.data_type().clone(), true));
+            columns.push(value);
+        }
+        batch(fields, columns, n)
+    }
+}
+
+/// Scalar functions that return NULL whenever an argument is NULL (strict), so they keep the
+/// Kleene reading of NULL as "unknown". Functions not listed (`concat` skips NULLs, `coalesce`
+/// replaces them, volatile ones change per row) turn grouping off: slower, never wrong.
+const STRICT_FUNCTIONS: &[&str] = &[
+    "abs",
+    "acos",
+    "asin",
+    "atan",
+    "atan2",
+    "cbrt",
+    "ceil",
+    "cos",
+    "exp",
+    "floor",
+    "ln",
+    "log",
+    "log10",
+    "log2",
+    "power",
+    "pow",
+    "round",
+    "signum",
+    "sin",
+    "sqrt",
+    "tan",
+    "trunc",
+    "degrees",
+    "radians",
+    "ascii",
+    "bit_length",
+    "btrim",
+    "character_length",
+    "char_length",
+    "length",
+    "initcap",
+    "left",
+    "lower",
+    "lpad",
+    "ltrim",
+    "octet_length",
+    "repeat",
+    "replace",
+    "reverse",
+    "right",
+    "rpad",
+    "rtrim",
+    "split_part",
+    "starts_with",
+    "ends_with",
+    "strpos",
+    "substr",
+    "substring",
+    "translate",
+    "upper",
+    "trim",
+    "date_part",
+    "datepart",
+    "date_trunc",
+    "datetrunc",
+    "to_timestamp",
+    "to_date",
+    "from_unixtime",
+    "make_date",
+    "regexp_like",
+];
+
 /// Whether the expression treats NULL as "unknown" throughout (Kleene logic), so evaluating it
-/// with unknown columns set to NULL can only return TRUE or FALSE when every value would.
+/// with unknown columns set to NULL can only return a value when every value of them would
+/// give that same value. Only constructs known to behave so are accepted.
 fn null_monotone(e: &Expr) -> bool {
     let mut ok = true;
     let _ = e.apply(|node| {
-        let bad = match node {
-            Expr::IsNull(_)
-            | Expr::IsNotNull(_)
-            | Expr::IsTrue(_)
-            | Expr::IsFalse(_)
-            | Expr::IsUnknown(_)
-            | Expr::IsNotTrue(_)
-            | Expr::IsNotFalse(_)
-            | Expr::IsNotUnknown(_)
-            | Expr::Case(_) => true,
+        let good = match node {
+            Expr::Column(_)
+            | Expr::Literal(..)
+            | Expr::Alias(_)
+            | Expr::Not(_)
+            | Expr::Negative(_)
+            | Expr::Between(_)
+            | Expr::Like(_)
+            | Expr::SimilarTo(_)
+            | Expr::InList(_)
+            | Expr::Cast(_)
+            | Expr::TryCast(_) => true,
             Expr::BinaryExpr(b) => {
-                matches!(b.op, Operator::IsDistinctFrom | Operator::IsNotDistinctFrom)
+                !matches!(b.op, Operator::IsDistinctFrom | Operator::IsNotDistinctFrom)
             }
-            Expr::ScalarFunction(f) => {
-                matches!(
-                    f.name(),
-                    "coalesce" | "nvl" | "nvl2" | "ifnull" | "if" | "nullif" | "greatest" | "least"
-                )
-            }
+            Expr::ScalarFunction(f) => STRICT_FUNCTIONS.contains(&f.name()),
             _ => false,
         };
-        if bad {
+        if !good {
             ok = false;
             return Ok(TreeNodeRecursion::Stop);
         }
@@ -280,88 +495,90 @@ fn null_monotone(e: &Expr) -> bool {
     ok
 }
 
-/// The number of distinct values of a key-able column, if it is at most `limit`.
-fn distinct_at_most(a: &ArrayRef, limit: usize) -> Option<usize> {
-    let mut seen: HashMap<Option<KeyValue>, ()> = HashMap::new();
-    if !matches!(
-        a.data_type(),
-        DataType::Boolean | DataType::Utf8 | DataType::Int64 | DataType::Int32
-    ) {
-        return None;
+/// A key column coded: per row, the rank of its value among the column's distinct values.
+struct KeyCodes {
+    codes: Vec<u32>,
+    distinct: usize,
+}
+
+/// Codes a column that can be a key (boolean, integer or string) with at most `limit` distinct
+/// values; `None` otherwise. NULL ranks first; ranks follow value order, so groups are ordered
+/// by value and never by hashing.
+fn key_codes(a: &ArrayRef, limit: usize) -> Option<KeyCodes> {
+    let present = |i: usize| a.is_valid(i);
+    match a.data_type() {
+        DataType::Boolean => {
+            let v = a.as_boolean();
+            rank_codes(a.len(), |i| present(i).then(|| v.value(i)), limit)
+        }
+        DataType::Int64 => {
+            let v = a.as_primitive::<datafusion::arrow::datatypes::Int64Type>();
+            rank_codes(a.len(), |i| present(i).then(|| v.value(i)), limit)
+        }
+        DataType::Int32 => {
+            let v = a.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
+            rank_codes(a.len(), |i| present(i).then(|| v.value(i)), limit)
+        }
+        DataType::Utf8 => {
+            let v = a.as_string::<i32>();
+            rank_codes(a.len(), |i| present(i).then(|| v.value(i)), limit)
+        }
+        _ => None,
     }
-    for i in 0..a.len() {
-        seen.insert(key_value(a, i), ());
-        if seen.len() > limit {
+}
+
+fn rank_codes<K: std::hash::Hash + Eq + Ord>(
+    n: usize,
+    value: impl Fn(usize) -> Option<K>,
+    limit: usize,
+) -> Option<KeyCodes> {
+    // Codes in order of first appearance, then renumbered by value.
+    let mut index: HashMap<Option<K>, u32, foldhash::fast::FixedState> = HashMap::default();
+    let mut codes = Vec::with_capacity(n);
+    for i in 0..n {
+        let next = index.len() as u32;
+        codes.push(*index.entry(value(i)).or_insert(next));
+        if index.len() > limit {
             return None;
         }
     }
-    Some(seen.len())
-}
-
-#[derive(Hash, PartialEq, Eq, Clone, PartialOrd, Ord)]
-enum KeyValue {
-    Bool(bool),
-    Int(i64),
-    Str(String),
-}
-
-fn key_value(a: &ArrayRef, i: usize) -> Option<KeyValue> {
-    if a.is_null(i) {
-        return None;
+    let mut distinct: Vec<(Option<K>, u32)> = index.into_iter().collect();
+    distinct.sort();
+    let mut rank = vec![0u32; distinct.len()];
+    for (r, (_, first)) in distinct.iter().enumerate() {
+        rank[*first as usize] = r as u32;
     }
-    Some(match a.data_type() {
-        DataType::Boolean => KeyValue::Bool(a.as_boolean().value(i)),
-        DataType::Int64 => KeyValue::Int(
-            a.as_primitive::<datafusion::arrow::datatypes::Int64Type>()
-                .value(i),
-        ),
-        DataType::Int32 => KeyValue::Int(
-            a.as_primitive::<datafusion::arrow::datatypes::Int32Type>()
-                .value(i) as i64,
-        ),
-        _ => KeyValue::Str(a.as_string::<i32>().value(i).to_string()),
+    for c in &mut codes {
+        *c = rank[*c as usize];
+    }
+    Some(KeyCodes {
+        codes,
+        distinct: distinct.len(),
     })
 }
 
 /// Groups rows by their key tuple (groups ordered by key value); returns groups and a representative row of each.
-fn group_rows(batch: &RecordBatch, keys: &[usize]) -> (Groups, Vec<u32>) {
-    let n = batch.num_rows();
-    if keys.is_empty() {
-        let members = if n == 0 {
-            vec![]
-        } else {
-            vec![(0..n as u32).collect()]
-        };
-        let reps = if n == 0 { vec![] } else { vec![0] };
-        return (Groups { members }, reps);
-    }
-    // Per key column, a code per row (codes ordered by value, so group order is stable).
-    let mut codes: Vec<Vec<u32>> = Vec::new();
-    let mut radix: Vec<u64> = Vec::new();
-    for &k in keys {
-        let a = batch.column(k);
-        let values: Vec<Option<KeyValue>> = (0..n).map(|i| key_value(a, i)).collect();
-        let mut distinct: Vec<Option<KeyValue>> = values.clone();
-        distinct.sort();
-        distinct.dedup();
-        let index: HashMap<Option<KeyValue>, u32> = distinct
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(i, v)| (v, i as u32))
-            .collect();
-        codes.push(values.iter().map(|v| index[v]).collect());
-        radix.push(distinct.len() as u64);
-    }
-    let mut by_key: std::collections::BTreeMap<u64, Vec<u32>> = std::collections::BTreeMap::new();
-    for row in 0..n {
-        let mut key = 0u64;
-        for (c, r) in codes.iter().zip(&radix) {
-            key = key * r + c[row] as u64;
+fn group_rows(n: usize, keys: &[(usize, KeyCodes)]) -> (Groups, Vec<u32>) {
+    // Each row's key tuple as one number, mixed radix over the key columns.
+    let mut tuple = vec![0u64; n];
+    for (_, k) in keys {
+        let radix = k.distinct as u64;
+        for (t, &c) in tuple.iter_mut().zip(&k.codes) {
+            *t = *t * radix + c as u64;
         }
-        by_key.entry(key).or_default().push(row as u32);
     }
-    let members: Vec<Vec<u32>> = by_key.into_values().collect();
+    let mut present: Vec<u64> = tuple.clone();
+    present.sort_unstable();
+    present.dedup();
+    let mut members: Vec<Vec<u32>> = vec![Vec::new(); present.len()];
+    let group_of: HashMap<u64, u32, foldhash::fast::FixedState> = present
+        .iter()
+        .enumerate()
+        .map(|(g, &t)| (t, g as u32))
+        .collect();
+    for (row, t) in tuple.iter().enumerate() {
+        members[group_of[t] as usize].push(row as u32);
+    }
     let reps = members.iter().map(|m| m[0]).collect();
     (Groups { members }, reps)
 }
@@ -400,23 +617,6 @@ fn side_batch(plan: &PairPlan, columns: Vec<ArrayRef>, rows: usize) -> Result<Re
     batch(fields, columns, rows)
 }
 
-/// The side batch of the given pairs of rows.
-fn pair_side_batch(p: &Prepared, a: &[u32], b: &[u32]) -> Result<RecordBatch> {
-    let mut columns = Vec::new();
-    for (side, rows) in [(0usize, a), (1usize, b)] {
-        let idx = UInt32Array::from(rows.to_vec());
-        for (i, col) in p.sides[side].columns().iter().enumerate() {
-            // Unread columns keep their place (expressions address columns by index) as cheap NULLs.
-            columns.push(if p.read[side].contains(&i) {
-                take(col.as_ref(), &idx, None)?
-            } else {
-                new_null_array(col.data_type(), rows.len())
-            });
-        }
-    }
-    side_batch(p.plan, columns, a.len())
-}
-
 /// Adds the pair columns (unqualified) to a side batch: the schema conditions are planned against.
 fn with_pair_columns(plan: &PairPlan, side: &RecordBatch) -> Result<RecordBatch> {
     let mut fields: Vec<Field> = side
@@ -438,10 +638,15 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
     let [ga, gb] = &p.groups;
     let nb = gb.members.len();
     let population = p.sides[0].num_rows() as u64 * p.sides[1].num_rows() as u64;
-    let classes = eval(
-        &stratum.condition,
-        &with_pair_columns(p.plan, &p.group_pair_batch)?,
-    )?;
+    // Without grouping, NULL does not stand for "unknown": every pair must be tested.
+    let classes = if p.grouped {
+        eval(
+            &stratum.condition,
+            &with_pair_columns(p.plan, &p.group_pair_batch)?,
+        )?
+    } else {
+        new_null_array(&DataType::Boolean, p.group_pair_batch.num_rows())
+    };
     let classes = classes.as_boolean();
     let mut true_pairs = 0u64;
     let mut undecided = 0u64;
@@ -459,6 +664,7 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
         }
     }
     let rejection = undecided > MAX_ENUMERATED_PAIRS;
+    let reads = p.reads_of(&[&stratum.condition], &vec![false; p.plan.columns.len()]);
     let mut listed = 0u64;
     if rejection {
         entries.extend(
@@ -468,10 +674,10 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
         );
     } else {
         for (a, b) in undecided_groups {
-            let found =
-                enumerate_satisfying(p, stratum, &ga.members[a as usize], &gb.members[b as usize])?;
+            let g = a * nb as u32 + b;
+            let found = enumerate_satisfying(p, stratum, &reads, g)?;
             listed += found.len() as u64;
-            entries.extend(found.into_iter().map(|(a, b)| Entry::Pair { a, b }));
+            entries.extend(found.into_iter().map(|(a, b)| Entry::Pair { a, b, g }));
         }
     }
     let mut total = 0u64;
@@ -515,6 +721,7 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
         entries,
         cumulative,
         rejection,
+        reads,
     };
     if rejection {
         // Estimate the share of undecided pairs that satisfy, for the report.
@@ -569,46 +776,54 @@ fn impossible(p: &Prepared, stratum: &StratumPlan, population: u64) -> Error {
     )
 }
 
-/// Tests every pair of two groups; returns the satisfying ones in (a, b) order.
+/// Tests every pair of group pair `g`; returns the satisfying ones in (a, b) order.
 fn enumerate_satisfying(
     p: &Prepared,
     stratum: &StratumPlan,
-    ga: &[u32],
-    gb: &[u32],
+    reads: &Reads,
+    g: u32,
 ) -> Result<Vec<(u32, u32)>> {
+    let nb = p.groups[1].members.len() as u32;
+    let ga = &p.groups[0].members[(g / nb) as usize];
+    let gb = &p.groups[1].members[(g % nb) as usize];
     let mut out = Vec::new();
     let total = ga.len() * gb.len();
     let mut start = 0;
     while start < total {
         let end = (start + CHUNK_ROWS as usize).min(total);
-        let a: Vec<u32> = (start..end).map(|k| ga[k / gb.len()]).collect();
-        let b: Vec<u32> = (start..end).map(|k| gb[k % gb.len()]).collect();
-        let mask = eval_mask(
-            &stratum.condition,
-            &with_pair_columns(p.plan, &pair_side_batch(p, &a, &b)?)?,
-        )?;
+        let pairs = Pairs {
+            a: (start..end).map(|k| ga[k / gb.len()]).collect(),
+            b: (start..end).map(|k| gb[k % gb.len()]).collect(),
+            g: vec![g; end - start],
+        };
+        let mask = eval_mask(&stratum.condition, &p.rows(reads, &pairs)?)?;
         out.extend(
-            (0..a.len())
+            (0..pairs.len())
                 .filter(|&i| mask.value(i))
-                .map(|i| (a[i], b[i])),
+                .map(|i| (pairs.a[i], pairs.b[i])),
         );
         start = end;
     }
     Ok(out)
 }
 
-fn propose(p: &Prepared, sampler: &Sampler, rng: &mut Rng) -> (u32, u32, bool) {
+/// One proposal: rows of each side, their group pair, and whether the condition must be tested.
+fn propose(p: &Prepared, sampler: &Sampler, rng: &mut Rng) -> ((u32, u32, u32), bool) {
     let total = *sampler.cumulative.last().expect("non-empty sampler");
     let x = rng.random_range(0..total);
     let e = sampler.cumulative.partition_point(|&c| c <= x);
     match sampler.entries[e] {
-        Entry::Pair { a, b } => (a, b, false),
+        Entry::Pair { a, b, g } => ((a, b, g), false),
         Entry::Groups { a, b, test } => {
             let ma = &p.groups[0].members[a as usize];
             let mb = &p.groups[1].members[b as usize];
+            let g = a * p.groups[1].members.len() as u32 + b;
             (
-                ma[rng.random_range(0..ma.len())],
-                mb[rng.random_range(0..mb.len())],
+                (
+                    ma[rng.random_range(0..ma.len())],
+                    mb[rng.random_range(0..mb.len())],
+                    g,
+                ),
                 test,
             )
         }
@@ -621,23 +836,18 @@ fn estimate_undecided(
     sampler: &Sampler,
     rng: &mut Rng,
 ) -> Result<(u64, u64)> {
-    let mut a = Vec::new();
-    let mut b = Vec::new();
+    let mut tested = Pairs::default();
     for _ in 0..100_000 {
-        let (x, y, test) = propose(p, sampler, rng);
+        let (pair, test) = propose(p, sampler, rng);
         if test {
-            a.push(x);
-            b.push(y);
+            tested.push(pair);
         }
     }
-    if a.is_empty() {
+    if tested.len() == 0 {
         return Ok((0, 0));
     }
-    let mask = eval_mask(
-        &stratum.condition,
-        &with_pair_columns(p.plan, &pair_side_batch(p, &a, &b)?)?,
-    )?;
-    Ok((a.len() as u64, mask.true_count() as u64))
+    let mask = eval_mask(&stratum.condition, &p.rows(&sampler.reads, &tested)?)?;
+    Ok((tested.len() as u64, mask.true_count() as u64))
 }
 
 /// Draws `n` satisfying pairs.
@@ -647,78 +857,75 @@ fn draw(
     stratum: &StratumPlan,
     rng: &mut Rng,
     n: usize,
-) -> Result<(Vec<u32>, Vec<u32>)> {
-    let mut a = Vec::with_capacity(n);
-    let mut b = Vec::with_capacity(n);
+) -> Result<Pairs> {
+    let mut out = Pairs::with_capacity(n);
     if !sampler.rejection {
         for _ in 0..n {
-            let (x, y, _) = propose(p, sampler, rng);
-            a.push(x);
-            b.push(y);
+            out.push(propose(p, sampler, rng).0);
         }
-        return Ok((a, b));
+        return Ok(out);
     }
     let limit = MAX_PROPOSALS_PER_ROW * n as u64 + 1_000_000;
     let mut proposals = 0u64;
-    while a.len() < n {
-        let batch = ((n - a.len()) * 2).clamp(1024, CHUNK_ROWS as usize);
-        let drawn: Vec<(u32, u32, bool)> = (0..batch).map(|_| propose(p, sampler, rng)).collect();
+    while out.len() < n {
+        let batch = ((n - out.len()) * 2).clamp(1024, CHUNK_ROWS as usize);
+        let drawn: Vec<((u32, u32, u32), bool)> =
+            (0..batch).map(|_| propose(p, sampler, rng)).collect();
         proposals += batch as u64;
-        let (ta, tb): (Vec<u32>, Vec<u32>) =
-            drawn.iter().filter(|d| d.2).map(|d| (d.0, d.1)).unzip();
-        let mask = if ta.is_empty() {
+        let mut tested = Pairs::default();
+        for (pair, _) in drawn.iter().filter(|d| d.1) {
+            tested.push(*pair);
+        }
+        let mask = if tested.len() == 0 {
             None
         } else {
             Some(eval_mask(
                 &stratum.condition,
-                &with_pair_columns(p.plan, &pair_side_batch(p, &ta, &tb)?)?,
+                &p.rows(&sampler.reads, &tested)?,
             )?)
         };
         let mut k = 0;
-        for (x, y, test) in drawn {
+        for (pair, test) in drawn {
             let ok = if test {
                 k += 1;
                 mask.as_ref().is_some_and(|m| m.value(k - 1))
             } else {
                 true
             };
-            if ok && a.len() < n {
-                a.push(x);
-                b.push(y);
+            if ok && out.len() < n {
+                out.push(pair);
             }
         }
-        if proposals > limit && a.len() < n {
+        if proposals > limit && out.len() < n {
             return Err(Error::runtime(
                 Diagnostic::at(&stratum.path, format!(
                     "stratum `{}` of table `{}`: only {} of {} rows found after {} proposals; its condition is too rare among the undecided pairs",
-                    stratum.name, p.plan.table, a.len(), n, proposals
+                    stratum.name, p.plan.table, out.len(), n, proposals
                 ))
                 .note(format!("condition: {}", stratum.sql.trim())),
             ));
         }
     }
-    Ok((a, b))
+    Ok(out)
 }
 
 /// The output rows of one chunk: pair columns, `set` columns, `derive` columns.
 fn build_rows(
     p: &Prepared,
     stratum: &StratumPlan,
-    a: &[u32],
-    b: &[u32],
+    pairs: &Pairs,
     seed: u64,
     chunk: u64,
 ) -> Result<RecordBatch> {
     let plan = p.plan;
-    let n = a.len();
-    let side = pair_side_batch(p, a, b)?;
-    let mut fields: Vec<Field> = Vec::new();
-    let mut columns: Vec<ArrayRef> = Vec::new();
-    for (name, _, physical) in &plan.columns {
-        let v = eval(physical, &side)?;
-        fields.push(Field::new(name, v.data_type().clone(), true));
-        columns.push(v);
-    }
+    let n = pairs.len();
+    let rows = p.rows(&p.output_reads, pairs)?;
+    let first = rows.num_columns() - plan.columns.len();
+    let mut fields: Vec<Field> = rows.schema().fields()[first..]
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let mut columns: Vec<ArrayRef> = rows.columns()[first..].to_vec();
     for ((name, ty), generator) in plan.set_columns.iter().zip(&stratum.set) {
         let mut rng = stream(
             seed,

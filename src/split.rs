@@ -13,8 +13,9 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use rand::seq::SliceRandom;
+use rayon::prelude::*;
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -100,26 +101,54 @@ pub struct Classes {
 }
 
 impl Classes {
-    /// Codes the values of a column given as one array per batch.
+    /// Codes the values of a column given as one array per batch (no NULLs).
     fn of(parts: &[&ArrayRef]) -> Classes {
-        let style = CsvStyle {
-            datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
-            booleans: BoolStyle::Int,
-        };
-        let mut index: HashMap<Vec<u8>, u32> = HashMap::new();
-        let mut codes = Vec::with_capacity(parts.iter().map(|a| a.len()).sum());
-        let mut text = Vec::new();
-        for a in parts {
-            for row in 0..a.len() {
-                text.clear();
-                format_value(a, row, &style, None, &mut text);
-                let next = index.len() as u32;
-                codes.push(*index.entry(text.clone()).or_insert(next));
+        let n = parts.iter().map(|a| a.len()).sum();
+        let each = |part: usize| (0..parts[part].len()).map(move |row| (part, row));
+        let (mut codes, first) = match parts.first().map(|a| a.data_type()) {
+            Some(DataType::Int64) => first_seen_codes(
+                n,
+                (0..parts.len()).flat_map(|p| {
+                    let values = parts[p].as_primitive::<Int64Type>().values();
+                    each(p).map(move |(p, r)| ((p, r), values[r]))
+                }),
+            ),
+            Some(DataType::Boolean) => first_seen_codes(
+                n,
+                (0..parts.len()).flat_map(|p| {
+                    let values = parts[p].as_boolean();
+                    each(p).map(move |(p, r)| ((p, r), values.value(r)))
+                }),
+            ),
+            Some(DataType::Utf8) => first_seen_codes(
+                n,
+                (0..parts.len()).flat_map(|p| {
+                    let values = parts[p].as_string::<i32>();
+                    each(p).map(move |(p, r)| ((p, r), values.value(r)))
+                }),
+            ),
+            _ => {
+                let style = class_style();
+                first_seen_codes(
+                    n,
+                    (0..parts.len()).flat_map(each).map(|(p, r)| {
+                        let mut text = Vec::new();
+                        format_value(parts[p], r, &style, None, &mut text);
+                        ((p, r), text)
+                    }),
+                )
             }
-        }
-        let mut names: Vec<(String, u32)> = index
-            .into_iter()
-            .map(|(k, v)| (String::from_utf8_lossy(&k).into_owned(), v))
+        };
+        // Each class is named by its text; classes are numbered in the order of their names.
+        let style = class_style();
+        let mut names: Vec<(String, u32)> = first
+            .iter()
+            .enumerate()
+            .map(|(code, &(part, row))| {
+                let mut text = Vec::new();
+                format_value(parts[part], row, &style, None, &mut text);
+                (String::from_utf8_lossy(&text).into_owned(), code as u32)
+            })
             .collect();
         names.sort();
         let mut remap = vec![0u32; names.len()];
@@ -139,6 +168,33 @@ impl Classes {
     pub fn label(&self, r: usize) -> &str {
         &self.names[self.codes[r] as usize]
     }
+}
+
+/// How class values are written as text: booleans as 0/1, date-times in full.
+fn class_style() -> CsvStyle {
+    CsvStyle {
+        datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
+        booleans: BoolStyle::Int,
+    }
+}
+
+/// Per row, the number of its key in order of first appearance; and the (part, row) where
+/// each key first appears.
+fn first_seen_codes<K: std::hash::Hash + Eq>(
+    n: usize,
+    keys: impl Iterator<Item = ((usize, usize), K)>,
+) -> (Vec<u32>, Vec<(usize, usize)>) {
+    let mut index: HashMap<K, u32, foldhash::fast::FixedState> = HashMap::default();
+    let mut first = Vec::new();
+    let mut codes = Vec::with_capacity(n);
+    for (at, key) in keys {
+        let next = first.len() as u32;
+        codes.push(*index.entry(key).or_insert_with(|| {
+            first.push(at);
+            next
+        }));
+    }
+    (codes, first)
 }
 
 fn split_error(message: String) -> Error {
@@ -162,59 +218,28 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         Ok(parts)
     };
     let target = Classes::of(&parts(&plan.target)?);
+    let encoded = plan
+        .features
+        .par_iter()
+        .map(|name| {
+            encode(
+                name,
+                schema.field_with_name(name)?.data_type(),
+                &parts(name)?,
+                n,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
     let mut columns = Vec::new();
     let mut one_hot = BTreeMap::new();
     let mut booleans = Vec::new();
-    for name in &plan.features {
-        let column = parts(name)?;
-        match schema.field_with_name(name)?.data_type() {
-            DataType::Boolean => {
-                booleans.push(name.clone());
-                let values = column
-                    .iter()
-                    .flat_map(|a| a.as_boolean().values().iter().map(|b| b as u8 as f64))
-                    .collect();
-                columns.push(FeatureColumn {
-                    name: name.clone(),
-                    values,
-                    integral: true,
-                });
-            }
-            t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
-                let mut values = Vec::with_capacity(n);
-                for a in &column {
-                    let f = cast(a, &DataType::Float64)?;
-                    values.extend_from_slice(
-                        f.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
-                            .values(),
-                    );
-                }
-                columns.push(FeatureColumn {
-                    name: name.clone(),
-                    values,
-                    integral: t.is_integer(),
-                });
-            }
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                let classes = Classes::of(&column);
-                for (k, c) in classes.names.iter().enumerate() {
-                    columns.push(FeatureColumn {
-                        name: format!("{name}_{c}"),
-                        values: classes
-                            .codes
-                            .iter()
-                            .map(|&code| (code as usize == k) as u8 as f64)
-                            .collect(),
-                        integral: true,
-                    });
-                }
-                one_hot.insert(name.clone(), classes.names);
-            }
-            other => {
-                return Err(split_error(format!(
-                    "feature `{name}` is {other}, which cannot be encoded: add it to `split.drop`"
-                )));
-            }
+    for (name, e) in plan.features.iter().zip(encoded) {
+        columns.extend(e.columns);
+        if let Some(categories) = e.one_hot {
+            one_hot.insert(name.clone(), categories);
+        }
+        if e.boolean {
+            booleans.push(name.clone());
         }
     }
     let strata = match &plan.stratify {
@@ -223,19 +248,27 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         Some(c) => Some(Classes::of(&parts(c)?)),
     };
     let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
+    let mut in_test = vec![false; n];
+    for &r in &test {
+        in_test[r] = true;
+    }
     let mut scalers = Vec::new();
     for name in &plan.standardize {
         let col = columns
             .iter_mut()
             .find(|c| &c.name == name)
             .expect("planned numeric column");
+        // Sums over the training rows in source row order (a sequential pass, not a gather).
+        let training = || {
+            col.values
+                .iter()
+                .zip(&in_test)
+                .filter(|(_, t)| !**t)
+                .map(|(v, _)| *v)
+        };
         let m = train.len() as f64;
-        let mean = train.iter().map(|&r| col.values[r]).sum::<f64>() / m;
-        let var = train
-            .iter()
-            .map(|&r| (col.values[r] - mean).powi(2))
-            .sum::<f64>()
-            / m;
+        let mean = accurate_sum(training()) / m;
+        let var = accurate_sum(training().map(|v| (v - mean).powi(2))) / m;
         let std = var.sqrt();
         if std == 0.0 || !std.is_finite() {
             return Err(Error::runtime(Diagnostic::at("split.standardize", format!(
@@ -261,6 +294,87 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         scalers,
         one_hot,
         booleans,
+    })
+}
+
+/// A sum with Neumaier's compensation: nearly the exactly rounded sum, whatever the order.
+fn accurate_sum(values: impl Iterator<Item = f64>) -> f64 {
+    let (mut sum, mut compensation) = (0.0f64, 0.0f64);
+    for v in values {
+        let t = sum + v;
+        compensation += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
+        sum = t;
+    }
+    sum + compensation
+}
+
+/// One source column encoded for X.
+struct Encoded {
+    columns: Vec<FeatureColumn>,
+    /// The categories, when one-hot encoded.
+    one_hot: Option<Vec<String>>,
+    /// Whether it was a boolean.
+    boolean: bool,
+}
+
+/// Encodes one feature: booleans as 0/1, numbers as they are, strings one-hot.
+fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> Result<Encoded> {
+    let single = |values: Vec<f64>, integral: bool, boolean: bool| Encoded {
+        columns: vec![FeatureColumn {
+            name: name.to_string(),
+            values,
+            integral,
+        }],
+        one_hot: None,
+        boolean,
+    };
+    Ok(match data_type {
+        DataType::Boolean => {
+            let mut values = Vec::with_capacity(n);
+            for a in column {
+                values.extend(a.as_boolean().values().iter().map(|b| b as u8 as f64));
+            }
+            single(values, true, true)
+        }
+        t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
+            let mut values = Vec::with_capacity(n);
+            for a in column {
+                let f = cast(a, &DataType::Float64)?;
+                values.extend_from_slice(
+                    f.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                        .values(),
+                );
+            }
+            single(values, t.is_integer(), false)
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let classes = Classes::of(column);
+            let columns = (0..classes.names.len())
+                .map(|k| FeatureColumn {
+                    name: format!("{name}_{}", classes.names[k]),
+                    values: classes
+                        .codes
+                        .iter()
+                        .map(|&code| (code as usize == k) as u8 as f64)
+                        .collect(),
+                    integral: true,
+                })
+                .collect();
+            Encoded {
+                columns,
+                one_hot: Some(classes.names),
+                boolean: false,
+            }
+        }
+        other => {
+            return Err(split_error(format!(
+                "feature `{name}` is {other}, which cannot be encoded: add it to `split.drop`"
+            )));
+        }
     })
 }
 
@@ -373,5 +487,24 @@ impl SplitData {
             self.y_schema(),
             vec![Arc::new(labels)],
         )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accurate_sum;
+
+    #[test]
+    fn compensated_sums_keep_what_naive_sums_lose() {
+        let values = [1e16, 1.0, -1e16, 0.1, 0.2];
+        // The naive sum loses the 1.0.
+        assert_eq!(values.iter().sum::<f64>(), 0.30000000000000004);
+        assert!((accurate_sum(values.into_iter()) - 1.3).abs() < 1e-15);
+        let mut reversed = values;
+        reversed.reverse();
+        assert_eq!(
+            accurate_sum(values.into_iter()),
+            accurate_sum(reversed.into_iter())
+        );
     }
 }
