@@ -23,7 +23,7 @@ use crate::profile::TableProfiler;
 use crate::report::{CheckResult, InsightResult, RunReport, StageTiming, TableReport};
 use crate::sample::PairSampler;
 use crate::scenario::Scenario;
-use crate::split::split;
+use crate::split::{SplitData, split};
 use crate::sql::{Engine, clean_error};
 
 /// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
@@ -408,33 +408,15 @@ pub fn run(
             .get(&sp.from)
             .ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
         let s = pool.install(|| split(sp, schema, batches))?;
-        for (name, rows) in [("train", &s.train), ("test", &s.test)] {
-            let blocks = rows.chunks(CHUNK_ROWS as usize).collect::<Vec<_>>();
-            for (file, schema, part) in [
-                (
-                    format!("X_{name}"),
-                    s.x_schema(),
-                    &(|i: u64| s.x_batch(blocks[i as usize]))
-                        as &(dyn Fn(u64) -> Result<RecordBatch> + Sync),
-                ),
-                (format!("y_{name}"), s.y_schema(), &|i: u64| {
-                    s.y_batch(blocks[i as usize])
-                }),
-            ] {
-                let mut writer =
-                    TableWriter::create(&out, "processed_2", &file, &schema, Format::Csv)?;
-                produce(
-                    &pool,
-                    blocks.len() as u64,
-                    part,
-                    Some(&style),
-                    &mut |c: &Chunk| writer.write(c),
-                    false,
-                    &stage.bar,
-                )?;
-                stage.bytes += writer.finish(&out)?;
-            }
-        }
+        // The audit reads the split while its files are written: both at once.
+        let (written, audit_result) = pool.install(|| {
+            rayon::join(
+                || write_split(&s, &out, &style, &pool, &stage.bar),
+                || audit(&s, sp.leak_threshold, |f| lineage(scenario, &sp.target, f)),
+            )
+        });
+        stage.bytes += written?;
+        let audit_result = audit_result?;
         let preprocessing = json!({
             "source": sp.from,
             "target": sp.target,
@@ -447,9 +429,6 @@ pub fn run(
             "seed": sp.seed,
         });
         write_json(&out.path("processed_2/preprocessing.json")?, &preprocessing)?;
-        let audit_result = audit(&s, sp.leak_threshold, |feature| {
-            lineage(scenario, &sp.target, feature)
-        })?;
         report.split = Some(crate::report::SplitReport {
             train: s.balance(&s.train),
             test: s.balance(&s.test),
@@ -480,6 +459,43 @@ pub fn run(
     std::fs::write(out.path("report.html")?, crate::html::render(&report))?;
     out.commit()?;
     Ok(report)
+}
+
+/// Writes X and y of both parts (`processed_2/`); returns the bytes written.
+fn write_split(
+    s: &SplitData,
+    out: &OutputDir,
+    style: &CsvStyle,
+    pool: &rayon::ThreadPool,
+    bar: &ProgressBar,
+) -> Result<u64> {
+    let mut bytes = 0;
+    for (name, rows) in [("train", &s.train), ("test", &s.test)] {
+        let blocks = rows.chunks(CHUNK_ROWS as usize).collect::<Vec<_>>();
+        for (file, schema, part) in [
+            (
+                format!("X_{name}"),
+                s.x_schema(),
+                &(|i: u64| s.x_batch(blocks[i as usize])) as &Maker,
+            ),
+            (format!("y_{name}"), s.y_schema(), &|i: u64| {
+                s.y_batch(blocks[i as usize])
+            }),
+        ] {
+            let mut writer = TableWriter::create(out, "processed_2", &file, &schema, Format::Csv)?;
+            produce(
+                pool,
+                blocks.len() as u64,
+                part,
+                Some(style),
+                &mut |c: &Chunk| writer.write(c),
+                false,
+                bar,
+            )?;
+            bytes += writer.finish(out)?;
+        }
+    }
+    Ok(bytes)
 }
 
 fn leak_error(a: &Audit) -> Error {
