@@ -32,6 +32,11 @@
 //!    from the start, which keeps the result exactly uniform; the number of
 //!    proposals is bounded, and exceeding the bound is an error with the numbers.
 //!
+//! 5. **Gather little.** Drawn pairs are positions in each side sorted by group, so a
+//!    draw reads no memory. Key columns, and pair columns that classification already
+//!    decided per group pair (e.g. `m.topic = t.topic`), are gathered from the small group
+//!    pair table; only the other columns an expression reads are gathered from the sides.
+//!
 //! A stratum with no satisfying pair fails before any row is drawn, naming the
 //! stratum, its condition and the counts. Rows are drawn in chunks, each with
 //! its own stream `(seed, table, "stratum:<name>", chunk)`.
@@ -88,10 +93,28 @@ pub struct StratumReport {
     pub method: String,
 }
 
-/// Rows of one side grouped by their key tuple.
+/// Rows of one side grouped by their key tuple. Sampling works on *positions* in grouped
+/// order (rows sorted by group, stably), so group `g` is the positions `start[g]..start[g + 1]`
+/// and drawing a row of a group needs no memory access.
 struct Groups {
-    /// Row indices of each group, in row order.
-    members: Vec<Vec<u32>>,
+    /// The row at each position.
+    order: Vec<u32>,
+    /// The first position of each group, then the number of rows.
+    start: Vec<u32>,
+}
+
+impl Groups {
+    fn count(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    fn size(&self, g: u32) -> u64 {
+        (self.start[g as usize + 1] - self.start[g as usize]) as u64
+    }
+
+    fn positions(&self, g: u32) -> std::ops::Range<u32> {
+        self.start[g as usize]..self.start[g as usize + 1]
+    }
 }
 
 /// Everything shared by the strata of one table.
@@ -100,9 +123,9 @@ struct Prepared<'a> {
     sides: [&'a RecordBatch; 2],
     /// Whether every expression reads NULL as "unknown", so group pairs can be classified.
     grouped: bool,
-    /// Key columns of each side.
-    keys: [Vec<usize>; 2],
     groups: [Groups; 2],
+    /// Each side's read non-key columns in grouped order (by position); `None` for the others.
+    by_position: [Vec<Option<ArrayRef>>; 2],
     /// Side batch (both sides' columns) where each row is a group pair, non-key columns NULL.
     group_pair_batch: RecordBatch,
     /// Per pair column, its value for each group pair when that value holds for every pair of
@@ -139,7 +162,7 @@ struct Sampler {
     reads: Reads,
 }
 
-/// Drawn pairs: rows of each side and the group pair of each.
+/// Drawn pairs: positions (in grouped order) of each side and the group pair of each.
 #[derive(Default)]
 struct Pairs {
     a: Vec<u32>,
@@ -262,21 +285,28 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
     let (groups, reps) = loop {
         let (ga, ra) = group_rows(sides[0].num_rows(), &coded[0]);
         let (gb, rb) = group_rows(sides[1].num_rows(), &coded[1]);
-        if ga.members.len().saturating_mul(gb.members.len()) <= MAX_GROUP_PAIRS {
+        if ga.count().saturating_mul(gb.count()) <= MAX_GROUP_PAIRS {
             break ([ga, gb], [ra, rb]);
         }
         // Too many group pairs: give up the key with the most distinct values.
-        let side = if ga.members.len() >= gb.members.len() {
-            0
-        } else {
-            1
-        };
+        let side = if ga.count() >= gb.count() { 0 } else { 1 };
         let worst = (0..coded[side].len())
             .max_by_key(|&k| coded[side][k].1.distinct)
             .unwrap_or(0);
         coded[side].remove(worst);
     };
     let keys: [Vec<usize>; 2] = coded.map(|c| c.into_iter().map(|(i, _)| i).collect());
+    let mut by_position: [Vec<Option<ArrayRef>>; 2] = [Vec::new(), Vec::new()];
+    for side in 0..2 {
+        let order = UInt32Array::from(groups[side].order.clone());
+        for (i, col) in sides[side].columns().iter().enumerate() {
+            by_position[side].push(if read[side][i] && !keys[side].contains(&i) {
+                Some(take(col.as_ref(), &order, None)?)
+            } else {
+                None
+            });
+        }
+    }
     let group_pair_batch = group_pair_batch(plan, sides, &keys, &reps)?;
     let decided = if grouped {
         let evaluated = with_pair_columns(plan, &group_pair_batch)?;
@@ -295,8 +325,8 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
         plan,
         sides,
         grouped,
-        keys,
         groups,
+        by_position,
         group_pair_batch,
         decided,
         output_reads: Reads {
@@ -354,21 +384,22 @@ impl Prepared<'_> {
         let by_group = UInt32Array::from(pairs.g.clone());
         let mut columns = Vec::new();
         let mut offset = 0;
-        for (side, rows) in [(0usize, &pairs.a), (1usize, &pairs.b)] {
-            let mut by_row = None;
+        for (side, positions) in [(0usize, &pairs.a), (1usize, &pairs.b)] {
+            let mut by_position = None;
             for (i, col) in self.sides[side].columns().iter().enumerate() {
                 // Unread columns keep their place (expressions address columns by index) as cheap NULLs.
-                columns.push(if !reads.side[side][i] {
-                    new_null_array(col.data_type(), n)
-                } else if self.keys[side].contains(&i) {
-                    take(
+                columns.push(match &self.by_position[side][i] {
+                    _ if !reads.side[side][i] => new_null_array(col.data_type(), n),
+                    Some(values) => {
+                        let idx =
+                            by_position.get_or_insert_with(|| UInt32Array::from(positions.clone()));
+                        take(values.as_ref(), idx, None)?
+                    }
+                    None => take(
                         self.group_pair_batch.column(offset + i).as_ref(),
                         &by_group,
                         None,
-                    )?
-                } else {
-                    let idx = by_row.get_or_insert_with(|| UInt32Array::from(rows.clone()));
-                    take(col.as_ref(), idx, None)?
+                    )?,
                 });
             }
             offset += self.sides[side].num_columns();
@@ -570,17 +601,31 @@ fn group_rows(n: usize, keys: &[(usize, KeyCodes)]) -> (Groups, Vec<u32>) {
     let mut present: Vec<u64> = tuple.clone();
     present.sort_unstable();
     present.dedup();
-    let mut members: Vec<Vec<u32>> = vec![Vec::new(); present.len()];
     let group_of: HashMap<u64, u32, foldhash::fast::FixedState> = present
         .iter()
         .enumerate()
         .map(|(g, &t)| (t, g as u32))
         .collect();
-    for (row, t) in tuple.iter().enumerate() {
-        members[group_of[t] as usize].push(row as u32);
+    let group: Vec<u32> = tuple.iter().map(|t| group_of[t]).collect();
+    // Counting sort of the rows by group: positions in grouped order.
+    let mut start = vec![0u32; present.len() + 1];
+    for &g in &group {
+        start[g as usize + 1] += 1;
     }
-    let reps = members.iter().map(|m| m[0]).collect();
-    (Groups { members }, reps)
+    for g in 0..present.len() {
+        start[g + 1] += start[g];
+    }
+    let mut next = start.clone();
+    let mut order = vec![0u32; n];
+    for (row, &g) in group.iter().enumerate() {
+        order[next[g as usize] as usize] = row as u32;
+        next[g as usize] += 1;
+    }
+    let reps = start[..present.len()]
+        .iter()
+        .map(|&p| order[p as usize])
+        .collect();
+    (Groups { order, start }, reps)
 }
 
 /// The side batch where row `i·|B| + j` is group pair (i, j): key columns hold the groups' values, the rest NULL.
@@ -636,7 +681,7 @@ fn with_pair_columns(plan: &PairPlan, side: &RecordBatch) -> Result<RecordBatch>
 
 fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, StratumReport)> {
     let [ga, gb] = &p.groups;
-    let nb = gb.members.len();
+    let nb = gb.count();
     let population = p.sides[0].num_rows() as u64 * p.sides[1].num_rows() as u64;
     // Without grouping, NULL does not stand for "unknown": every pair must be tested.
     let classes = if p.grouped {
@@ -654,7 +699,7 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
     let mut undecided_groups = Vec::new();
     for r in 0..classes.len() {
         let (a, b) = ((r / nb) as u32, (r % nb) as u32);
-        let w = ga.members[a as usize].len() as u64 * gb.members[b as usize].len() as u64;
+        let w = ga.size(a) * gb.size(b);
         if classes.is_null(r) {
             undecided += w;
             undecided_groups.push((a, b));
@@ -685,9 +730,7 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
         .iter()
         .map(|e| {
             total += match e {
-                Entry::Groups { a, b, .. } => {
-                    ga.members[*a as usize].len() as u64 * gb.members[*b as usize].len() as u64
-                }
+                Entry::Groups { a, b, .. } => ga.size(*a) * gb.size(*b),
                 Entry::Pair { .. } => 1,
             };
             total
@@ -783,17 +826,22 @@ fn enumerate_satisfying(
     reads: &Reads,
     g: u32,
 ) -> Result<Vec<(u32, u32)>> {
-    let nb = p.groups[1].members.len() as u32;
-    let ga = &p.groups[0].members[(g / nb) as usize];
-    let gb = &p.groups[1].members[(g % nb) as usize];
+    let nb = p.groups[1].count() as u32;
+    let ga = p.groups[0].positions(g / nb);
+    let gb = p.groups[1].positions(g % nb);
+    let width = gb.len();
     let mut out = Vec::new();
-    let total = ga.len() * gb.len();
+    let total = ga.len() * width;
     let mut start = 0;
     while start < total {
         let end = (start + CHUNK_ROWS as usize).min(total);
         let pairs = Pairs {
-            a: (start..end).map(|k| ga[k / gb.len()]).collect(),
-            b: (start..end).map(|k| gb[k % gb.len()]).collect(),
+            a: (start..end)
+                .map(|k| ga.start + (k / width) as u32)
+                .collect(),
+            b: (start..end)
+                .map(|k| gb.start + (k % width) as u32)
+                .collect(),
             g: vec![g; end - start],
         };
         let mask = eval_mask(&stratum.condition, &p.rows(reads, &pairs)?)?;
@@ -815,19 +863,23 @@ fn propose(p: &Prepared, sampler: &Sampler, rng: &mut Rng) -> ((u32, u32, u32), 
     match sampler.entries[e] {
         Entry::Pair { a, b, g } => ((a, b, g), false),
         Entry::Groups { a, b, test } => {
-            let ma = &p.groups[0].members[a as usize];
-            let mb = &p.groups[1].members[b as usize];
-            let g = a * p.groups[1].members.len() as u32 + b;
+            let g = a * p.groups[1].count() as u32 + b;
             (
                 (
-                    ma[rng.random_range(0..ma.len())],
-                    mb[rng.random_range(0..mb.len())],
+                    draw_position(&p.groups[0], a, rng),
+                    draw_position(&p.groups[1], b, rng),
                     g,
                 ),
                 test,
             )
         }
     }
+}
+
+/// A uniform position of group `g`.
+fn draw_position(groups: &Groups, g: u32, rng: &mut Rng) -> u32 {
+    let range = groups.positions(g);
+    range.start + rng.random_range(0..range.len()) as u32
 }
 
 fn estimate_undecided(
