@@ -16,7 +16,7 @@ measure() {
   shift
   echo "== $label"
   /usr/bin/time -f "   wall %e s, peak memory %M KiB" -o "$tmp/time" "$bin" "$@" >"$tmp/summary"
-  sed -n '/^timing$/,$p' "$tmp/summary" | sed '1d;$d'
+  sed -n '/^timing/,$p' "$tmp/summary" | sed '1d;$d'
   cat "$tmp/time"
 }
 

@@ -243,7 +243,7 @@ impl RunReport {
             }
         }
         if with_timing {
-            s.push_str("\ntiming\n");
+            s.push_str("\ntiming (stages overlap: files of tables that later stages read are written while those stages run)\n");
             for t in &self.timings {
                 let rate = t.rows_per_second();
                 s.push_str(&format!(

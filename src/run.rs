@@ -168,6 +168,67 @@ fn write_and_profile<'a>(
     }
 }
 
+/// Which report entry a background write profiles.
+enum Entry {
+    Table(usize),
+    Feature(usize),
+}
+
+/// A kept table's file, written on its own thread while later stages run. Stages then
+/// overlap: a stage's seconds run until its file is complete.
+struct BackgroundWrite {
+    thread: std::thread::JoinHandle<Result<(TableWriter, TableProfiler, Instant)>>,
+    started: Instant,
+    timing: usize,
+    entry: Entry,
+}
+
+impl BackgroundWrite {
+    fn start(
+        batches: Vec<RecordBatch>,
+        mut writer: TableWriter,
+        mut profiler: TableProfiler,
+        style: Option<CsvStyle>,
+        stage: &Stage,
+        timing: usize,
+        entry: Entry,
+    ) -> BackgroundWrite {
+        let thread = std::thread::spawn(move || {
+            {
+                let mut sink = write_and_profile(&mut writer, &mut profiler);
+                for batch in batches {
+                    check_interrupt()?;
+                    sink(&Chunk::new(batch, style.as_ref())?)?;
+                }
+            }
+            Ok((writer, profiler, Instant::now()))
+        });
+        BackgroundWrite {
+            thread,
+            started: stage.started,
+            timing,
+            entry,
+        }
+    }
+
+    /// Waits for the file, then records its size, the stage's time and the table's profile.
+    fn finish(self, out: &OutputDir, report: &mut RunReport) -> Result<()> {
+        let (writer, profiler, ended) = self
+            .thread
+            .join()
+            .unwrap_or_else(|_| Err(Error::msg("a writer thread panicked")))?;
+        let timing = &mut report.timings[self.timing];
+        timing.bytes += writer.finish(out)?;
+        timing.seconds = (ended - self.started).as_secs_f64();
+        let table = match self.entry {
+            Entry::Table(i) => &mut report.tables[i],
+            Entry::Feature(i) => &mut report.features[i],
+        };
+        table.profile = profiler.finish();
+        Ok(())
+    }
+}
+
 /// Makes `chunks` chunks in waves on the pool; `sink` takes each wave in order while the next is made.
 /// Returns the batches when `keep` is set; otherwise each is dropped once written.
 fn produce(
@@ -239,6 +300,7 @@ pub fn run(
         .map_err(|e| Error::msg(format!("cannot start {} threads: {e}", opts.threads)))?;
 
     let keep = kept_in_memory(plan);
+    let mut background: Vec<BackgroundWrite> = Vec::new();
     let csv_style = (opts.format == Format::Csv).then_some(&style);
     for table in &plan.tables {
         check_interrupt()?;
@@ -294,22 +356,44 @@ pub fn run(
                     }
                     TableKind::Source(_) => unreachable!("handled above"),
                 };
-                let batches = produce(
-                    &pool,
-                    chunks,
-                    make.as_ref(),
-                    csv_style,
-                    &mut write_and_profile(&mut writer, &mut profiler),
-                    keep_this,
-                    &stage.bar,
-                )?;
                 let rows = planned;
-                stage.bytes += writer.finish(&out)?;
-                stage.done(rows, &mut report.timings);
                 if keep_this {
+                    // Kept whole anyway: made first, written on another thread while later stages run.
+                    let batches = produce(
+                        &pool,
+                        chunks,
+                        make.as_ref(),
+                        None,
+                        &mut |_| Ok(()),
+                        true,
+                        &stage.bar,
+                    )?;
                     engine.register(&table.name, table.schema.clone(), batches.clone())?;
+                    background.push(BackgroundWrite::start(
+                        batches.clone(),
+                        writer,
+                        profiler,
+                        csv_style.cloned(),
+                        &stage,
+                        report.timings.len(),
+                        Entry::Table(report.tables.len()),
+                    ));
+                    stage.done(rows, &mut report.timings);
+                    (batches, strata, rows, Vec::new())
+                } else {
+                    produce(
+                        &pool,
+                        chunks,
+                        make.as_ref(),
+                        csv_style,
+                        &mut write_and_profile(&mut writer, &mut profiler),
+                        false,
+                        &stage.bar,
+                    )?;
+                    stage.bytes += writer.finish(&out)?;
+                    stage.done(rows, &mut report.timings);
+                    (Vec::new(), strata, rows, profiler.finish())
                 }
-                (batches, strata, rows, profiler.finish())
             }
         };
         if keep_this {
@@ -329,31 +413,28 @@ pub fn run(
 
     for q in &plan.features {
         check_interrupt()?;
-        let mut stage = Stage::start(format!("feature {}", q.name), 0, opts.progress);
+        let stage = Stage::start(format!("feature {}", q.name), 0, opts.progress);
         let (schema, batches) = engine
             .query(&q.sql)
             .map_err(|e| query_error("feature", &q.name, &q.path, &e))?;
-        let mut writer = TableWriter::create(&out, "processed_1", &q.name, &schema, opts.format)?;
-        let mut profiler = TableProfiler::new(&schema);
-        let make = |i: u64| Ok(batches[i as usize].clone());
-        produce(
-            &pool,
-            batches.len() as u64,
-            &make,
-            csv_style,
-            &mut write_and_profile(&mut writer, &mut profiler),
-            false,
-            &stage.bar,
-        )?;
-        stage.bytes += writer.finish(&out)?;
+        let writer = TableWriter::create(&out, "processed_1", &q.name, &schema, opts.format)?;
         engine.register(&q.name, schema.clone(), batches.clone())?;
+        background.push(BackgroundWrite::start(
+            batches.clone(),
+            writer,
+            TableProfiler::new(&schema),
+            csv_style.cloned(),
+            &stage,
+            report.timings.len(),
+            Entry::Feature(report.features.len()),
+        ));
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
         report.features.push(TableReport {
             name: q.name.clone(),
             rows,
             columns: schema.fields().len(),
             strata: Vec::new(),
-            profile: profiler.finish(),
+            profile: Vec::new(),
         });
         data.insert(q.name.clone(), (schema, batches));
         stage.done(rows, &mut report.timings);
@@ -446,6 +527,9 @@ pub fn run(
         }
     }
 
+    for write in background {
+        write.finish(&out, &mut report)?;
+    }
     check_interrupt()?;
     report.seconds = started.elapsed().as_secs_f64();
     for (path, bytes, sha256) in out.staged_files()? {

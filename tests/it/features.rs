@@ -117,6 +117,6 @@ fn default_features_have_one_row_per_interaction_and_a_correct_pernah_gagal() {
 #[test]
 fn insights_of_the_default_scenario() {
     let (_dir, _, o) = run_scenario("scenarios/default.yaml", &[]);
-    let summary = o.stdout.split("\ntiming\n").next().unwrap().to_string();
+    let summary = o.stdout.split("\ntiming").next().unwrap().to_string();
     insta::assert_snapshot!(summary);
 }

@@ -50,7 +50,7 @@ fn stratified_split_keeps_class_shares_and_scales_on_training_rows() {
 #[test]
 fn the_audit_names_the_leaking_features() {
     let (_dir, out, o) = run_scenario("scenarios/default.yaml", &[]);
-    let audit = o.stdout[o.stdout.find("\naudit\n").unwrap()..o.stdout.find("\ntiming\n").unwrap()]
+    let audit = o.stdout[o.stdout.find("\naudit\n").unwrap()..o.stdout.find("\ntiming").unwrap()]
         .to_string();
     assert!(audit.contains("LEAK feedback_score"));
     insta::assert_snapshot!(audit);
