@@ -60,7 +60,7 @@ enum Command {
         /// File format of generated tables and features (the split is always CSV)
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
-        /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill to disk beyond it)
+        /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill into the output folder beyond it; a join's hash table must fit)
         #[arg(long, value_parser = parse_bytes)]
         memory_limit: Option<usize>,
     },
@@ -141,6 +141,17 @@ pub struct LoadOptions {
     pub threads: usize,
     /// Memory limit of the SQL engine in bytes.
     pub memory_limit: Option<usize>,
+    /// Where the SQL engine may spill (inside the output folder).
+    pub spill_dir: Option<PathBuf>,
+}
+
+/// The SQL engine's spill folder inside the output folder, removed when the run ends.
+struct SpillDir(PathBuf);
+
+impl Drop for SpillDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// Parses a byte size such as `2G`, `512M`, `64K` or `1000000`.
@@ -189,6 +200,7 @@ pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Re
         allow_outside,
         threads,
         memory_limit,
+        spill_dir,
     } = options.clone();
     let scenario: Scenario = crate::yaml::from_str(&source)?;
     if let Some(s) = scale
@@ -212,6 +224,7 @@ pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Re
         },
         threads,
         memory_limit,
+        spill_dir.as_deref(),
     )?;
     let overrides = Overrides {
         seed,
@@ -310,12 +323,31 @@ fn execute(command: Command) -> Result<()> {
             memory_limit,
         } => {
             let threads = threads.unwrap_or_else(default_threads).max(1);
+            // Only a memory limit makes the engine spill; its files stay inside the output folder.
+            let spill = match memory_limit {
+                Some(_) => {
+                    std::fs::create_dir_all(&out).map_err(|e| {
+                        Error::invalid(
+                            Diagnostic::new(format!(
+                                "cannot create output folder `{}`: {e}",
+                                out.display()
+                            ))
+                            .help("choose another folder with --out"),
+                        )
+                    })?;
+                    Some(SpillDir(
+                        out.join(format!(".tutas-spill-{}", std::process::id())),
+                    ))
+                }
+                None => None,
+            };
             let options = LoadOptions {
                 seed,
                 scale,
                 allow_outside: allow_outside_paths,
                 threads,
                 memory_limit,
+                spill_dir: spill.as_ref().map(|s| s.0.clone()),
             };
             let loaded = load(&scenario, &options)?;
             let opts = RunOptions {

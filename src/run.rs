@@ -25,6 +25,7 @@ use crate::sample::PairSampler;
 use crate::scenario::Scenario;
 use crate::split::{SplitData, split};
 use crate::sql::{Engine, clean_error};
+use datafusion::error::DataFusionError;
 
 /// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -661,10 +662,15 @@ fn query_error(
     path: &str,
     e: &datafusion::error::DataFusionError,
 ) -> Error {
-    Error::runtime(
-        Diagnostic::at(path, format!("{kind} `{name}` failed"))
-            .note(format!("SQL engine: {}", clean_error(e))),
-    )
+    let mut diagnostic = Diagnostic::at(path, format!("{kind} `{name}` failed"))
+        .note(format!("SQL engine: {}", clean_error(e)));
+    if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)) {
+        diagnostic = diagnostic.help(
+            "raise --memory-limit: sorts and aggregations spill to disk, but a join's hash table \
+             (built on one side, often the first table joined) must fit in memory",
+        );
+    }
+    Error::runtime(diagnostic)
 }
 
 fn check_result(name: &str, batches: &[RecordBatch]) -> Result<CheckResult> {

@@ -405,12 +405,7 @@ impl Prepared<'_> {
             offset += self.sides[side].num_columns();
         }
         let side = side_batch(self.plan, columns.clone(), n)?;
-        let mut fields: Vec<Field> = side
-            .schema()
-            .fields()
-            .iter()
-            .map(|f| f.as_ref().clone())
-            .collect();
+        let mut fields = owned_fields(&side);
         for (k, (name, _, physical)) in self.plan.columns.iter().enumerate() {
             let value = if let Some(values) = &self.decided[k] {
                 take(values.as_ref(), &by_group, None)?
@@ -662,14 +657,19 @@ fn side_batch(plan: &PairPlan, columns: Vec<ArrayRef>, rows: usize) -> Result<Re
     batch(fields, columns, rows)
 }
 
-/// Adds the pair columns (unqualified) to a side batch: the schema conditions are planned against.
-fn with_pair_columns(plan: &PairPlan, side: &RecordBatch) -> Result<RecordBatch> {
-    let mut fields: Vec<Field> = side
+/// The fields of a batch's schema, to extend.
+fn owned_fields(batch: &RecordBatch) -> Vec<Field> {
+    batch
         .schema()
         .fields()
         .iter()
         .map(|f| f.as_ref().clone())
-        .collect();
+        .collect()
+}
+
+/// Adds the pair columns (unqualified) to a side batch: the schema conditions are planned against.
+fn with_pair_columns(plan: &PairPlan, side: &RecordBatch) -> Result<RecordBatch> {
+    let mut fields = owned_fields(side);
     let mut columns: Vec<ArrayRef> = side.columns().to_vec();
     for (name, _, physical) in &plan.columns {
         let v = eval(physical, side)?;

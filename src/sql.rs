@@ -53,8 +53,14 @@ pub const DIALECTS: &[&str] = &[
 ];
 
 impl Engine {
-    /// A new engine with the given dialect, thread count and optional memory limit in bytes.
-    pub fn new(dialect: &str, threads: usize, memory_limit: Option<usize>) -> Result<Engine> {
+    /// A new engine with the given dialect, thread count, optional memory limit in bytes, and
+    /// the folder for its spill files (created if missing; its parent must exist).
+    pub fn new(
+        dialect: &str,
+        threads: usize,
+        memory_limit: Option<usize>,
+        spill_dir: Option<&std::path::Path>,
+    ) -> Result<Engine> {
         let mut config = SessionConfig::new()
             // One partition keeps every query's row order independent of the thread count.
             .with_target_partitions(1)
@@ -65,6 +71,9 @@ impl Engine {
         let mut runtime_env = RuntimeEnvBuilder::new();
         if let Some(limit) = memory_limit {
             runtime_env = runtime_env.with_memory_limit(limit, 1.0);
+        }
+        if let Some(dir) = spill_dir {
+            runtime_env = runtime_env.with_temp_file_path(dir);
         }
         let state = SessionStateBuilder::new()
             .with_config(config)

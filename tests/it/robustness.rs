@@ -268,3 +268,58 @@ fn parquet_output_is_typed_and_the_split_does_not_depend_on_the_format() {
         );
     }
 }
+
+/// A sort larger than `--memory-limit` spills, and only inside the output folder: with TMPDIR
+/// pointing at a file, spilling to the system temp folder would fail the run. No spill folder
+/// is left behind.
+const SPILL: &str = r#"
+name: spill
+seed: 1
+tables:
+  t:
+    rows: 1000000
+    columns:
+      id: { sequence: "R{}" }
+      v: { uniform: [0, 1] }
+features:
+  sorted: SELECT id, v FROM t ORDER BY v DESC
+"#;
+
+#[test]
+fn a_sort_beyond_the_memory_limit_spills_inside_the_output_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.yaml"), SPILL).unwrap();
+    let tmp = dir.path().join("not-a-folder");
+    std::fs::write(&tmp, "").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_tutas"))
+        .args([
+            "run",
+            "s.yaml",
+            "--out",
+            "out",
+            "-q",
+            "--memory-limit",
+            "16M",
+        ])
+        .current_dir(dir.path())
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut entries: Vec<String> = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(
+        entries,
+        ["processed_1", "report.html", "report.json", "unprocessed"]
+    );
+    let (h, rows) = read_csv(&dir.path().join("out/processed_1/sorted.csv"));
+    assert_eq!(rows.len(), 1_000_000);
+    let v: Vec<f64> = rows
+        .iter()
+        .map(|r| r[col(&h, "v")].parse().unwrap())
+        .collect();
+    assert!(v.windows(2).all(|w| w[0] >= w[1]), "not sorted");
+}
