@@ -100,3 +100,63 @@ fn check_accepts_the_shipped_scenarios() {
         assert!(o.stdout.contains("is valid"));
     }
 }
+
+/// Strings become one indicator column per category, booleans 0/1, integers stay whole; X and y
+/// rows stay aligned through the shuffle.
+const ENCODING: &str = r#"
+name: encoding
+seed: 4
+tables:
+  t:
+    rows: 3000
+    columns:
+      id: { sequence: "R{}" }
+      cat: { choice: [b, a, c] }
+      flag: { bernoulli: 0.5 }
+      n: { uniform_int: [0, 9] }
+      label: CAST(n >= 5 AS BIGINT)
+features:
+  f: SELECT * FROM t
+split:
+  from: f
+  target: label
+  drop: [id]
+  test_size: 0.25
+  stratify: label
+  audit: { on_leak: warn }
+"#;
+
+#[test]
+fn features_are_encoded_one_hot_and_rows_stay_aligned() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("e.yaml"), ENCODING).unwrap();
+    let o = tutas(dir.path(), &["run", "e.yaml", "--out", "out", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let out = dir.path().join("out");
+    let (_, source) = read_csv(&out.join("unprocessed/t.csv"));
+    let mut counts = std::collections::HashMap::new();
+    for r in &source {
+        *counts.entry(r[1].clone()).or_insert(0) += 1;
+    }
+    let mut seen = std::collections::HashMap::new();
+    for part in ["train", "test"] {
+        let (xh, x) = read_csv(&out.join(format!("processed_2/X_{part}.csv")));
+        let (_, y) = read_csv(&out.join(format!("processed_2/y_{part}.csv")));
+        assert_eq!(xh, ["cat_a", "cat_b", "cat_c", "flag", "n"]);
+        assert_eq!(x.len(), y.len());
+        for (row, label) in x.iter().zip(&y) {
+            let hot: Vec<usize> = (0..3).filter(|&c| row[c] == "1").collect();
+            assert_eq!(hot.len(), 1, "{row:?}");
+            assert!((0..3).all(|c| row[c] == "0" || row[c] == "1"));
+            *seen.entry(["a", "b", "c"][hot[0]].to_string()).or_insert(0) += 1;
+            assert!(row[3] == "0" || row[3] == "1");
+            let n: i64 = row[4].parse().unwrap();
+            assert_eq!(
+                label[0],
+                ((n >= 5) as i64).to_string(),
+                "X and y rows disagree"
+            );
+        }
+    }
+    assert_eq!(seen, counts);
+}
