@@ -126,8 +126,9 @@ struct Prepared<'a> {
     groups: [Groups; 2],
     /// Each side's read non-key columns in grouped order (by position); `None` for the others.
     by_position: [Vec<Option<ArrayRef>>; 2],
-    /// Side batch (both sides' columns) where each row is a group pair, non-key columns NULL.
-    group_pair_batch: RecordBatch,
+    /// One row per group pair: key columns hold the groups' values, other side columns are
+    /// NULL; with grouping, the pair columns evaluated on them follow (the condition schema).
+    group_pairs: RecordBatch,
     /// Per pair column, its value for each group pair when that value holds for every pair of
     /// the group pair (no NULL anywhere): gathered by group pair instead of evaluated per row.
     decided: Vec<Option<ArrayRef>>,
@@ -307,35 +308,27 @@ fn prepare<'a>(plan: &'a PairPlan, sides: [&'a RecordBatch; 2]) -> Result<Prepar
             });
         }
     }
-    let group_pair_batch = group_pair_batch(plan, sides, &keys, &reps)?;
-    let decided = if grouped {
-        let evaluated = with_pair_columns(plan, &group_pair_batch)?;
-        let first = width[0] + width[1];
-        (0..plan.columns.len())
-            .map(|k| {
-                let values = evaluated.column(first + k);
-                (values.null_count() == 0).then(|| values.clone())
-            })
-            .collect()
-    } else {
-        vec![None; plan.columns.len()]
-    };
-    let all_pair_columns = vec![true; plan.columns.len()];
-    let mut prepared = Prepared {
+    let mut group_pairs = group_pair_batch(plan, sides, &keys, &reps)?;
+    let mut decided = vec![None; plan.columns.len()];
+    // Without grouping, NULL does not stand for "unknown": nothing is decided per group pair.
+    if grouped {
+        group_pairs = with_pair_columns(plan, &group_pairs)?;
+        for (k, d) in decided.iter_mut().enumerate() {
+            let values = group_pairs.column(width[0] + width[1] + k);
+            *d = (values.null_count() == 0).then(|| values.clone());
+        }
+    }
+    let output_reads = reads_of(plan, width, &decided, &[], &vec![true; plan.columns.len()]);
+    Ok(Prepared {
         plan,
         sides,
         grouped,
         groups,
         by_position,
-        group_pair_batch,
+        group_pairs,
         decided,
-        output_reads: Reads {
-            side: [Vec::new(), Vec::new()],
-            pair: Vec::new(),
-        },
-    };
-    prepared.output_reads = prepared.reads_of(&[], &all_pair_columns);
-    Ok(prepared)
+        output_reads,
+    })
 }
 
 /// Marks the side columns a physical expression over the side schema reads.
@@ -350,31 +343,36 @@ fn mark_side_columns(expr: &Arc<dyn PhysicalExpr>, width: [usize; 2], read: &mut
     }
 }
 
-impl Prepared<'_> {
-    /// What a batch needs to hold to evaluate the given expressions over the condition schema
-    /// and the pair columns marked in `pair`.
-    fn reads_of(&self, exprs: &[&Arc<dyn PhysicalExpr>], pair: &[bool]) -> Reads {
-        let width = [self.sides[0].num_columns(), self.sides[1].num_columns()];
-        let mut reads = Reads {
-            side: [vec![false; width[0]], vec![false; width[1]]],
-            pair: pair.to_vec(),
-        };
-        for expr in exprs {
-            mark_side_columns(expr, width, &mut reads.side);
-            for c in collect_columns(expr) {
-                if let Some(k) = c.index().checked_sub(width[0] + width[1]) {
-                    reads.pair[k] = true;
-                }
+/// What a batch needs to hold to evaluate the given expressions over the condition schema
+/// and the pair columns marked in `pair` (undecided ones read their side columns).
+fn reads_of(
+    plan: &PairPlan,
+    width: [usize; 2],
+    decided: &[Option<ArrayRef>],
+    exprs: &[&Arc<dyn PhysicalExpr>],
+    pair: &[bool],
+) -> Reads {
+    let mut reads = Reads {
+        side: [vec![false; width[0]], vec![false; width[1]]],
+        pair: pair.to_vec(),
+    };
+    for expr in exprs {
+        mark_side_columns(expr, width, &mut reads.side);
+        for c in collect_columns(expr) {
+            if let Some(k) = c.index().checked_sub(width[0] + width[1]) {
+                reads.pair[k] = true;
             }
         }
-        for (k, (_, _, physical)) in self.plan.columns.iter().enumerate() {
-            if reads.pair[k] && self.decided[k].is_none() {
-                mark_side_columns(physical, width, &mut reads.side);
-            }
-        }
-        reads
     }
+    for (k, (_, _, physical)) in plan.columns.iter().enumerate() {
+        if reads.pair[k] && decided[k].is_none() {
+            mark_side_columns(physical, width, &mut reads.side);
+        }
+    }
+    reads
+}
 
+impl Prepared<'_> {
     /// The rows of the given pairs over the condition schema (side columns, then pair columns),
     /// holding only the columns in `reads`. Key columns are gathered from the small group pair
     /// batch and decided pair columns from their per-group-pair values, both cache-resident;
@@ -396,7 +394,7 @@ impl Prepared<'_> {
                         take(values.as_ref(), idx, None)?
                     }
                     None => take(
-                        self.group_pair_batch.column(offset + i).as_ref(),
+                        self.group_pairs.column(offset + i).as_ref(),
                         &by_group,
                         None,
                     )?,
@@ -685,12 +683,9 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
     let population = p.sides[0].num_rows() as u64 * p.sides[1].num_rows() as u64;
     // Without grouping, NULL does not stand for "unknown": every pair must be tested.
     let classes = if p.grouped {
-        eval(
-            &stratum.condition,
-            &with_pair_columns(p.plan, &p.group_pair_batch)?,
-        )?
+        eval(&stratum.condition, &p.group_pairs)?
     } else {
-        new_null_array(&DataType::Boolean, p.group_pair_batch.num_rows())
+        new_null_array(&DataType::Boolean, p.group_pairs.num_rows())
     };
     let classes = classes.as_boolean();
     let mut true_pairs = 0u64;
@@ -709,7 +704,14 @@ fn build_sampler(p: &Prepared, stratum: &StratumPlan) -> Result<(Sampler, Stratu
         }
     }
     let rejection = undecided > MAX_ENUMERATED_PAIRS;
-    let reads = p.reads_of(&[&stratum.condition], &vec![false; p.plan.columns.len()]);
+    let width = [p.sides[0].num_columns(), p.sides[1].num_columns()];
+    let reads = reads_of(
+        p.plan,
+        width,
+        &p.decided,
+        &[&stratum.condition],
+        &vec![false; p.plan.columns.len()],
+    );
     let mut listed = 0u64;
     if rejection {
         entries.extend(
