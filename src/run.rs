@@ -230,19 +230,17 @@ impl BackgroundWrite {
     }
 }
 
-/// Makes `chunks` chunks in waves on the pool; `sink` takes each wave in order while the next is made.
-/// Returns the batches when `keep` is set; otherwise each is dropped once written.
+/// Makes `chunks` chunks in waves on the pool; `sink` takes each wave in order while the next
+/// is made, and each chunk is dropped once the sink has it.
 fn produce(
     pool: &rayon::ThreadPool,
     chunks: u64,
     make: &Maker,
     style: Option<&CsvStyle>,
     sink: &mut (dyn FnMut(&Chunk) -> Result<()> + Send),
-    keep: bool,
     bar: &ProgressBar,
-) -> Result<Vec<RecordBatch>> {
+) -> Result<()> {
     let wave = (pool.current_num_threads() as u64 * 2).max(2);
-    let mut kept = Vec::new();
     let mut pending: Vec<Chunk> = Vec::new();
     let mut next = 0;
     let mut waves = 0u64;
@@ -264,13 +262,10 @@ fn produce(
         written?;
         for c in pending.drain(..) {
             bar.inc(c.batch.num_rows() as u64);
-            if keep {
-                kept.push(c.batch);
-            }
         }
         pending = made?;
         if pending.is_empty() {
-            return Ok(kept);
+            return Ok(());
         }
         waves += 1;
         if waves.is_multiple_of(TRIM_EVERY_WAVES) {
@@ -360,13 +355,16 @@ pub fn run(
                 let rows = planned;
                 if keep_this {
                     // Kept whole anyway: made first, written on another thread while later stages run.
-                    let batches = produce(
+                    let mut batches = Vec::new();
+                    produce(
                         &pool,
                         chunks,
                         make.as_ref(),
                         None,
-                        &mut |_| Ok(()),
-                        true,
+                        &mut |c: &Chunk| {
+                            batches.push(c.batch.clone());
+                            Ok(())
+                        },
                         &stage.bar,
                     )?;
                     engine.register(&table.name, table.schema.clone(), batches.clone())?;
@@ -388,7 +386,6 @@ pub fn run(
                         make.as_ref(),
                         csv_style,
                         &mut write_and_profile(&mut writer, &mut profiler),
-                        false,
                         &stage.bar,
                     )?;
                     stage.bytes += writer.finish(&out)?;
@@ -574,7 +571,6 @@ fn write_split(
                 part,
                 Some(style),
                 &mut |c: &Chunk| writer.write(c),
-                false,
                 bar,
             )?;
             bytes += writer.finish(out)?;
