@@ -326,15 +326,7 @@ fn execute(command: Command) -> Result<()> {
             // Only a memory limit makes the engine spill; its files stay inside the output folder.
             let spill = match memory_limit {
                 Some(_) => {
-                    std::fs::create_dir_all(&out).map_err(|e| {
-                        Error::invalid(
-                            Diagnostic::new(format!(
-                                "cannot create output folder `{}`: {e}",
-                                out.display()
-                            ))
-                            .help("choose another folder with --out"),
-                        )
-                    })?;
+                    crate::output::create_output_folder(&out)?;
                     Some(SpillDir(
                         out.join(format!(".tutas-spill-{}", std::process::id())),
                     ))

@@ -75,6 +75,59 @@ pub fn header(schema: &SchemaRef) -> Vec<u8> {
     out
 }
 
+/// Writes values as the CSV holds them, with the state one batch reuses.
+struct ValueWriter<'s> {
+    style: &'s CsvStyle,
+    /// How `true` and `false` are written.
+    words: (&'static [u8], &'static [u8]),
+    days: DayCache,
+    int: itoa::Buffer,
+}
+
+impl<'s> ValueWriter<'s> {
+    fn new(style: &'s CsvStyle) -> ValueWriter<'s> {
+        let words: (&[u8], &[u8]) = match style.booleans {
+            BoolStyle::Lower => (b"true", b"false"),
+            BoolStyle::Title => (b"True", b"False"),
+            BoolStyle::Int => (b"1", b"0"),
+        };
+        ValueWriter {
+            style,
+            words,
+            days: DayCache::default(),
+            int: itoa::Buffer::new(),
+        }
+    }
+
+    /// Appends the value at `row` (not NULL); text is CSV-quoted when `quote` is set.
+    #[inline]
+    fn write(&mut self, c: &Column, row: usize, quote: bool, out: &mut Vec<u8>) {
+        let text = |s: &str, out: &mut Vec<u8>| {
+            if quote {
+                text(s, out)
+            } else {
+                out.extend_from_slice(s.as_bytes())
+            }
+        };
+        match c {
+            Column::Bool(b) => out.extend_from_slice(if b.value(row) {
+                self.words.0
+            } else {
+                self.words.1
+            }),
+            Column::Int(v) => out.extend_from_slice(self.int.format(v.value(row)).as_bytes()),
+            Column::Float(v) => float(v.value(row), out),
+            Column::Str(v) => text(v.value(row), out),
+            Column::DateTime(v) => {
+                self.style
+                    .datetime
+                    .write_cached(v.value(row), &mut self.days, out)
+            }
+            Column::Other(fmt) => text(&fmt.value(row).to_string(), out),
+        }
+    }
+}
+
 /// The CSV lines of a batch (no header).
 pub fn encode(batch: &RecordBatch, style: &CsvStyle) -> Result<Vec<u8>> {
     let arrays: Vec<ArrayRef> = batch
@@ -83,14 +136,8 @@ pub fn encode(batch: &RecordBatch, style: &CsvStyle) -> Result<Vec<u8>> {
         .map(normalized)
         .collect::<Result<_>>()?;
     let columns: Vec<Column> = arrays.iter().map(column).collect();
-    let (t, f): (&[u8], &[u8]) = match style.booleans {
-        BoolStyle::Lower => (b"true", b"false"),
-        BoolStyle::Title => (b"True", b"False"),
-        BoolStyle::Int => (b"1", b"0"),
-    };
     let mut out = Vec::with_capacity(batch.num_rows() * 16 * columns.len().max(1));
-    let mut days = DayCache::default();
-    let mut int = itoa::Buffer::new();
+    let mut writer = ValueWriter::new(style);
     let nulls: Vec<_> = arrays.iter().map(|a| a.logical_nulls()).collect();
     for row in 0..batch.num_rows() {
         for (j, (c, n)) in columns.iter().zip(&nulls).enumerate() {
@@ -100,22 +147,29 @@ pub fn encode(batch: &RecordBatch, style: &CsvStyle) -> Result<Vec<u8>> {
             if n.as_ref().is_some_and(|n| n.is_null(row)) {
                 continue;
             }
-            match c {
-                Column::Bool(b) => out.extend_from_slice(if b.value(row) { t } else { f }),
-                Column::Int(v) => out.extend_from_slice(int.format(v.value(row)).as_bytes()),
-                Column::Float(v) => float(v.value(row), &mut out),
-                Column::Str(v) => text(v.value(row), &mut out),
-                Column::DateTime(v) => {
-                    style
-                        .datetime
-                        .write_cached(v.value(row), &mut days, &mut out)
-                }
-                Column::Other(fmt) => text(&fmt.value(row).to_string(), &mut out),
-            }
+            writer.write(c, row, true, &mut out);
         }
         out.push(b'\n');
     }
     Ok(out)
+}
+
+/// Each value of an array as the CSV holds it, unquoted (empty for NULL): names such as
+/// class labels.
+pub fn value_texts(a: &ArrayRef, style: &CsvStyle) -> Result<Vec<String>> {
+    let normal = normalized(a)?;
+    let c = column(&normal);
+    let mut writer = ValueWriter::new(style);
+    let mut out = Vec::new();
+    Ok((0..normal.len())
+        .map(|row| {
+            out.clear();
+            if normal.is_valid(row) {
+                writer.write(&c, row, false, &mut out);
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        })
+        .collect())
 }
 
 const NEEDS_QUOTES: [bool; 256] = {
@@ -214,6 +268,24 @@ mod tests {
         assert_eq!(
             String::from_utf8(ours).unwrap(),
             String::from_utf8(w.into_inner().unwrap()).unwrap()
+        );
+    }
+
+    #[test]
+    fn value_texts_are_unquoted_and_cover_every_type() {
+        let style = CsvStyle {
+            datetime: DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").unwrap(),
+            booleans: BoolStyle::Int,
+        };
+        let text: ArrayRef = Arc::new(StringArray::from(vec![Some("a,b"), None]));
+        assert_eq!(value_texts(&text, &style).unwrap(), ["a,b", ""]);
+        let flags: ArrayRef = Arc::new(BooleanArray::from(vec![true, false]));
+        assert_eq!(value_texts(&flags, &style).unwrap(), ["1", "0"]);
+        // Types without a fast path are written by Arrow's formatter, not left empty.
+        let days: ArrayRef = Arc::new(datafusion::arrow::array::Date32Array::from(vec![0, 1]));
+        assert_eq!(
+            value_texts(&days, &style).unwrap(),
+            ["1970-01-01", "1970-01-02"]
         );
     }
 }

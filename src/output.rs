@@ -14,13 +14,8 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
-use datafusion::arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, SchemaRef,
-    TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
-    TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
-};
-use datafusion::arrow::util::display::ArrayFormatter;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::scenario::BoolStyle;
@@ -65,18 +60,23 @@ impl Write for StagedFile {
     }
 }
 
+/// Creates the output folder (and its parents) if needed.
+pub fn create_output_folder(dir: &Path) -> Result<()> {
+    fs::create_dir_all(dir).map_err(|e| {
+        Error::invalid(
+            Diagnostic::new(format!(
+                "cannot create output folder `{}`: {e}",
+                dir.display()
+            ))
+            .help("choose another folder with --out"),
+        )
+    })
+}
+
 impl OutputDir {
     /// Creates `dir` if needed and a fresh staging folder inside it.
     pub fn begin(dir: &Path) -> Result<OutputDir> {
-        fs::create_dir_all(dir).map_err(|e| {
-            Error::invalid(
-                Diagnostic::new(format!(
-                    "cannot create output folder `{}`: {e}",
-                    dir.display()
-                ))
-                .help("choose another folder with --out"),
-            )
-        })?;
+        create_output_folder(dir)?;
         let staging = dir.join(format!(".tutas-staging-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging)?;
@@ -196,75 +196,6 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
         }
     }
     Ok(())
-}
-
-macro_rules! int {
-    ($col:expr, $t:ty, $row:expr, $out:expr) => {{
-        let mut b = itoa::Buffer::new();
-        $out.extend_from_slice(b.format($col.as_primitive::<$t>().value($row)).as_bytes());
-    }};
-}
-
-/// Appends the CSV text of one value (without quoting; the csv writer quotes).
-pub fn format_value(
-    col: &ArrayRef,
-    row: usize,
-    style: &CsvStyle,
-    fallback: Option<&ArrayFormatter>,
-    out: &mut Vec<u8>,
-) {
-    if col.is_null(row) {
-        return;
-    }
-    match col.data_type() {
-        DataType::Boolean => {
-            let v = col.as_boolean().value(row);
-            out.extend_from_slice(match (style.booleans, v) {
-                (BoolStyle::Lower, true) => b"true",
-                (BoolStyle::Lower, false) => b"false",
-                (BoolStyle::Title, true) => b"True",
-                (BoolStyle::Title, false) => b"False",
-                (BoolStyle::Int, true) => b"1",
-                (BoolStyle::Int, false) => b"0",
-            })
-        }
-        DataType::Int8 => int!(col, Int8Type, row, out),
-        DataType::Int16 => int!(col, Int16Type, row, out),
-        DataType::Int32 => int!(col, Int32Type, row, out),
-        DataType::Int64 => int!(col, Int64Type, row, out),
-        DataType::UInt8 => int!(col, UInt8Type, row, out),
-        DataType::UInt16 => int!(col, UInt16Type, row, out),
-        DataType::UInt32 => int!(col, UInt32Type, row, out),
-        DataType::UInt64 => int!(col, UInt64Type, row, out),
-        DataType::Float32 => float(col.as_primitive::<Float32Type>().value(row) as f64, out),
-        DataType::Float64 => float(col.as_primitive::<Float64Type>().value(row), out),
-        DataType::Utf8 => out.extend_from_slice(col.as_string::<i32>().value(row).as_bytes()),
-        DataType::LargeUtf8 => out.extend_from_slice(col.as_string::<i64>().value(row).as_bytes()),
-        DataType::Utf8View => out.extend_from_slice(col.as_string_view().value(row).as_bytes()),
-        DataType::Timestamp(unit, None) => {
-            let secs = match unit {
-                TimeUnit::Second => col.as_primitive::<TimestampSecondType>().value(row),
-                TimeUnit::Millisecond => col
-                    .as_primitive::<TimestampMillisecondType>()
-                    .value(row)
-                    .div_euclid(1000),
-                TimeUnit::Microsecond => col
-                    .as_primitive::<TimestampMicrosecondType>()
-                    .value(row)
-                    .div_euclid(1_000_000),
-                TimeUnit::Nanosecond => col
-                    .as_primitive::<TimestampNanosecondType>()
-                    .value(row)
-                    .div_euclid(1_000_000_000),
-            };
-            style.datetime.write(secs, out)
-        }
-        _ => {
-            if let Some(f) = fallback {
-                out.extend_from_slice(f.value(row).to_string().as_bytes());
-            }
-        }
-    }
 }
 
 /// Shortest text that reads back as the same float (`4.6`, `400.0`, `1e-7`).

@@ -20,8 +20,9 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::analyze::{SplitPlan, largest_remainder};
+use crate::encode::value_texts;
 use crate::error::{Diagnostic, Error, Result};
-use crate::output::{CsvStyle, format_value};
+use crate::output::CsvStyle;
 use crate::rng::stream;
 use crate::scenario::BoolStyle;
 
@@ -102,7 +103,8 @@ pub struct Classes {
 
 impl Classes {
     /// Codes the values of a column given as one array per batch (no NULLs).
-    fn of(parts: &[&ArrayRef]) -> Classes {
+    fn of(parts: &[&ArrayRef]) -> Result<Classes> {
+        let style = class_style();
         let n = parts.iter().map(|a| a.len()).sum();
         let each = |part: usize| (0..parts[part].len()).map(move |row| (part, row));
         let (mut codes, first) = match parts.first().map(|a| a.data_type()) {
@@ -128,28 +130,28 @@ impl Classes {
                 }),
             ),
             _ => {
-                let style = class_style();
+                let texts = parts
+                    .iter()
+                    .map(|a| value_texts(a, &style))
+                    .collect::<Result<Vec<_>>>()?;
                 first_seen_codes(
                     n,
-                    (0..parts.len()).flat_map(each).map(|(p, r)| {
-                        let mut text = Vec::new();
-                        format_value(parts[p], r, &style, None, &mut text);
-                        ((p, r), text)
+                    (0..parts.len()).flat_map(|p| {
+                        let texts = &texts[p];
+                        each(p).map(move |(p, r)| ((p, r), texts[r].as_str()))
                     }),
                 )
             }
         };
         // Each class is named by its text; classes are numbered in the order of their names.
-        let style = class_style();
         let mut names: Vec<(String, u32)> = first
             .iter()
             .enumerate()
             .map(|(code, &(part, row))| {
-                let mut text = Vec::new();
-                format_value(parts[part], row, &style, None, &mut text);
-                (String::from_utf8_lossy(&text).into_owned(), code as u32)
+                let name = value_texts(&parts[part].slice(row, 1), &style)?;
+                Ok((name.into_iter().next().unwrap_or_default(), code as u32))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         names.sort();
         let mut remap = vec![0u32; names.len()];
         for (sorted, (_, first_seen)) in names.iter().enumerate() {
@@ -158,10 +160,10 @@ impl Classes {
         for c in &mut codes {
             *c = remap[*c as usize];
         }
-        Classes {
+        Ok(Classes {
             names: names.into_iter().map(|(n, _)| n).collect(),
             codes,
-        }
+        })
     }
 
     /// The class label of row `r`.
@@ -217,7 +219,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         }
         Ok(parts)
     };
-    let target = Classes::of(&parts(&plan.target)?);
+    let target = Classes::of(&parts(&plan.target)?)?;
     let encoded = plan
         .features
         .par_iter()
@@ -245,7 +247,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
     let strata = match &plan.stratify {
         None => None,
         Some(c) if *c == plan.target => Some(target.clone()),
-        Some(c) => Some(Classes::of(&parts(c)?)),
+        Some(c) => Some(Classes::of(&parts(c)?)?),
     };
     let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
     let mut in_test = vec![false; n];
@@ -352,7 +354,7 @@ fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> R
             single(values, t.is_integer(), false)
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let classes = Classes::of(column);
+            let classes = Classes::of(column)?;
             let columns = (0..classes.names.len())
                 .map(|k| FeatureColumn {
                     name: format!("{name}_{}", classes.names[k]),
