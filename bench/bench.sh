@@ -15,7 +15,7 @@ measure() {
   local label=$1
   shift
   echo "== $label"
-  /usr/bin/time -f "   wall %e s, peak memory %M KiB" -o "$tmp/time" "$bin" "$@" >"$tmp/summary"
+  /usr/bin/time -f "   wall %e s, cpu %U s user + %S s system, peak memory %M KiB" -o "$tmp/time" "$bin" "$@" >"$tmp/summary"
   sed -n '/^timing/,$p' "$tmp/summary" | sed '1d;$d'
   cat "$tmp/time"
 }

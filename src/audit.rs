@@ -57,7 +57,7 @@ pub struct Audit {
 
 fn matrix(data: &SplitData, rows: &[usize], columns: &[usize]) -> Array2<f64> {
     Array2::from_shape_fn((rows.len(), columns.len()), |(i, j)| {
-        data.columns[columns[j]].values[rows[i]]
+        data.columns[columns[j]].values.get(rows[i])
     })
 }
 
@@ -124,8 +124,9 @@ fn baseline(data: &SplitData, y: &[usize], classes: usize, columns: &[usize]) ->
 fn threshold_rule(data: &SplitData, y: &[usize], classes: usize, column: usize) -> Score {
     let (train, test) = sample_rows(data);
     let values = &data.columns[column].values;
+    let value = |r: usize| values.get(r);
     let mut order: Vec<usize> = train.to_vec();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| value(a).total_cmp(&value(b)).then(a.cmp(&b)));
     let totals: Vec<f64> = (0..classes)
         .map(|c| order.iter().filter(|&&r| y[r] == c).count() as f64)
         .collect();
@@ -134,11 +135,11 @@ fn threshold_rule(data: &SplitData, y: &[usize], classes: usize, column: usize) 
     let mut best = (f64::NEG_INFINITY, f64::NEG_INFINITY, 0, 0);
     for i in 0..=order.len() {
         // A cut before position i, only between distinct values.
-        if i == 0 || i == order.len() || values[order[i - 1]] != values[order[i]] {
+        if i == 0 || i == order.len() || value(order[i - 1]) != value(order[i]) {
             let cut = if i == order.len() {
                 f64::INFINITY
             } else {
-                values[order[i]]
+                value(order[i])
             };
             for l in 0..classes {
                 for r in 0..classes {
@@ -164,7 +165,7 @@ fn threshold_rule(data: &SplitData, y: &[usize], classes: usize, column: usize) 
     let truth: Array1<usize> = test.iter().map(|&row| y[row]).collect();
     let predicted: Array1<usize> = test
         .iter()
-        .map(|&row| if values[row] < cut { l } else { r })
+        .map(|&row| if value(row) < cut { l } else { r })
         .collect();
     score(&truth, &predicted, classes)
 }

@@ -82,6 +82,67 @@ struct ValueWriter<'s> {
     words: (&'static [u8], &'static [u8]),
     days: DayCache,
     int: itoa::Buffer,
+    floats: FloatTexts,
+}
+
+/// Slots of [`FloatTexts`]: a power of two, small enough to stay in the L1/L2 cache.
+const FLOAT_SLOTS: usize = 1024;
+/// Lookups between two checks of whether the cache pays.
+const FLOAT_PROBE: u32 = 4096;
+
+/// The text of recently written floats, by bit pattern (direct-mapped). Generated and derived
+/// columns repeat few values (prices with two decimals, standardised scores of a few levels),
+/// and formatting a float costs several times more than copying its text. A batch whose
+/// floats keep missing turns the cache off, so columns of distinct values pay little for it.
+struct FloatTexts {
+    keys: Vec<u64>,
+    lens: Vec<u8>,
+    texts: Vec<[u8; 24]>,
+    lookups: u32,
+    misses: u32,
+    enabled: bool,
+}
+
+impl Default for FloatTexts {
+    fn default() -> Self {
+        FloatTexts {
+            keys: vec![0; FLOAT_SLOTS],
+            lens: vec![0; FLOAT_SLOTS],
+            texts: vec![[0; 24]; FLOAT_SLOTS],
+            lookups: 0,
+            misses: 0,
+            enabled: true,
+        }
+    }
+}
+
+impl FloatTexts {
+    #[inline]
+    fn write(&mut self, v: f64, out: &mut Vec<u8>) {
+        if !self.enabled {
+            return float(v, out);
+        }
+        let bits = v.to_bits();
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % FLOAT_SLOTS;
+        let len = self.lens[slot] as usize;
+        if len != 0 && self.keys[slot] == bits {
+            out.extend_from_slice(&self.texts[slot][..len]);
+        } else {
+            let start = out.len();
+            float(v, out);
+            let written = &out[start..];
+            self.keys[slot] = bits;
+            self.lens[slot] = written.len() as u8;
+            self.texts[slot][..written.len()].copy_from_slice(written);
+            self.misses += 1;
+        }
+        self.lookups += 1;
+        if self.lookups == FLOAT_PROBE {
+            self.enabled = self.misses < FLOAT_PROBE / 2;
+            self.lookups = 0;
+            self.misses = 0;
+        }
+    }
 }
 
 impl<'s> ValueWriter<'s> {
@@ -96,6 +157,7 @@ impl<'s> ValueWriter<'s> {
             words,
             days: DayCache::default(),
             int: itoa::Buffer::new(),
+            floats: FloatTexts::default(),
         }
     }
 
@@ -116,7 +178,7 @@ impl<'s> ValueWriter<'s> {
                 self.words.1
             }),
             Column::Int(v) => out.extend_from_slice(self.int.format(v.value(row)).as_bytes()),
-            Column::Float(v) => float(v.value(row), out),
+            Column::Float(v) => self.floats.write(v.value(row), out),
             Column::Str(v) => text(v.value(row), out),
             Column::DateTime(v) => {
                 self.style
@@ -286,6 +348,42 @@ mod tests {
         assert_eq!(
             value_texts(&days, &style).unwrap(),
             ["1970-01-01", "1970-01-02"]
+        );
+    }
+
+    #[test]
+    fn cached_float_texts_are_the_texts_of_those_floats() {
+        // Few repeated values (the cache pays), values whose bit patterns share a slot, special
+        // values, then a long run of distinct values (the cache turns itself off) and repeats.
+        let mut values = Vec::new();
+        for i in 0..20_000u32 {
+            values.push(f64::from(i % 7) * 0.25 - 0.5);
+            values.push(-0.0);
+            values.push(if i % 2 == 0 { f64::NAN } else { f64::INFINITY });
+            values.push(f64::from_bits(
+                0x3FF0_0000_0000_0000 + u64::from(i % 3) * 1024,
+            ));
+        }
+        values.extend((0..30_000).map(|i| (f64::from(i) * 0.7311).sin() * 1e3));
+        values.extend((0..5_000).map(|i| f64::from(i % 5) + 0.1));
+        let array = Float64Array::from(values.clone());
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![Field::new("f", DataType::Float64, false)])),
+            vec![Arc::new(array)],
+        )
+        .unwrap();
+        let style = CsvStyle {
+            datetime: DateTimeFormat::parse("%Y-%m-%d").unwrap(),
+            booleans: BoolStyle::Lower,
+        };
+        let mut expected = Vec::new();
+        for v in values {
+            float(v, &mut expected);
+            expected.push(b'\n');
+        }
+        assert_eq!(
+            String::from_utf8(encode(&batch, &style).unwrap()).unwrap(),
+            String::from_utf8(expected).unwrap()
         );
     }
 }

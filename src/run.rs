@@ -141,22 +141,6 @@ fn kept_in_memory(plan: &Plan) -> HashSet<String> {
 /// Makes the chunk with a given index.
 type Maker<'a> = dyn Fn(u64) -> Result<RecordBatch> + Sync + 'a;
 
-/// Waves between two [`release_free_memory`] calls: often enough to keep memory flat, rarely
-/// enough that giving pages back and faulting them in again costs little.
-const TRIM_EVERY_WAVES: u64 = 2;
-
-/// Returns freed heap memory to the system. glibc keeps the chunk buffers of earlier waves
-/// (a few MiB each) once they are freed, so without this the peak memory of a streamed table
-/// grew with its row count (149 MiB for 1M students, 245 MiB for 10M, 351 MiB for 30M; with
-/// a trim every 2 waves: 149, 209 and 218 MiB).
-fn release_free_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory to the system; it is thread-safe.
-    unsafe {
-        libc::malloc_trim(0);
-    }
-}
-
 /// A sink that writes each chunk and adds it to the table's profile.
 fn write_and_profile<'a>(
     writer: &'a mut TableWriter,
@@ -243,7 +227,6 @@ fn produce(
     let wave = (pool.current_num_threads() as u64 * 2).max(2);
     let mut pending: Vec<Chunk> = Vec::new();
     let mut next = 0;
-    let mut waves = 0u64;
     loop {
         check_interrupt()?;
         let range = next..(next + wave).min(chunks);
@@ -266,10 +249,6 @@ fn produce(
         pending = made?;
         if pending.is_empty() {
             return Ok(());
-        }
-        waves += 1;
-        if waves.is_multiple_of(TRIM_EVERY_WAVES) {
-            release_free_memory();
         }
     }
 }
@@ -480,13 +459,19 @@ pub fn run(
         });
     }
 
+    // No SQL runs after this point: only the split's source stays in memory (and the batches
+    // that background writes still hold).
+    engine.forget_tables()?;
+    let split_source = plan.split.as_ref().and_then(|sp| data.remove(&sp.from));
+    drop(data);
+
     if let Some(sp) = &plan.split {
         check_interrupt()?;
         let mut stage = Stage::start("split", 0, opts.progress);
-        let (schema, batches) = data
-            .get(&sp.from)
+        let (schema, batches) = split_source
             .ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
-        let s = pool.install(|| split(sp, schema, batches))?;
+        let s = pool.install(|| split(sp, &schema, &batches))?;
+        drop(batches);
         // The audit reads the split while its files are written: both at once.
         let (written, audit_result) = pool.install(|| {
             rayon::join(

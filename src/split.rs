@@ -32,9 +32,41 @@ pub struct FeatureColumn {
     /// Column name in X.
     pub name: String,
     /// Values, one per row of the source table.
-    pub values: Vec<f64>,
+    pub values: Values,
     /// Written as whole numbers (booleans, integers, one-hot indicators).
     pub integral: bool,
+}
+
+/// The values of one column of X, one per row of the source table.
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// 0 or 1 (booleans, one-hot indicators), a byte each: an eighth of the memory of floats,
+    /// which matters with many indicator columns over millions of rows.
+    Flags(Vec<u8>),
+    /// Numbers.
+    Numbers(Vec<f64>),
+}
+
+impl Values {
+    /// The value of row `r`.
+    #[inline]
+    pub fn get(&self, r: usize) -> f64 {
+        match self {
+            Values::Flags(v) => v[r] as f64,
+            Values::Numbers(v) => v[r],
+        }
+    }
+
+    /// The values as numbers, converted in place if they were flags.
+    fn numbers_mut(&mut self) -> &mut Vec<f64> {
+        if let Values::Flags(flags) = self {
+            *self = Values::Numbers(flags.iter().map(|&f| f as f64).collect());
+        }
+        match self {
+            Values::Numbers(v) => v,
+            Values::Flags(_) => unreachable!("converted above"),
+        }
+    }
 }
 
 /// Fitted standardisation of one column.
@@ -260,9 +292,10 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
             .iter_mut()
             .find(|c| &c.name == name)
             .expect("planned numeric column");
+        let values = col.values.numbers_mut();
         // Sums over the training rows in source row order (a sequential pass, not a gather).
         let training = || {
-            col.values
+            values
                 .iter()
                 .zip(&in_test)
                 .filter(|(_, t)| !**t)
@@ -277,7 +310,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
                 "cannot standardise `{name}`: it is constant ({mean}) on the training rows, so its standard deviation is 0"
             )).help("drop the column or remove it from `standardize`")));
         }
-        for v in &mut col.values {
+        for v in values.iter_mut() {
             *v = (*v - mean) / std;
         }
         col.integral = false;
@@ -325,7 +358,7 @@ struct Encoded {
 
 /// Encodes one feature: booleans as 0/1, numbers as they are, strings one-hot.
 fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> Result<Encoded> {
-    let single = |values: Vec<f64>, integral: bool, boolean: bool| Encoded {
+    let single = |values: Values, integral: bool, boolean: bool| Encoded {
         columns: vec![FeatureColumn {
             name: name.to_string(),
             values,
@@ -338,9 +371,9 @@ fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> R
         DataType::Boolean => {
             let mut values = Vec::with_capacity(n);
             for a in column {
-                values.extend(a.as_boolean().values().iter().map(|b| b as u8 as f64));
+                values.extend(a.as_boolean().values().iter().map(|b| b as u8));
             }
-            single(values, true, true)
+            single(Values::Flags(values), true, true)
         }
         t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
             let mut values = Vec::with_capacity(n);
@@ -351,18 +384,20 @@ fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> R
                         .values(),
                 );
             }
-            single(values, t.is_integer(), false)
+            single(Values::Numbers(values), t.is_integer(), false)
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let classes = Classes::of(column)?;
             let columns = (0..classes.names.len())
                 .map(|k| FeatureColumn {
                     name: format!("{name}_{}", classes.names[k]),
-                    values: classes
-                        .codes
-                        .iter()
-                        .map(|&code| (code as usize == k) as u8 as f64)
-                        .collect(),
+                    values: Values::Flags(
+                        classes
+                            .codes
+                            .iter()
+                            .map(|&code| (code as usize == k) as u8)
+                            .collect(),
+                    ),
                     integral: true,
                 })
                 .collect();
@@ -468,14 +503,16 @@ impl SplitData {
             .columns
             .iter()
             .map(|c| -> ArrayRef {
-                if c.integral {
-                    Arc::new(Int64Array::from_iter_values(
-                        rows.iter().map(|&r| c.values[r] as i64),
-                    ))
-                } else {
-                    Arc::new(Float64Array::from_iter_values(
-                        rows.iter().map(|&r| c.values[r]),
-                    ))
+                match &c.values {
+                    Values::Flags(v) => Arc::new(Int64Array::from_iter_values(
+                        rows.iter().map(|&r| v[r] as i64),
+                    )),
+                    Values::Numbers(v) if c.integral => Arc::new(Int64Array::from_iter_values(
+                        rows.iter().map(|&r| v[r] as i64),
+                    )),
+                    Values::Numbers(v) => {
+                        Arc::new(Float64Array::from_iter_values(rows.iter().map(|&r| v[r])))
+                    }
                 }
             })
             .collect();

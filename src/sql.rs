@@ -99,6 +99,22 @@ impl Engine {
         Ok(())
     }
 
+    /// Deregisters every table and alias, so that their batches are freed once nothing else
+    /// holds them.
+    pub fn forget_tables(&self) -> Result<()> {
+        let Some(catalog) = self.ctx.catalog("datafusion") else {
+            return Ok(());
+        };
+        for schema in catalog.schema_names() {
+            if let Some(provider) = catalog.schema(&schema) {
+                for table in provider.table_names() {
+                    provider.deregister_table(&table)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Makes `alias` (`name` or `schema.name`) refer to the registered table `target`.
     pub fn register_alias(&self, alias: &str, target: &str) -> Result<()> {
         let table = self
