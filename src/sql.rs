@@ -45,9 +45,12 @@ pub struct Engine {
 
 /// Batches a filter over an in-memory table is tried on to estimate how many rows it keeps.
 const SELECTIVITY_SAMPLE_BATCHES: usize = 16;
+/// Rows of each of those batches (the first ones) it is tried on: at most 65,536 rows in all,
+/// so that even a costly condition adds little to planning.
+const SELECTIVITY_SAMPLE_ROWS: usize = 4096;
 
-/// Estimates the rows a filter over an in-memory table keeps by running it on a few of the
-/// table's batches, spread evenly over it (the same batches every time).
+/// Estimates the rows a filter over an in-memory table keeps by running it on the first rows
+/// of a few of the table's batches, spread evenly over it (the same rows every time).
 ///
 /// DataFusion's own estimate assumes values spread evenly between a column's bounds, and
 /// in-memory tables carry no bounds, so it keeps every row: a join then builds its hash table
@@ -95,9 +98,10 @@ fn sampled_share(filter: &FilterExec) -> Option<f64> {
     let (mut rows, mut kept) = (0usize, 0usize);
     for i in 0..picks {
         let batch = batches[i * batches.len() / picks];
+        let batch = batch.slice(0, batch.num_rows().min(SELECTIVITY_SAMPLE_ROWS));
         let batch = match memory.projection() {
             Some(columns) => batch.project(columns).ok()?,
-            None => batch.clone(),
+            None => batch,
         };
         let mask = eval_mask(filter.predicate(), &batch).ok()?;
         rows += batch.num_rows();
