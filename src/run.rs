@@ -648,7 +648,7 @@ fn query_error(
     if matches!(e.find_root(), DataFusionError::ResourcesExhausted(_)) {
         diagnostic = diagnostic.help(
             "raise --memory-limit: sorts and aggregations spill to disk, but a join's hash table \
-             (built on one side, often the first table joined) must fit in memory",
+             (built on the side estimated smaller) must fit in memory",
         );
     }
     Error::runtime(diagnostic)
