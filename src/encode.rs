@@ -94,7 +94,7 @@ const FLOAT_PROBE: u32 = 4096;
 /// columns repeat few values (prices with two decimals, standardised scores of a few levels),
 /// and formatting a float costs several times more than copying its text. A batch whose
 /// floats keep missing turns the cache off, so columns of distinct values pay little for it.
-struct FloatTexts {
+pub struct FloatTexts {
     keys: Vec<u64>,
     lens: Vec<u8>,
     texts: Vec<[u8; 24]>,
@@ -117,8 +117,9 @@ impl Default for FloatTexts {
 }
 
 impl FloatTexts {
+    /// Appends the text of `v`, as [`float`] writes it.
     #[inline]
-    fn write(&mut self, v: f64, out: &mut Vec<u8>) {
+    pub fn write(&mut self, v: f64, out: &mut Vec<u8>) {
         if !self.enabled {
             return float(v, out);
         }

@@ -138,8 +138,11 @@ fn kept_in_memory(plan: &Plan) -> HashSet<String> {
     keep
 }
 
-/// Makes the chunk with a given index.
+/// Makes the batch with a given index.
 type Maker<'a> = dyn Fn(u64) -> Result<RecordBatch> + Sync + 'a;
+
+/// Makes the chunk (batch and, for CSV, its lines) with a given index.
+type ChunkMaker<'a> = dyn Fn(u64) -> Result<Chunk> + Sync + 'a;
 
 /// A sink that writes each chunk and adds it to the table's profile.
 fn write_and_profile<'a>(
@@ -219,8 +222,7 @@ impl BackgroundWrite {
 fn produce(
     pool: &rayon::ThreadPool,
     chunks: u64,
-    make: &Maker,
-    style: Option<&CsvStyle>,
+    make: &ChunkMaker,
     sink: &mut (dyn FnMut(&Chunk) -> Result<()> + Send),
     bar: &ProgressBar,
 ) -> Result<()> {
@@ -233,12 +235,7 @@ fn produce(
         next = range.end;
         let (made, written) = pool.install(|| {
             rayon::join(
-                || {
-                    range
-                        .into_par_iter()
-                        .map(|c| Chunk::new(make(c)?, style))
-                        .collect::<Result<Vec<_>>>()
-                },
+                || range.into_par_iter().map(make).collect::<Result<Vec<_>>>(),
                 || pending.iter().try_for_each(&mut *sink),
             )
         });
@@ -338,8 +335,7 @@ pub fn run(
                     produce(
                         &pool,
                         chunks,
-                        make.as_ref(),
-                        None,
+                        &|c| Chunk::new(make(c)?, None),
                         &mut |c: &Chunk| {
                             batches.push(c.batch.clone());
                             Ok(())
@@ -362,8 +358,7 @@ pub fn run(
                     produce(
                         &pool,
                         chunks,
-                        make.as_ref(),
-                        csv_style,
+                        &|c| Chunk::new(make(c)?, csv_style),
                         &mut write_and_profile(&mut writer, &mut profiler),
                         &stage.bar,
                     )?;
@@ -543,10 +538,13 @@ fn write_split(
             (
                 format!("X_{name}"),
                 s.x_schema(),
-                &(|i: u64| s.x_batch(blocks[i as usize])) as &Maker,
+                &(|i: u64| {
+                    let block = blocks[i as usize];
+                    Chunk::from_lines(block.len(), s.x_lines(block))
+                }) as &ChunkMaker,
             ),
             (format!("y_{name}"), s.y_schema(), &|i: u64| {
-                s.y_batch(blocks[i as usize])
+                Chunk::new(s.y_batch(blocks[i as usize])?, Some(style))
             }),
         ] {
             let mut writer = TableWriter::create(out, "processed_2", &file, &schema, Format::Csv)?;
@@ -554,7 +552,6 @@ fn write_split(
                 pool,
                 blocks.len() as u64,
                 part,
-                Some(style),
                 &mut |c: &Chunk| writer.write(c),
                 bar,
             )?;

@@ -9,9 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float64Array, Int64Array, RecordBatch, StringArray,
-};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use rand::seq::SliceRandom;
@@ -20,7 +18,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::analyze::{SplitPlan, largest_remainder};
-use crate::encode::value_texts;
+use crate::encode::{FloatTexts, value_texts};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::CsvStyle;
 use crate::rng::stream;
@@ -497,26 +495,39 @@ impl SplitData {
         )]))
     }
 
-    /// X for the given source rows, in that order.
-    pub fn x_batch(&self, rows: &[usize]) -> Result<RecordBatch> {
-        let columns: Vec<ArrayRef> = self
+    /// X's CSV lines for the given source rows, in that order: flags as `0`/`1`, integral
+    /// numbers as integers, other numbers as the CSV encoder writes floats.
+    pub fn x_lines(&self, rows: &[usize]) -> Vec<u8> {
+        // Gathered column by column first: the loads of one column's rows are independent, so
+        // the processor overlaps their cache misses (row by row, formatting came between them
+        // and the whole took 10% more CPU time).
+        let gathered: Vec<Values> = self
             .columns
             .iter()
-            .map(|c| -> ArrayRef {
-                match &c.values {
-                    Values::Flags(v) => Arc::new(Int64Array::from_iter_values(
-                        rows.iter().map(|&r| v[r] as i64),
-                    )),
-                    Values::Numbers(v) if c.integral => Arc::new(Int64Array::from_iter_values(
-                        rows.iter().map(|&r| v[r] as i64),
-                    )),
-                    Values::Numbers(v) => {
-                        Arc::new(Float64Array::from_iter_values(rows.iter().map(|&r| v[r])))
-                    }
-                }
+            .map(|c| match &c.values {
+                Values::Flags(v) => Values::Flags(rows.iter().map(|&r| v[r]).collect()),
+                Values::Numbers(v) => Values::Numbers(rows.iter().map(|&r| v[r]).collect()),
             })
             .collect();
-        Ok(RecordBatch::try_new(self.x_schema(), columns)?)
+        let mut out = Vec::with_capacity(rows.len() * 8 * self.columns.len().max(1));
+        let mut floats = FloatTexts::default();
+        let mut integer = itoa::Buffer::new();
+        for i in 0..rows.len() {
+            for (j, (c, values)) in self.columns.iter().zip(&gathered).enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                match values {
+                    Values::Flags(v) => out.push(b'0' + v[i]),
+                    Values::Numbers(v) if c.integral => {
+                        out.extend_from_slice(integer.format(v[i] as i64).as_bytes())
+                    }
+                    Values::Numbers(v) => floats.write(v[i], &mut out),
+                }
+            }
+            out.push(b'\n');
+        }
+        out
     }
 
     /// y for the given source rows, in that order.
