@@ -9,6 +9,7 @@
 pub mod analyze;
 pub mod audit;
 pub mod cli;
+pub mod codes;
 pub mod diff;
 pub mod encode;
 pub mod error;

@@ -56,6 +56,7 @@ use datafusion::physical_expr::utils::collect_columns;
 use rand::RngExt;
 
 use crate::analyze::{PairPlan, StratumPlan};
+use crate::codes;
 use crate::error::{Diagnostic, Error, Result};
 use crate::generate::{CHUNK_ROWS, generate_column};
 use crate::rng::{Rng, stream};
@@ -556,25 +557,14 @@ fn rank_codes<K: std::hash::Hash + Eq + Ord>(
     value: impl Fn(usize) -> Option<K>,
     limit: usize,
 ) -> Option<KeyCodes> {
-    // Codes in order of first appearance, then renumbered by value.
-    let mut index: HashMap<Option<K>, u32, foldhash::fast::FixedState> = HashMap::default();
-    let mut codes = Vec::with_capacity(n);
-    for i in 0..n {
-        let next = index.len() as u32;
-        codes.push(*index.entry(value(i)).or_insert(next));
-        if index.len() > limit {
-            return None;
-        }
-    }
-    let mut distinct: Vec<(Option<K>, u32)> = index.into_iter().collect();
+    let (mut codes, first) = codes::first_seen(n, (0..n).map(|i| (i, value(i))), limit)?;
+    let mut distinct: Vec<(Option<K>, u32)> = first
+        .iter()
+        .enumerate()
+        .map(|(code, &row)| (value(row), code as u32))
+        .collect();
     distinct.sort();
-    let mut rank = vec![0u32; distinct.len()];
-    for (r, (_, first)) in distinct.iter().enumerate() {
-        rank[*first as usize] = r as u32;
-    }
-    for c in &mut codes {
-        *c = rank[*c as usize];
-    }
+    codes::renumber(&mut codes, distinct.iter().map(|(_, code)| *code));
     Some(KeyCodes {
         codes,
         distinct: distinct.len(),

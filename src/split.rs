@@ -7,7 +7,7 @@
 //! `train_test_split`; with stratification each class's test count is its
 //! exact share rounded by the largest-remainder rule, so it is within one row.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
@@ -18,6 +18,7 @@ use serde::Serialize;
 use std::sync::Arc;
 
 use crate::analyze::{SplitPlan, largest_remainder};
+use crate::codes::{self, first_seen};
 use crate::encode::{FloatTexts, value_texts};
 use crate::error::{Diagnostic, Error, Result};
 use crate::output::CsvStyle;
@@ -138,41 +139,46 @@ impl Classes {
         let n = parts.iter().map(|a| a.len()).sum();
         let each = |part: usize| (0..parts[part].len()).map(move |row| (part, row));
         let (mut codes, first) = match parts.first().map(|a| a.data_type()) {
-            Some(DataType::Int64) => first_seen_codes(
+            Some(DataType::Int64) => first_seen(
                 n,
                 (0..parts.len()).flat_map(|p| {
                     let values = parts[p].as_primitive::<Int64Type>().values();
                     each(p).map(move |(p, r)| ((p, r), values[r]))
                 }),
+                usize::MAX,
             ),
-            Some(DataType::Boolean) => first_seen_codes(
+            Some(DataType::Boolean) => first_seen(
                 n,
                 (0..parts.len()).flat_map(|p| {
                     let values = parts[p].as_boolean();
                     each(p).map(move |(p, r)| ((p, r), values.value(r)))
                 }),
+                usize::MAX,
             ),
-            Some(DataType::Utf8) => first_seen_codes(
+            Some(DataType::Utf8) => first_seen(
                 n,
                 (0..parts.len()).flat_map(|p| {
                     let values = parts[p].as_string::<i32>();
                     each(p).map(move |(p, r)| ((p, r), values.value(r)))
                 }),
+                usize::MAX,
             ),
             _ => {
                 let texts = parts
                     .iter()
                     .map(|a| value_texts(a, &style))
                     .collect::<Result<Vec<_>>>()?;
-                first_seen_codes(
+                first_seen(
                     n,
                     (0..parts.len()).flat_map(|p| {
                         let texts = &texts[p];
                         each(p).map(move |(p, r)| ((p, r), texts[r].as_str()))
                     }),
+                    usize::MAX,
                 )
             }
-        };
+        }
+        .expect("no limit on the number of classes");
         // Each class is named by its text; classes are numbered in the order of their names.
         let mut names: Vec<(String, u32)> = first
             .iter()
@@ -183,13 +189,7 @@ impl Classes {
             })
             .collect::<Result<_>>()?;
         names.sort();
-        let mut remap = vec![0u32; names.len()];
-        for (sorted, (_, first_seen)) in names.iter().enumerate() {
-            remap[*first_seen as usize] = sorted as u32;
-        }
-        for c in &mut codes {
-            *c = remap[*c as usize];
-        }
+        codes::renumber(&mut codes, names.iter().map(|(_, code)| *code));
         Ok(Classes {
             names: names.into_iter().map(|(n, _)| n).collect(),
             codes,
@@ -208,25 +208,6 @@ fn class_style() -> CsvStyle {
         datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
         booleans: BoolStyle::Int,
     }
-}
-
-/// Per row, the number of its key in order of first appearance; and the (part, row) where
-/// each key first appears.
-fn first_seen_codes<K: std::hash::Hash + Eq>(
-    n: usize,
-    keys: impl Iterator<Item = ((usize, usize), K)>,
-) -> (Vec<u32>, Vec<(usize, usize)>) {
-    let mut index: HashMap<K, u32, foldhash::fast::FixedState> = HashMap::default();
-    let mut first = Vec::new();
-    let mut codes = Vec::with_capacity(n);
-    for (at, key) in keys {
-        let next = first.len() as u32;
-        codes.push(*index.entry(key).or_insert_with(|| {
-            first.push(at);
-            next
-        }));
-    }
-    (codes, first)
 }
 
 fn split_error(message: String) -> Error {
