@@ -124,7 +124,9 @@ impl FloatTexts {
             return float(v, out);
         }
         let bits = v.to_bits();
-        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize % FLOAT_SLOTS;
+        // Fibonacci hashing: the top bits of the product index the slots.
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - FLOAT_SLOTS.trailing_zeros()))
+            as usize;
         let len = self.lens[slot] as usize;
         if len != 0 && self.keys[slot] == bits {
             out.extend_from_slice(&self.texts[slot][..len]);
