@@ -1,16 +1,15 @@
-//! The command line: `tutas run`, `tutas check`, `tutas schema`.
+//! The command line: `tutas run`, `check`, `report`, `diff` and `schema`. It only parses
+//! arguments, calls the library and prints; the work is in [`crate::run::load`] and
+//! [`crate::run::run`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::analyze::{Overrides, Plan, analyze};
-use crate::error::{Diagnostic, EXIT_OK, Error, Result};
-use crate::output::Format;
-use crate::run::{RunOptions, run};
-use crate::scenario::Scenario;
-use crate::sql::Engine;
-use crate::yaml::Source;
+use crate::error::{EXIT_INVALID, EXIT_OK, Result};
+use crate::report::RunReport;
+use crate::run::{LoadOptions, RunOptions, load, run};
+use crate::write::Format;
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -23,7 +22,8 @@ Outputs (in --out, default `dataset`):
   processed_1/<feature>.csv     feature queries
   processed_2/X_train.csv, X_test.csv, y_train.csv, y_test.csv, preprocessing.json
   report.json                   counts, strata, checks, insights, split, audit, timings, SHA-256 of every file
-A run writes to a staging folder inside --out and moves its outputs into place only when it succeeds.";
+A run stages its outputs next to --out and swaps them into place only when it succeeds;
+it refuses an output folder that holds files no tutas run wrote (unless --force).";
 
 /// tutas: a declarative, scenario-driven data factory.
 #[derive(Debug, Parser)]
@@ -60,9 +60,12 @@ enum Command {
         /// File format of generated tables and features (the split is always CSV)
         #[arg(long, value_enum, default_value = "csv")]
         format: Format,
-        /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill into the output folder beyond it; a join's hash table must fit)
+        /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill into the staging folder beyond it; a join's hash table must fit)
         #[arg(long, value_parser = parse_bytes)]
         memory_limit: Option<usize>,
+        /// Write even when the output folder holds files no tutas run wrote (they are kept)
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
     Check {
@@ -95,7 +98,7 @@ pub fn main() -> i32 {
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
-                crate::error::EXIT_INVALID
+                EXIT_INVALID
             } else {
                 EXIT_OK
             };
@@ -113,44 +116,6 @@ pub fn main() -> i32 {
             eprint!("{}", e.render());
             e.exit_code()
         }
-    }
-}
-
-/// A scenario file read, parsed and analyzed.
-pub struct Loaded {
-    /// The source text.
-    pub source: Source,
-    /// The parsed scenario.
-    pub scenario: Scenario,
-    /// The engine its SQL was planned in.
-    pub engine: Engine,
-    /// The plan.
-    pub plan: Plan,
-}
-
-/// Settings of `load` that come from the command line.
-#[derive(Debug, Clone, Default)]
-pub struct LoadOptions {
-    /// Replaces the scenario's seed.
-    pub seed: Option<u64>,
-    /// Multiplies every row count.
-    pub scale: Option<f64>,
-    /// Allows source paths outside the project.
-    pub allow_outside: bool,
-    /// Worker threads.
-    pub threads: usize,
-    /// Memory limit of the SQL engine in bytes.
-    pub memory_limit: Option<usize>,
-    /// Where the SQL engine may spill (inside the output folder).
-    pub spill_dir: Option<PathBuf>,
-}
-
-/// The SQL engine's spill folder inside the output folder, removed when the run ends.
-struct SpillDir(PathBuf);
-
-impl Drop for SpillDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -176,88 +141,6 @@ pub fn parse_bytes(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
-/// Reads, parses and analyzes a scenario; diagnostics carry file positions.
-pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::invalid(Diagnostic::new(format!(
-            "cannot read scenario `{}`: {e}",
-            path.display()
-        )))
-    })?;
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    load_source(
-        Source::new(path.display().to_string(), text),
-        &base_dir,
-        options,
-    )
-}
-
-/// Parses and analyzes a scenario's text; `base_dir` is where its relative `source` paths start.
-pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
-    let LoadOptions {
-        seed,
-        scale,
-        allow_outside,
-        threads,
-        memory_limit,
-        spill_dir,
-    } = options.clone();
-    let scenario: Scenario = crate::yaml::from_str(&source)?;
-    if let Some(s) = scale
-        && !(s.is_finite() && s > 0.0)
-    {
-        return Err(Error::invalid(Diagnostic::new(format!(
-            "--scale must be a positive number, found {s}"
-        ))));
-    }
-    let dialect = scenario
-        .sql
-        .dialect
-        .clone()
-        .unwrap_or_else(|| "generic".into())
-        .to_lowercase();
-    let engine = Engine::new(
-        if crate::sql::DIALECTS.contains(&dialect.as_str()) {
-            &dialect
-        } else {
-            "generic"
-        },
-        threads,
-        memory_limit,
-        spill_dir.as_deref(),
-    )?;
-    let overrides = Overrides {
-        seed,
-        scale,
-        base_dir: base_dir.to_path_buf(),
-        allow_outside,
-    };
-    let plan = analyze(&scenario, &engine, &overrides).map_err(|e| source.place_all(e))?;
-    Ok(Loaded {
-        source,
-        scenario,
-        engine,
-        plan,
-    })
-}
-
-/// Reads `DIR/report.json`.
-pub fn read_report(dir: &Path) -> Result<crate::report::RunReport> {
-    let path = dir.join("report.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::invalid(
-            Diagnostic::new(format!("cannot read `{}`: {e}", path.display()))
-                .help("give the output folder of a `tutas run`"),
-        )
-    })?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::invalid(Diagnostic::new(format!(
-            "`{}` is not a tutas report: {e}",
-            path.display()
-        )))
-    })
-}
-
 fn default_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -267,19 +150,17 @@ fn default_threads() -> usize {
 fn execute(command: Command) -> Result<()> {
     match command {
         Command::Report { dir } => {
-            let report = read_report(&dir)?;
+            let report = RunReport::read(&dir)?;
             let target = dir.join("report.html");
             let staging = dir.join(".tutas-report.html.tmp");
-            std::fs::write(&staging, crate::html::render(&report))?;
+            std::fs::write(&staging, crate::report::html::render(&report))?;
             std::fs::rename(&staging, &target)?;
             println!("wrote {}", target.display());
             Ok(())
         }
         Command::Diff { a, b } => {
-            print!(
-                "{}",
-                crate::diff::diff(&read_report(&a)?, &read_report(&b)?)
-            );
+            let (a, b) = (RunReport::read(&a)?, RunReport::read(&b)?);
+            print!("{}", crate::report::diff::diff(&a, &b));
             Ok(())
         }
         Command::Schema => {
@@ -290,15 +171,11 @@ fn execute(command: Command) -> Result<()> {
             scenario,
             allow_outside_paths,
         } => {
-            let loaded = load(
-                &scenario,
-                &LoadOptions {
-                    allow_outside: allow_outside_paths,
-                    threads: 1,
-                    ..LoadOptions::default()
-                },
-            )?;
-            let p = &loaded.plan;
+            let options = LoadOptions {
+                allow_outside: allow_outside_paths,
+                ..LoadOptions::default()
+            };
+            let p = load(&scenario, &options)?.plan;
             println!(
                 "{}: scenario `{}` is valid: {} tables, {} features, {} checks, {} insights{}",
                 scenario.display(),
@@ -321,41 +198,25 @@ fn execute(command: Command) -> Result<()> {
             allow_outside_paths,
             format,
             memory_limit,
+            force,
         } => {
-            let threads = threads.unwrap_or_else(default_threads).max(1);
-            // Only a memory limit makes the engine spill; its files stay inside the output folder.
-            let spill = match memory_limit {
-                Some(_) => {
-                    crate::output::create_output_folder(&out)?;
-                    Some(SpillDir(
-                        out.join(format!(".tutas-spill-{}", std::process::id())),
-                    ))
-                }
-                None => None,
-            };
-            let options = LoadOptions {
-                seed,
-                scale,
-                allow_outside: allow_outside_paths,
-                threads,
-                memory_limit,
-                spill_dir: spill.as_ref().map(|s| s.0.clone()),
-            };
-            let loaded = load(&scenario, &options)?;
-            let opts = RunOptions {
+            let loaded = load(
+                &scenario,
+                &LoadOptions {
+                    seed,
+                    scale,
+                    allow_outside: allow_outside_paths,
+                },
+            )?;
+            let options = RunOptions {
                 out: out.clone(),
-                threads,
+                threads: threads.unwrap_or_else(default_threads).max(1),
                 progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
                 format,
+                memory_limit,
+                force,
             };
-            let report = run(
-                &loaded.plan,
-                &loaded.scenario,
-                &loaded.source.text,
-                &loaded.engine,
-                &opts,
-            )
-            .map_err(|e| loaded.source.place_all(e))?;
+            let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
             if !quiet {
                 print!("{}", report.summary(true));
                 println!("  written to {}", out.display());

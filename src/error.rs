@@ -199,7 +199,7 @@ impl From<std::io::Error> for Error {
 
 impl From<datafusion::error::DataFusionError> for Error {
     fn from(e: datafusion::error::DataFusionError) -> Self {
-        Error::msg(format!("SQL engine error: {}", crate::sql::clean_error(&e)))
+        Error::msg(format!("SQL engine error: {}", engine_message(&e)))
     }
 }
 
@@ -207,6 +207,25 @@ impl From<datafusion::arrow::error::ArrowError> for Error {
     fn from(e: datafusion::arrow::error::ArrowError) -> Self {
         Error::msg(format!("Arrow error: {e}"))
     }
+}
+
+/// DataFusion's message without backtraces or doubled prefixes.
+pub fn engine_message(e: &datafusion::error::DataFusionError) -> String {
+    let mut s = e.strip_backtrace();
+    for prefix in ["External error: ", "Context(\"", "Arrow error: "] {
+        if let Some(rest) = s.strip_prefix(prefix) {
+            s = rest.to_string();
+        }
+    }
+    if s.contains("DDL not supported")
+        || s.contains("DML not supported")
+        || s.contains("Statement not supported")
+    {
+        s = format!(
+            "{s} (scenario SQL is read-only: only queries over the scenario's tables are allowed)"
+        );
+    }
+    s
 }
 
 /// Shorthand for results in tutas.

@@ -1,33 +1,30 @@
 //! tutas: a declarative, scenario-driven data factory.
 //!
-//! The pipeline reads straight through [`cli::load`] and [`run::run`]: parse the
-//! scenario ([`yaml`], [`scenario`]) → analyze it into a plan ([`analyze`]) →
-//! generate entity tables ([`generate`]) → sample interaction tables
-//! ([`sample`]) → run the SQL stages ([`sql`]) → split ([`split`]) and audit
-//! ([`audit`]) → write everything atomically ([`output`]) with a report ([`report`]).
+//! The pipeline, as the modules read:
+//! [`scenario`] (the language, read from YAML; [`run::load`] loads a file) →
+//! [`analyze`] (resolve, validate, plan) → [`plan`] (what every later stage reads) →
+//! [`generate`] (entity tables, chunk by chunk) → [`sample`] (interaction tables under exact
+//! strata) → [`sql`] (features, checks, insights) → [`split`] (train/test, preprocessing and
+//! the leakage audit) → [`write`] (CSV/Parquet in a staging folder swapped into place) →
+//! [`report`] (report.json, report.html, `tutas diff`). [`run`] strings the stages together;
+//! [`cli`] parses the command line.
 
 pub mod analyze;
-pub mod audit;
+pub mod batch;
 pub mod cli;
 pub mod codes;
-pub mod diff;
-pub mod encode;
 pub mod error;
 pub mod generate;
-pub mod html;
-pub mod locale;
-mod locale_id;
-pub mod output;
-pub mod profile;
+pub mod numeric;
+pub mod plan;
 pub mod report;
-pub mod rng;
 pub mod run;
 pub mod sample;
 pub mod scenario;
 pub mod split;
 pub mod sql;
 pub mod time;
-pub mod yaml;
+pub mod write;
 
 /// The JSON Schema of the scenario language, as committed in `schemas/scenario.schema.json`.
 pub fn schema_json() -> String {

@@ -92,6 +92,13 @@ enum FormatPart {
     Second,
 }
 
+impl Default for DateTimeFormat {
+    /// `%Y-%m-%d %H:%M:%S`.
+    fn default() -> Self {
+        DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("a valid format")
+    }
+}
+
 impl DateTimeFormat {
     /// Compiles a format, or says which specifier is not supported.
     pub fn parse(format: &str) -> Result<Self, String> {

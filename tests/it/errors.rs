@@ -25,136 +25,90 @@ features:
   per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour
 "#;
 
-fn case(name: &str, from: &str, to: &str) -> (String, String) {
-    assert!(BASE.contains(from), "{name}: `{from}` not in base");
-    (name.to_string(), BASE.replacen(from, to, 1))
+/// `BASE` with `from` replaced by `to` once.
+fn edited(from: &str, to: &str) -> String {
+    assert!(BASE.contains(from), "`{from}` not in the base scenario");
+    BASE.replacen(from, to, 1)
 }
 
-fn cases() -> Vec<(String, String)> {
-    vec![
-        (
-            "malformed_yaml".into(),
-            "name: shop\ntables:\n  shop:\n    rows: 10\n   columns: x\n".into(),
-        ),
-        ("empty_file".into(), "".into()),
-        case("unknown_top_level_key", "seed: 1", "sead: 1"),
-        case(
-            "unknown_generator_key",
-            "{ choice: colour }",
-            "{ choise: colour }",
-        ),
-        case("wrong_type_rows", "rows: 10", "rows: ten"),
-        case("unknown_vocab", "{ choice: colour }", "{ choice: colours }"),
-        case("empty_choice", "{ choice: colour }", "{ choice: [] }"),
-        case(
-            "negative_weight",
-            "{ choice: colour }",
-            "{ choice: colour, weights: [1, -1] }",
-        ),
-        case(
-            "zero_weights",
-            "{ choice: colour }",
-            "{ choice: colour, weights: [0, 0] }",
-        ),
-        case(
-            "inverted_range",
-            "{ datetime: [2024-01-01, 2024-12-31] }",
-            "{ datetime: [2024-12-31, 2024-01-01] }",
-        ),
-        case(
-            "two_kinds",
-            "{ sequence: \"S{:03}\" }",
-            "{ sequence: \"S{:03}\", fake: full_name }",
-        ),
-        case(
-            "unknown_fake",
-            "{ sequence: \"S{:03}\" }",
-            "{ fake: full_nam }",
-        ),
-        case(
-            "unknown_pair_table",
-            "{ s: shop, o: shop }",
-            "{ s: shop, o: shops }",
-        ),
-        case(
-            "unknown_column_in_sql",
-            "s.colour = o.colour",
-            "s.color = o.colour",
-        ),
-        case(
-            "sql_does_not_parse",
-            "s.colour = o.colour",
-            "s.colour = = o.colour",
-        ),
-        case("condition_not_boolean", "where: same }", "where: s.id }"),
-        case(
-            "shares_do_not_sum_to_one",
-            "share: 0.5, where: NOT same",
-            "share: 0.4, where: NOT same",
-        ),
-        case(
-            "unknown_table_in_feature",
-            "FROM shop GROUP",
-            "FROM shops GROUP",
-        ),
-        case(
-            "ddl_is_refused",
-            "SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour",
-            "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/etc/passwd'",
-        ),
-        case(
-            "copy_is_refused",
-            "SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour",
-            "COPY shop TO '/tmp/x.csv'",
-        ),
-        case(
-            "file_path_is_refused",
-            "FROM shop GROUP",
-            "FROM '/etc/passwd' GROUP",
-        ),
-        case("absurd_rows", "rows: 20", "rows: 1e15"),
-        case("bad_sequence_pattern", "\"S{:03}\"", "\"S{:x}\""),
-        case(
-            "pick_from_later_table",
-            "{ choice: colour }",
-            "{ pick: orders.same }",
-        ),
-        case(
-            "bad_probability",
-            "{ choice: colour }",
-            "{ bernoulli: 1.5 }",
-        ),
-        case("unknown_locale", "seed: 1", "seed: 1\nlocale: xx_XX"),
-        case(
-            "source_outside_project",
-            "  shop:\n    rows: 10",
-            "  other: { source: /etc/passwd }\n  shop:\n    rows: 10",
-        ),
-    ]
+/// `tutas check` and `tutas run` both refuse the scenario with exit code 2 and the same
+/// message, pointing somewhere, and write nothing; the message is snapshotted as `name`.
+fn refused(name: &str, yaml: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.yaml"), yaml).unwrap();
+    let check = tutas(dir.path(), &["check", "broken.yaml"]);
+    assert_eq!(check.code, 2, "{}", check.stderr);
+    assert!(check.stderr.starts_with("error: "), "{}", check.stderr);
+    assert!(!check.stderr.contains("panicked"));
+    let run = tutas(dir.path(), &["run", "broken.yaml", "--out", "out"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stderr, check.stderr, "run and check report the same");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+    insta::assert_snapshot!(name, check.stderr);
+}
+
+/// One test (and one snapshot) per broken scenario: `name: from => to` edits `BASE`.
+macro_rules! refused_edits {
+    ($($name:ident: $from:expr => $to:expr;)*) => {
+        $(
+            #[test]
+            fn $name() {
+                refused(stringify!($name), &edited($from, $to));
+            }
+        )*
+    };
 }
 
 #[test]
-fn broken_scenarios_are_refused_with_a_location() {
-    for (name, yaml) in cases() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("broken.yaml"), &yaml).unwrap();
-        let check = tutas(dir.path(), &["check", "broken.yaml"]);
-        assert_eq!(check.code, 2, "{name}: {}", check.stderr);
-        assert!(
-            check.stderr.starts_with("error: "),
-            "{name}: {}",
-            check.stderr
-        );
-        assert!(!check.stderr.contains("panicked"), "{name}");
-        let run = tutas(dir.path(), &["run", "broken.yaml", "--out", "out"]);
-        assert_eq!(run.code, 2, "{name}");
-        assert_eq!(
-            run.stderr, check.stderr,
-            "{name}: run and check report the same"
-        );
-        assert!(!dir.path().join("out").exists(), "{name}: nothing written");
-        insta::assert_snapshot!(name.clone(), check.stderr);
-    }
+fn malformed_yaml() {
+    refused(
+        "malformed_yaml",
+        "name: shop\ntables:\n  shop:\n    rows: 10\n   columns: x\n",
+    );
+}
+
+#[test]
+fn empty_file() {
+    refused("empty_file", "");
+}
+
+refused_edits! {
+    unknown_top_level_key: "seed: 1" => "sead: 1";
+    unknown_generator_key: "{ choice: colour }" => "{ choise: colour }";
+    wrong_type_rows: "rows: 10" => "rows: ten";
+    unknown_vocab: "{ choice: colour }" => "{ choice: colours }";
+    empty_choice: "{ choice: colour }" => "{ choice: [] }";
+    negative_weight: "{ choice: colour }" => "{ choice: colour, weights: [1, -1] }";
+    zero_weights: "{ choice: colour }" => "{ choice: colour, weights: [0, 0] }";
+    inverted_range: "{ datetime: [2024-01-01, 2024-12-31] }" => "{ datetime: [2024-12-31, 2024-01-01] }";
+    two_kinds: "{ sequence: \"S{:03}\" }" => "{ sequence: \"S{:03}\", fake: full_name }";
+    unknown_fake: "{ sequence: \"S{:03}\" }" => "{ fake: full_nam }";
+    unknown_pair_table: "{ s: shop, o: shop }" => "{ s: shop, o: shops }";
+    unknown_column_in_sql: "s.colour = o.colour" => "s.color = o.colour";
+    sql_does_not_parse: "s.colour = o.colour" => "s.colour = = o.colour";
+    condition_not_boolean: "where: same }" => "where: s.id }";
+    shares_do_not_sum_to_one: "share: 0.5, where: NOT same" => "share: 0.4, where: NOT same";
+    unknown_table_in_feature: "FROM shop GROUP" => "FROM shops GROUP";
+    ddl_is_refused: "SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour" => "CREATE EXTERNAL TABLE x STORED AS CSV LOCATION '/etc/passwd'";
+    copy_is_refused: "SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour" => "COPY shop TO '/tmp/x.csv'";
+    file_path_is_refused: "FROM shop GROUP" => "FROM '/etc/passwd' GROUP";
+    absurd_rows: "rows: 20" => "rows: 1e15";
+    bad_sequence_pattern: "\"S{:03}\"" => "\"S{:x}\"";
+    pick_from_later_table: "{ choice: colour }" => "{ pick: orders.same }";
+    bad_probability: "{ choice: colour }" => "{ bernoulli: 1.5 }";
+    unknown_locale: "seed: 1" => "seed: 1\nlocale: xx_XX";
+    source_outside_project: "  shop:\n    rows: 10" => "  other: { source: /etc/passwd }\n  shop:\n    rows: 10";
+    what_reads_a_failed_table_is_not_reported_again: "{ choice: colour }" => "{ choice: colour, weights: [1] }";
+}
+
+#[test]
+fn a_failed_pick_source_is_not_reported_again() {
+    let yaml = edited("{ choice: colour }", "{ choice: colours }").replacen(
+        "  orders:",
+        "  other:\n    rows: 5\n    columns:\n      c: { pick: shop.colour }\n  orders:",
+        1,
+    );
+    refused("a_failed_pick_source_is_not_reported_again", &yaml);
 }
 
 #[test]

@@ -67,7 +67,7 @@ fn the_audit_names_the_leaking_features() {
     for f in report["files"].as_array().unwrap() {
         let p = out.join(f["path"].as_str().unwrap());
         assert_eq!(
-            tutas::output::sha256_file(&p).unwrap(),
+            tutas::write::staging::sha256_file(&p).unwrap(),
             f["sha256"].as_str().unwrap()
         );
     }
@@ -84,11 +84,16 @@ fn the_committed_schema_is_up_to_date() {
 }
 
 #[test]
-fn help_text() {
+fn help() {
     let o = tutas(&root(), &["--help"]);
     assert_eq!(o.code, 0);
     insta::assert_snapshot!("help", o.stdout);
+}
+
+#[test]
+fn run_help() {
     let o = tutas(&root(), &["run", "--help"]);
+    assert_eq!(o.code, 0);
     insta::assert_snapshot!("run_help", o.stdout);
 }
 

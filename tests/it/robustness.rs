@@ -5,15 +5,15 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rand::RngExt;
-use tutas::cli::{LoadOptions, load_source};
-use tutas::yaml::Source;
+use tutas::run::{LoadOptions, load_source};
+use tutas::scenario::yaml::Source;
 
 use crate::common::*;
 
 /// Number of mutated scenarios `tutas check` is fed; fixed, and the mutations are seeded.
 const MUTATION_CASES: usize = 300;
 
-fn mutate(text: &str, rng: &mut tutas::rng::Rng) -> String {
+fn mutate(text: &str, rng: &mut tutas::generate::rng::Rng) -> String {
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     for _ in 0..rng.random_range(1..=3) {
         let i = rng.random_range(0..lines.len());
@@ -109,16 +109,13 @@ fn mutated_scenarios_never_panic_and_every_error_points_somewhere() {
         )
     })
     .collect();
-    let mut rng = tutas::rng::stream(7, "robustness", "mutations", 0);
-    let (mut accepted, mut refused) = (0, 0);
+    let mut rng = tutas::generate::rng::stream(7, "robustness", "mutations", 0);
+    let mut refused = 0;
     for case in 0..MUTATION_CASES {
         let (path, original) = &originals[case % originals.len()];
         let text = mutate(original, &mut rng);
         let base = root().join(Path::new(path).parent().unwrap());
-        let options = LoadOptions {
-            threads: 1,
-            ..LoadOptions::default()
-        };
+        let options = LoadOptions::default();
         let result = std::panic::catch_unwind(|| {
             load_source(Source::new("fuzz.yaml", text.clone()), &base, &options).map(|_| ())
         });
@@ -126,7 +123,7 @@ fn mutated_scenarios_never_panic_and_every_error_points_somewhere() {
             Err(_) => {
                 panic!("case {case} panicked; scenario:\n{text}");
             }
-            Ok(Ok(())) => accepted += 1,
+            Ok(Ok(())) => {}
             Ok(Err(e)) => {
                 refused += 1;
                 for d in &e.diagnostics {
@@ -139,7 +136,6 @@ fn mutated_scenarios_never_panic_and_every_error_points_somewhere() {
             }
         }
     }
-    assert_eq!(accepted + refused, MUTATION_CASES);
     assert!(
         refused > MUTATION_CASES / 4,
         "mutations should break most scenarios: {refused} refused"
@@ -178,12 +174,13 @@ fn an_interrupted_run_leaves_the_output_folder_as_it_was() {
         .spawn()
         .unwrap();
     let started = Instant::now();
+    // The run stages its outputs next to the output folder.
     let staging = || {
-        std::fs::read_dir(&out).unwrap().any(|e| {
+        std::fs::read_dir(dir.path()).unwrap().any(|e| {
             e.unwrap()
                 .file_name()
                 .to_string_lossy()
-                .starts_with(".tutas-staging")
+                .starts_with(".out.tutas-staging")
         })
     };
     while !staging() && started.elapsed() < Duration::from_secs(20) {
@@ -201,6 +198,7 @@ fn an_interrupted_run_leaves_the_output_folder_as_it_was() {
     assert_eq!(result.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(all_files(&out), before, "the output folder is unchanged");
+    assert!(!staging(), "the staging folder is removed");
 }
 
 fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -269,9 +267,9 @@ fn parquet_output_is_typed_and_the_split_does_not_depend_on_the_format() {
     }
 }
 
-/// A sort larger than `--memory-limit` spills, and only inside the output folder: with TMPDIR
-/// pointing at a file, spilling to the system temp folder would fail the run. No spill folder
-/// is left behind.
+/// A sort larger than `--memory-limit` spills, and only inside the run's staging folder: with
+/// TMPDIR pointing at a file, spilling to the system temp folder would fail the run. No spill
+/// folder is left behind.
 const SPILL: &str = r#"
 name: spill
 seed: 1
@@ -313,7 +311,13 @@ fn a_sort_beyond_the_memory_limit_spills_inside_the_output_folder() {
     entries.sort();
     assert_eq!(
         entries,
-        ["processed_1", "report.html", "report.json", "unprocessed"]
+        [
+            "manifest.json",
+            "processed_1",
+            "report.html",
+            "report.json",
+            "unprocessed"
+        ]
     );
     let (h, rows) = read_csv(&dir.path().join("out/processed_1/sorted.csv"));
     assert_eq!(rows.len(), 1_000_000);

@@ -1,0 +1,571 @@
+//! Generators: a [`GeneratorSpec`] as written becomes a typed [`Generator`], or a problem.
+
+use rand_distr::{Exp, LogNormal, Normal, Poisson};
+
+use super::{Analyzer, list};
+use crate::error::Diagnostic;
+use crate::plan::{
+    BooleanGenerator, Choice, FakeKind, Generator, Mixture, NumberGenerator, NumberKind,
+    NumberType, PickId, PickSource, SequencePattern, TextGenerator, ValueType,
+};
+use crate::scenario::{ChoiceSpec, GeneratorSpec, KindSpec, Scalar, TimeUnit};
+use crate::time::parse_datetime;
+
+impl Analyzer<'_> {
+    /// Compiles a generator; `in_mixture` allows `weight`.
+    pub(super) fn generator(
+        &mut self,
+        g: &GeneratorSpec,
+        path: &str,
+        in_mixture: bool,
+    ) -> Option<Generator> {
+        let kind = match g.kinds().as_slice() {
+            [kind] => *kind,
+            [] => {
+                return self.fail(
+                    path,
+                    format!("a generator needs one of {}", list(KindSpec::names())),
+                );
+            }
+            many => {
+                let names: Vec<&str> = many.iter().map(KindSpec::name).collect();
+                return self.fail(
+                    path,
+                    format!("a generator has exactly one kind, found {}", list(&names)),
+                );
+            }
+        };
+        self.check_modifier_keys(g, kind, path, in_mixture);
+        let generator = self.kind(g, kind, path)?;
+        self.modifiers(g, path, generator)
+    }
+
+    /// Reports `weight`, `start` and `weights` where the kind does not use them.
+    fn check_modifier_keys(
+        &mut self,
+        g: &GeneratorSpec,
+        kind: KindSpec,
+        path: &str,
+        in_mixture: bool,
+    ) {
+        if g.weight.is_some() && !in_mixture {
+            self.problem(Diagnostic::at(
+                format!("{path}.weight"),
+                "`weight` is only used by the arms of a `mixture`",
+            ));
+        }
+        if g.start.is_some() && !matches!(kind, KindSpec::Sequence(_)) {
+            self.problem(Diagnostic::at(
+                format!("{path}.start"),
+                "`start` is only used by `sequence`",
+            ));
+        }
+        if g.weights.is_some() && !matches!(kind, KindSpec::Choice(_)) {
+            self.problem(Diagnostic::at(
+                format!("{path}.weights"),
+                "`weights` is only used by `choice`",
+            ));
+        }
+    }
+
+    /// The generator of one kind, before modifiers.
+    fn kind(&mut self, g: &GeneratorSpec, kind: KindSpec, path: &str) -> Option<Generator> {
+        let at = |key: &str| format!("{path}.{key}");
+        let number = |kind, ty| Some(Generator::Number(NumberGenerator::plain(kind, ty)));
+        match kind {
+            KindSpec::Sequence(pattern) => match sequence(pattern, g.start.unwrap_or(1)) {
+                Ok(generator) => Some(generator),
+                Err(message) => self.fail(at("sequence"), message),
+            },
+            KindSpec::Fake(name) => match name.parse::<FakeKind>() {
+                Ok(k) => Some(Generator::Text(TextGenerator::Fake(k, self.locale))),
+                Err(_) => {
+                    let known = FakeKind::names();
+                    self.problem(
+                        Diagnostic::at(at("fake"), format!("unknown fake kind `{name}`"))
+                            .suggest(name, known.iter().copied())
+                            .note(format!("known kinds: {}", known.join(", "))),
+                    );
+                    None
+                }
+            },
+            KindSpec::Choice(choice) => self.choice(choice, g.weights.as_deref(), &at("choice")),
+            KindSpec::Uniform([lo, hi]) => {
+                self.range_ok(
+                    lo <= hi && lo.is_finite() && hi.is_finite(),
+                    &at("uniform"),
+                    &format!("[{lo}, {hi}]"),
+                )?;
+                number(NumberKind::Uniform(lo, hi), NumberType::Float)
+            }
+            KindSpec::UniformInt([lo, hi]) => {
+                self.range_ok(lo <= hi, &at("uniform_int"), &format!("[{lo}, {hi}]"))?;
+                number(NumberKind::UniformInt(lo, hi), NumberType::Int)
+            }
+            KindSpec::Normal(n) => match Normal::new(n.mean, n.std) {
+                Ok(d) if n.std > 0.0 => number(NumberKind::Normal(d), NumberType::Float),
+                _ => self.fail(
+                    at("normal.std"),
+                    format!("`std` must be a positive number, found {}", n.std),
+                ),
+            },
+            KindSpec::LogNormal(n) => match LogNormal::new(n.mu, n.sigma) {
+                Ok(d) if n.sigma > 0.0 => number(NumberKind::LogNormal(d), NumberType::Float),
+                _ => self.fail(
+                    at("log_normal.sigma"),
+                    format!("`sigma` must be a positive number, found {}", n.sigma),
+                ),
+            },
+            KindSpec::Exponential(rate) => match Exp::new(rate) {
+                Ok(d) if rate > 0.0 => number(NumberKind::Exponential(d), NumberType::Float),
+                _ => self.fail(at("exponential"), "the rate must be a positive number"),
+            },
+            KindSpec::Poisson(mean) => match Poisson::new(mean) {
+                Ok(d) => number(NumberKind::Poisson(d), NumberType::Int),
+                Err(_) => self.fail(at("poisson"), "the mean must be a positive number"),
+            },
+            KindSpec::Bernoulli(p) if (0.0..=1.0).contains(&p) => {
+                Some(Generator::Boolean(BooleanGenerator::Bernoulli(p)))
+            }
+            KindSpec::Bernoulli(p) => self.fail(
+                at("bernoulli"),
+                format!("a probability must be in [0, 1], found {p}"),
+            ),
+            KindSpec::Datetime([a, b]) => {
+                let (Some(lo), Some(hi)) = (parse_datetime(a), parse_datetime(b)) else {
+                    return self.fail(at("datetime"), format!("expected two dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`, found [{a}, {b}]"));
+                };
+                self.range_ok(lo <= hi, &at("datetime"), &format!("[{a}, {b}]"))?;
+                number(NumberKind::DateTime(lo, hi), NumberType::DateTime)
+            }
+            KindSpec::Window(_) => self.fail(
+                at("window"),
+                "`window` makes two columns, so it can only be a column's generator, not nested",
+            ),
+            KindSpec::Pick(reference) => self.pick(reference, &at("pick")),
+            KindSpec::Mixture(arms) => self.mixture(arms, &at("mixture")),
+            KindSpec::Constant(value) => Some(constant(value)),
+        }
+    }
+
+    fn range_ok(&mut self, ok: bool, path: &str, shown: &str) -> Option<()> {
+        if ok {
+            Some(())
+        } else {
+            self.fail(path, format!("the range {shown} is inverted or not finite: expected [low, high] with low ≤ high"))
+        }
+    }
+
+    /// Applies `round`, `clamp`, `add`, `unit` and `resolution`, which only numbers take.
+    fn modifiers(
+        &mut self,
+        g: &GeneratorSpec,
+        path: &str,
+        generator: Generator,
+    ) -> Option<Generator> {
+        let ty = generator.value_type();
+        let Generator::Number(mut n) = generator else {
+            let given = [
+                ("round", g.round.is_some()),
+                ("clamp", g.clamp.is_some()),
+                ("add", g.add.is_some()),
+                ("unit", g.unit.is_some()),
+                ("resolution", g.resolution.is_some()),
+            ];
+            if let Some((key, _)) = given.iter().find(|(_, given)| *given) {
+                let applies = match *key {
+                    "round" | "clamp" => "numbers",
+                    "resolution" => "date-times",
+                    _ => "numbers and date-times",
+                };
+                return self.fail(
+                    format!("{path}.{key}"),
+                    format!("`{key}` applies to {applies}, not {}", ty.name()),
+                );
+            }
+            return Some(generator);
+        };
+        if let Some(r) = g.round {
+            if n.ty == NumberType::DateTime {
+                return self.fail(
+                    format!("{path}.round"),
+                    "`round` applies to numbers, not date-time",
+                );
+            }
+            n.round = Some(r);
+            if r == 0 {
+                n.ty = NumberType::Int;
+            }
+        }
+        if let Some([lo, hi]) = g.clamp {
+            self.range_ok(lo <= hi, &format!("{path}.clamp"), &format!("[{lo}, {hi}]"))?;
+            n.clamp = Some((lo, hi));
+        }
+        match (&g.add, g.unit) {
+            (Some(add), unit) => {
+                let inner = match self.generator(add, &format!("{path}.add"), false)? {
+                    Generator::Number(inner) if inner.ty != NumberType::DateTime => inner,
+                    _ => return self.fail(format!("{path}.add"), "`add` takes a number generator"),
+                };
+                let scale = match n.ty {
+                    NumberType::DateTime => unit.unwrap_or(TimeUnit::Hour).seconds() as f64,
+                    _ => 1.0,
+                };
+                if inner.ty == NumberType::Float && n.ty == NumberType::Int {
+                    n.ty = NumberType::Float;
+                }
+                n.add = Some((Box::new(inner), scale));
+            }
+            (None, Some(_)) => {
+                return self.fail(
+                    format!("{path}.unit"),
+                    "`unit` sets the unit of `add`, which is missing",
+                );
+            }
+            (None, None) => {}
+        }
+        if let Some(r) = g.resolution {
+            if n.ty != NumberType::DateTime {
+                return self.fail(
+                    format!("{path}.resolution"),
+                    "`resolution` applies to date-times",
+                );
+            }
+            n.resolution = r.seconds();
+        }
+        Some(Generator::Number(n))
+    }
+
+    fn choice(
+        &mut self,
+        choice: &ChoiceSpec,
+        weights: Option<&[f64]>,
+        path: &str,
+    ) -> Option<Generator> {
+        let (values, weights): (Vec<Scalar>, Option<Vec<f64>>) = match choice {
+            ChoiceSpec::Named(name) => match self.scenario.vocab.get(name) {
+                Some(v) => (v.clone(), weights.map(<[f64]>::to_vec)),
+                None => {
+                    let names: Vec<&str> = self.scenario.vocab.keys().map(String::as_str).collect();
+                    self.problem(
+                        Diagnostic::at(path, format!("unknown vocab list `{name}`"))
+                            .suggest(name, names.iter().copied()),
+                    );
+                    return None;
+                }
+            },
+            ChoiceSpec::List(v) => (v.clone(), weights.map(<[f64]>::to_vec)),
+            ChoiceSpec::Weighted(pairs) => {
+                if weights.is_some() {
+                    return self.fail(
+                        path,
+                        "give weights either in the mapping or in `weights`, not both",
+                    );
+                }
+                (
+                    pairs.iter().map(|(v, _)| v.clone()).collect(),
+                    Some(pairs.iter().map(|(_, w)| *w).collect()),
+                )
+            }
+        };
+        if values.is_empty() {
+            return self.fail(path, "`choice` has no values to choose from");
+        }
+        let Some(ty) = literal_type(&values) else {
+            return self.fail(
+                path,
+                "`choice` mixes value types: use all strings, all numbers or all booleans",
+            );
+        };
+        let cumulative = match weights {
+            None => None,
+            Some(w) => Some(self.cumulative(
+                &w,
+                values.len(),
+                &format!("{}.weights", path.trim_end_matches(".choice")),
+            )?),
+        };
+        Some(match ty {
+            ValueType::Bool => Generator::Boolean(BooleanGenerator::Choice(Choice {
+                values: values
+                    .iter()
+                    .map(|v| matches!(v, Scalar::Bool(true)))
+                    .collect(),
+                cumulative,
+            })),
+            ValueType::Str => Generator::Text(TextGenerator::Choice(Choice {
+                values: values.iter().map(Scalar::to_string).collect(),
+                cumulative,
+            })),
+            ValueType::Int | ValueType::Float | ValueType::DateTime => {
+                let ty = if ty == ValueType::Int {
+                    NumberType::Int
+                } else {
+                    NumberType::Float
+                };
+                let values = values.iter().filter_map(Scalar::as_number).collect();
+                Generator::Number(NumberGenerator::plain(
+                    NumberKind::Choice(Choice { values, cumulative }),
+                    ty,
+                ))
+            }
+        })
+    }
+
+    fn cumulative(&mut self, weights: &[f64], n: usize, path: &str) -> Option<Vec<f64>> {
+        if weights.len() != n {
+            return self.fail(
+                path,
+                format!(
+                    "{} weights for {n} values: give one weight per value",
+                    weights.len()
+                ),
+            );
+        }
+        if let Some(w) = weights.iter().find(|w| !w.is_finite() || **w < 0.0) {
+            return self.fail(path, format!("weights must be finite and ≥ 0, found {w}"));
+        }
+        let mut total = 0.0;
+        let c: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                total += w;
+                total
+            })
+            .collect();
+        if total <= 0.0 {
+            return self.fail(path, "the weights sum to 0: at least one must be positive");
+        }
+        Some(c)
+    }
+
+    fn pick(&mut self, reference: &str, path: &str) -> Option<Generator> {
+        let Some((table, column)) = reference.split_once('.') else {
+            return self.fail(
+                path,
+                format!("`pick` takes `table.column`, found `{reference}`"),
+            );
+        };
+        let what = format!("table `{}`", self.current_table);
+        if self.reads_failed_input([table], &what) {
+            return None;
+        }
+        let Some(schema) = self.schemas.get(table).cloned() else {
+            let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+            let later = self.scenario.tables.contains_key(table);
+            let mut d = Diagnostic::at(
+                path,
+                format!(
+                    "`pick` refers to table `{table}`, which is not declared before this table"
+                ),
+            );
+            d = if later {
+                d.help(format!("move table `{table}` above this one: a table can only use tables declared before it"))
+            } else {
+                d.suggest(table, known.iter().copied())
+            };
+            self.problem(d);
+            return None;
+        };
+        let Ok(field) = schema.field_with_name(column) else {
+            let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+            self.problem(
+                Diagnostic::at(path, format!("table `{table}` has no column `{column}`"))
+                    .suggest(column, names.iter().copied()),
+            );
+            return None;
+        };
+        let Some(ty) = ValueType::from_arrow(field.data_type()) else {
+            return self.fail(
+                path,
+                format!(
+                    "cannot pick from column `{reference}` of type {}",
+                    field.data_type()
+                ),
+            );
+        };
+        if self.rows.get(table) == Some(&Some(0)) {
+            return self.fail(
+                path,
+                format!("cannot pick from table `{table}`: it has 0 rows"),
+            );
+        }
+        let source = PickSource {
+            table: table.to_string(),
+            column: column.to_string(),
+        };
+        let id = match self.picks.iter().position(|p| *p == source) {
+            Some(i) => PickId(i),
+            None => {
+                self.picks.push(source);
+                PickId(self.picks.len() - 1)
+            }
+        };
+        Some(match ty {
+            ValueType::Bool => Generator::Boolean(BooleanGenerator::Pick(id)),
+            ValueType::Str => Generator::Text(TextGenerator::Pick(id)),
+            ValueType::Int => number_pick(id, NumberType::Int),
+            ValueType::Float => number_pick(id, NumberType::Float),
+            ValueType::DateTime => number_pick(id, NumberType::DateTime),
+        })
+    }
+
+    fn mixture(&mut self, arms: &[GeneratorSpec], path: &str) -> Option<Generator> {
+        if arms.is_empty() {
+            return self.fail(path, "`mixture` needs at least one arm");
+        }
+        let mut compiled = Vec::new();
+        let mut weights = Vec::new();
+        for (i, arm) in arms.iter().enumerate() {
+            let arm_path = format!("{path}[{i}]");
+            let Some(w) = arm.weight else {
+                self.problem(Diagnostic::at(
+                    &arm_path,
+                    "each arm of a `mixture` needs a `weight`",
+                ));
+                continue;
+            };
+            weights.push(w);
+            if let Some(g) = self.generator(arm, &arm_path, true) {
+                compiled.push(g);
+            }
+        }
+        if compiled.len() != arms.len() || weights.len() != arms.len() {
+            return None;
+        }
+        let ty = compiled[0].value_type();
+        if let Some(other) = compiled.iter().find(|g| g.value_type() != ty) {
+            return self.fail(
+                path,
+                format!(
+                    "the arms of a `mixture` must make the same type, found {} and {}",
+                    ty.name(),
+                    other.value_type().name()
+                ),
+            );
+        }
+        let cumulative = self.cumulative(&weights, arms.len(), path)?;
+        Some(typed_mixture(compiled, cumulative))
+    }
+}
+
+fn number_pick(id: PickId, ty: NumberType) -> Generator {
+    Generator::Number(NumberGenerator::plain(NumberKind::Pick(id), ty))
+}
+
+/// A mixture of arms that all make the same value type (checked by the caller).
+fn typed_mixture(arms: Vec<Generator>, cumulative: Vec<f64>) -> Generator {
+    fn collect<G>(arms: Vec<Generator>, pick: impl Fn(Generator) -> Option<G>) -> Vec<G> {
+        arms.into_iter().filter_map(pick).collect()
+    }
+    match &arms[0] {
+        Generator::Number(first) => {
+            let ty = first.ty;
+            let arms = collect(arms, |g| match g {
+                Generator::Number(n) => Some(n),
+                _ => None,
+            });
+            Generator::Number(NumberGenerator::plain(
+                NumberKind::Mixture(Mixture { arms, cumulative }),
+                ty,
+            ))
+        }
+        Generator::Boolean(_) => {
+            let arms = collect(arms, |g| match g {
+                Generator::Boolean(b) => Some(b),
+                _ => None,
+            });
+            Generator::Boolean(BooleanGenerator::Mixture(Mixture { arms, cumulative }))
+        }
+        Generator::Text(_) => {
+            let arms = collect(arms, |g| match g {
+                Generator::Text(t) => Some(t),
+                _ => None,
+            });
+            Generator::Text(TextGenerator::Mixture(Mixture { arms, cumulative }))
+        }
+    }
+}
+
+/// A sequence pattern such as `M{:04}`: text with one `{}` or `{:0N}` placeholder. Without any
+/// text or width, the sequence makes integers.
+fn sequence(pattern: &str, start: i64) -> Result<Generator, String> {
+    let Some(open) = pattern.find('{') else {
+        return Err(format!(
+            "a sequence pattern needs a `{{}}` placeholder for the number, e.g. \"M{{:04}}\", found \"{pattern}\""
+        ));
+    };
+    let Some(close) = pattern[open..].find('}').map(|c| c + open) else {
+        return Err(format!("unclosed `{{` in sequence pattern \"{pattern}\""));
+    };
+    let spec = &pattern[open + 1..close];
+    let width = match spec.strip_prefix(':') {
+        None if spec.is_empty() => 0,
+        Some(w) => match w.trim_start_matches('0').parse::<usize>() {
+            Ok(n) if n <= 32 => n,
+            _ if w.chars().all(|c| c == '0') && !w.is_empty() => 0,
+            _ => {
+                return Err(format!(
+                    "invalid width `{spec}` in \"{pattern}\": use `{{}}` or `{{:04}}`"
+                ));
+            }
+        },
+        None => {
+            return Err(format!(
+                "invalid placeholder `{{{spec}}}` in \"{pattern}\": use `{{}}` or `{{:04}}`"
+            ));
+        }
+    };
+    let (prefix, suffix) = (&pattern[..open], &pattern[close + 1..]);
+    Ok(if prefix.is_empty() && suffix.is_empty() && width == 0 {
+        Generator::Number(NumberGenerator::plain(
+            NumberKind::Sequence { start },
+            NumberType::Int,
+        ))
+    } else {
+        Generator::Text(TextGenerator::Sequence(SequencePattern {
+            prefix: prefix.to_string(),
+            width,
+            suffix: suffix.to_string(),
+            start,
+        }))
+    })
+}
+
+/// The value type shared by a list of literals (integers widen to floats), if any.
+pub(super) fn literal_type(values: &[Scalar]) -> Option<ValueType> {
+    let mut ty = None;
+    for v in values {
+        let t = match v {
+            Scalar::Bool(_) => ValueType::Bool,
+            Scalar::Int(_) => ValueType::Int,
+            Scalar::Float(_) => ValueType::Float,
+            Scalar::Str(_) => ValueType::Str,
+        };
+        ty = match (ty, t) {
+            (None, t) => Some(t),
+            (Some(a), b) if a == b => Some(a),
+            (Some(ValueType::Int), ValueType::Float) | (Some(ValueType::Float), ValueType::Int) => {
+                Some(ValueType::Float)
+            }
+            _ => return None,
+        };
+    }
+    ty
+}
+
+/// A generator that writes `value` in every row.
+pub(super) fn constant(value: &Scalar) -> Generator {
+    match value {
+        Scalar::Bool(b) => Generator::Boolean(BooleanGenerator::Constant(*b)),
+        Scalar::Int(i) => Generator::Number(NumberGenerator::plain(
+            NumberKind::Constant(*i as f64),
+            NumberType::Int,
+        )),
+        Scalar::Float(x) => Generator::Number(NumberGenerator::plain(
+            NumberKind::Constant(*x),
+            NumberType::Float,
+        )),
+        Scalar::Str(s) => Generator::Text(TextGenerator::Constant(s.clone())),
+    }
+}

@@ -1,0 +1,337 @@
+//! Analysis: resolve names, check types and plan every SQL text, before any row is made.
+//!
+//! [`analyze`] turns a parsed [`Scenario`] into a [`Plan`] or into every problem
+//! it can find at once, each with its key path (and so its line and column).
+//! SQL is planned by DataFusion against the declared schemas on empty tables of a
+//! planning engine (the run has its own), so a wrong column or type is reported here
+//! rather than halfway through a run.
+//!
+//! One mistake gives one error: a table, column or feature that fails analysis is
+//! remembered, and what depends on it is not analyzed again (the first error's note says
+//! what was skipped).
+//!
+//! The work is split by concern: [`tables`] (entity and source tables), [`generators`],
+//! [`pairs`] (interaction tables and strata) and [`queries`] (aliases, features, checks,
+//! insights and the split).
+
+mod generators;
+mod pairs;
+mod queries;
+mod tables;
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::DFSchema;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::prelude::Expr;
+use indexmap::IndexMap;
+
+use crate::error::{Diagnostic, Error, Result, Severity, engine_message};
+use crate::plan::{LOCALES, Locale};
+use crate::plan::{PickSource, Plan};
+use crate::scenario::Scenario;
+use crate::sql::{DIALECTS, Engine};
+use crate::time::DateTimeFormat;
+
+pub use tables::{MAX_OUTPUT_BYTES, MAX_ROWS};
+
+/// Options that change a plan without editing the scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// Multiplies every row count.
+    pub scale: Option<f64>,
+    /// Directory that relative source paths start from (the scenario's directory).
+    pub base_dir: PathBuf,
+    /// Allows source paths outside the project directory.
+    pub allow_outside: bool,
+    /// SHA-256 of the scenario file, recorded in the plan.
+    pub scenario_sha256: String,
+}
+
+/// The state of one analysis: what is known so far and every problem found.
+struct Analyzer<'a> {
+    scenario: &'a Scenario,
+    engine: Engine,
+    overrides: &'a Overrides,
+    problems: Vec<Diagnostic>,
+    locale: Locale,
+    /// Schemas of the tables and features declared so far.
+    schemas: IndexMap<String, SchemaRef>,
+    /// Row counts of the tables declared so far (None for file sources).
+    rows: HashMap<String, Option<u64>>,
+    /// Tables and features that failed analysis, with the index of the problem that says why
+    /// (when one does): what reads them is skipped, and that problem says so.
+    failed: HashMap<String, Option<usize>>,
+    /// Columns of the current table that failed analysis.
+    failed_columns: HashSet<String>,
+    /// The `pick` sources of the current table, by `PickId`.
+    picks: Vec<PickSource>,
+    /// Why the current table or query fails, when it fails because an input failed.
+    inherited_blame: Option<Option<usize>>,
+    /// The table being analyzed.
+    current_table: String,
+}
+
+/// Analyzes a scenario into a plan.
+pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
+    let dialect = scenario
+        .sql
+        .dialect
+        .as_deref()
+        .unwrap_or("generic")
+        .to_lowercase();
+    let known_dialect = DIALECTS.contains(&dialect.as_str());
+    let engine = Engine::planner(if known_dialect { &dialect } else { "generic" })?;
+    let locale = Locale::parse(&scenario.locale);
+    let mut a = Analyzer {
+        scenario,
+        engine,
+        overrides,
+        problems: Vec::new(),
+        locale: locale.unwrap_or(Locale::En),
+        schemas: IndexMap::new(),
+        rows: HashMap::new(),
+        failed: HashMap::new(),
+        failed_columns: HashSet::new(),
+        picks: Vec::new(),
+        inherited_blame: None,
+        current_table: String::new(),
+    };
+    if locale.is_none() {
+        a.problem(
+            Diagnostic::at(
+                "locale",
+                format!(
+                    "unknown locale `{}`: expected one of {}",
+                    scenario.locale,
+                    list(LOCALES)
+                ),
+            )
+            .suggest(&scenario.locale, LOCALES.iter().copied()),
+        );
+    }
+    if !known_dialect {
+        a.problem(
+            Diagnostic::at(
+                "sql.dialect",
+                format!(
+                    "unknown SQL dialect `{dialect}`: expected one of {}",
+                    list(DIALECTS)
+                ),
+            )
+            .suggest(&dialect, DIALECTS.iter().copied()),
+        );
+    }
+    a.check_vocab();
+    let tables = a.tables();
+    let aliases = a.aliases();
+    let features = a.queries(&scenario.features, "features", true);
+    let checks = a.queries(&scenario.checks, "checks", false);
+    let insights = a.queries(&scenario.insights, "insights", false);
+    let split = a.split();
+    let datetime_format = a.datetime_format();
+    if !a.problems.is_empty() {
+        return Err(Error {
+            severity: Severity::Invalid,
+            diagnostics: a.problems,
+        });
+    }
+    Ok(Plan {
+        name: scenario.name.clone(),
+        scenario_sha256: overrides.scenario_sha256.clone(),
+        seed: a.seed(),
+        dialect,
+        tables,
+        features,
+        checks,
+        insights,
+        aliases,
+        split,
+        datetime_format,
+        booleans: scenario.output.booleans,
+    })
+}
+
+/// Names as a list for messages: `a`, `b`, `c`.
+fn list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A SQL expression planned against a schema.
+struct PlannedExpr {
+    logical: Expr,
+    physical: Arc<dyn PhysicalExpr>,
+    data_type: DataType,
+}
+
+impl Analyzer<'_> {
+    fn problem(&mut self, d: Diagnostic) {
+        self.problems.push(d);
+    }
+
+    fn fail<T>(&mut self, path: impl Into<String>, message: impl Into<String>) -> Option<T> {
+        self.problem(Diagnostic::at(path, message));
+        None
+    }
+
+    /// The seed in force.
+    fn seed(&self) -> u64 {
+        self.overrides.seed.unwrap_or(self.scenario.seed)
+    }
+
+    fn check_vocab(&mut self) {
+        for (name, values) in &self.scenario.vocab {
+            let path = format!("vocab.{name}");
+            if values.is_empty() {
+                self.problem(Diagnostic::at(
+                    path,
+                    format!("vocab `{name}` is empty: a list needs at least one value"),
+                ));
+            } else if generators::literal_type(values).is_none() {
+                self.problem(Diagnostic::at(path, format!("vocab `{name}` mixes value types: use all strings, all numbers or all booleans")));
+            }
+        }
+    }
+
+    fn datetime_format(&mut self) -> DateTimeFormat {
+        match DateTimeFormat::parse(&self.scenario.output.datetime_format) {
+            Ok(f) => f,
+            Err(e) => {
+                self.problem(Diagnostic::at(
+                    "output.datetime_format",
+                    format!("invalid date-time format: {e}"),
+                ));
+                DateTimeFormat::default()
+            }
+        }
+    }
+
+    /// The names a SQL text refers to that failed analysis (so its own errors would only repeat
+    /// theirs), from the parsed expression's identifiers.
+    fn reads_failed(&self, sql: &str) -> bool {
+        if self.failed_columns.is_empty() && self.failed.is_empty() {
+            return false;
+        }
+        crate::sql::expression_identifiers(sql, self.engine.dialect())
+            .iter()
+            .any(|parts| {
+                parts
+                    .last()
+                    .is_some_and(|c| self.failed_columns.contains(c))
+                    || (parts.len() > 1 && self.failed.contains_key(&parts[0]))
+            })
+    }
+
+    /// Plans a SQL expression over `schema`; on error, reports it (with the columns it could
+    /// have meant) unless it only reads something that already failed.
+    fn sql_expr(&mut self, sql: &str, schema: &DFSchema, path: &str) -> Option<PlannedExpr> {
+        let result = self
+            .engine
+            .expr(sql, schema)
+            .and_then(|(logical, physical)| {
+                let data_type =
+                    datafusion::logical_expr::ExprSchemable::to_field(&logical, schema)?
+                        .1
+                        .data_type()
+                        .clone();
+                Ok(PlannedExpr {
+                    logical,
+                    physical,
+                    data_type,
+                })
+            });
+        match result {
+            Ok(r) => Some(r),
+            Err(_) if self.reads_failed(sql) => None,
+            Err(e) => {
+                let message = engine_message(&e);
+                let mut d =
+                    Diagnostic::at(path, format!("invalid SQL expression `{}`", sql.trim()))
+                        .note(format!("SQL engine: {message}"));
+                if let Some(name) = unknown_column(&message) {
+                    let names: Vec<String> =
+                        schema.columns().iter().map(|c| c.flat_name()).collect();
+                    let short: Vec<String> =
+                        schema.fields().iter().map(|f| f.name().clone()).collect();
+                    let all: Vec<&str> = names
+                        .iter()
+                        .chain(short.iter())
+                        .map(String::as_str)
+                        .collect();
+                    d = d.suggest(&name, all.iter().copied());
+                    if d.help.is_none() {
+                        d = d.help(format!("available columns: {}", names.join(", ")));
+                    }
+                }
+                self.problem(d);
+                None
+            }
+        }
+    }
+
+    /// Marks `name` (a table or feature) as failed, blaming the problems found since `before`,
+    /// or, when it failed only because something it reads failed, what that failed for.
+    fn mark_failed(&mut self, name: &str, before: usize) {
+        let blame = if self.problems.len() > before {
+            Some(before)
+        } else {
+            self.inherited_blame.take().flatten()
+        };
+        self.failed.entry(name.to_string()).or_insert(blame);
+    }
+
+    /// Whether one of `names` (tables or features) failed analysis. If so, `what` (e.g. "table
+    /// `orders`") is noted on the problem that made it fail, and is to fail for the same reason.
+    fn reads_failed_input<'n>(
+        &mut self,
+        names: impl IntoIterator<Item = &'n str>,
+        what: &str,
+    ) -> bool {
+        let Some(blame) = names.into_iter().find_map(|n| self.failed.get(n).copied()) else {
+            return false;
+        };
+        if let Some(d) = blame.and_then(|i| self.problems.get_mut(i)) {
+            let note = format!("{what} depends on it and was not checked");
+            if !d.notes.contains(&note) {
+                d.notes.push(note);
+            }
+        }
+        self.inherited_blame = Some(blame);
+        true
+    }
+}
+
+/// The name DataFusion says it cannot find, from its "No field named x" message.
+fn unknown_column(message: &str) -> Option<String> {
+    let rest = &message[message.find("No field named ")? + "No field named ".len()..];
+    let name: String = rest
+        .trim_start_matches(['"', '\''])
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+        .collect();
+    let name = name.trim_end_matches('.').to_string();
+    Some(name.rsplit('.').next().unwrap_or(&name).to_string()).filter(|s| !s.is_empty())
+}
+
+/// Column names read by a physical expression over `schema`.
+fn column_reads(expr: &Arc<dyn PhysicalExpr>) -> BTreeSet<String> {
+    datafusion::physical_expr::utils::collect_columns(expr)
+        .into_iter()
+        .map(|c| c.name().to_string())
+        .collect()
+}

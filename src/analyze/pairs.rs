@@ -1,0 +1,438 @@
+//! Interaction tables: the linked sides, pair columns, strata and derived columns.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::{DFSchema, TableReference};
+use datafusion::error::DataFusionError;
+
+use super::{Analyzer, PlannedExpr, column_reads, is_identifier};
+use crate::error::{Diagnostic, engine_message};
+use crate::numeric::largest_remainder;
+use crate::plan::{
+    DerivedColumn, Generator, NumberType, PairColumn, PairPlan, Side, StratumPlan, TableKind,
+    TablePlan, ValueType,
+};
+use crate::scenario::{ColumnSpec, Stratum};
+
+impl Analyzer<'_> {
+    pub(super) fn pair_table(&mut self, name: &str, path: &str) -> Option<TablePlan> {
+        let table = &self.scenario.tables[name];
+        let (sides, side_schema) = self.sides(name, path)?;
+        let before = self.problems.len();
+        let (columns, mut out_fields) = self.pair_columns(name, path, &side_schema);
+        let condition_schema = match with_qualified(&side_schema, name, &out_fields) {
+            Ok(s) => s,
+            Err(e) => {
+                return self.fail(
+                    format!("{path}.columns"),
+                    format!(
+                        "pair column names clash with the linked columns: {}",
+                        engine_message(&e)
+                    ),
+                );
+            }
+        };
+        let mut strata = self.strata(name, path, &condition_schema);
+        let set_columns = self.set_columns(&table.strata, path, &mut strata);
+        for (n, ty) in &set_columns {
+            out_fields.push(Field::new(n, ty.arrow(), false));
+        }
+        let derive = self.derive(name, path, &mut out_fields);
+        self.check_unique_columns(&out_fields, path, &format!("in `{name}`"));
+        if self.problems.len() > before || !self.failed_columns.is_empty() {
+            return None;
+        }
+        let strata: Vec<StratumPlan> = strata.into_iter().collect::<Option<_>>()?;
+        if strata.is_empty() {
+            return None;
+        }
+        let plan = PairPlan {
+            table: name.to_string(),
+            rows: strata.iter().map(|s| s.rows).sum(),
+            sides,
+            side_schema,
+            columns,
+            condition_schema,
+            strata,
+            set_columns,
+            derive,
+            picks: std::mem::take(&mut self.picks),
+        };
+        Some(TablePlan {
+            name: name.to_string(),
+            schema: Arc::new(Schema::new(out_fields)),
+            kind: TableKind::Pairs(Box::new(plan)),
+        })
+    }
+
+    /// The two linked tables and their columns, qualified by their aliases.
+    fn sides(&mut self, name: &str, path: &str) -> Option<([Side; 2], DFSchema)> {
+        let pairs = self.scenario.tables[name].pairs.as_ref()?;
+        let pairs_path = format!("{path}.pairs");
+        if pairs.len() != 2 {
+            return self.fail(
+                pairs_path,
+                format!(
+                    "`pairs` links exactly two tables, e.g. {{ c: customer, p: product }}; found {}",
+                    pairs.len()
+                ),
+            );
+        }
+        if self.reads_failed_input(
+            pairs.values().map(String::as_str),
+            &format!("table `{name}`"),
+        ) {
+            return None;
+        }
+        let mut sides = Vec::new();
+        let mut schema: Option<DFSchema> = None;
+        for (alias, target) in pairs {
+            if !is_identifier(alias) {
+                return self.fail(
+                    format!("{pairs_path}.{alias}"),
+                    format!("alias `{alias}` must be a SQL identifier"),
+                );
+            }
+            let Some(side) = self.schemas.get(target).cloned() else {
+                let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+                let mut d = Diagnostic::at(
+                    format!("{pairs_path}.{alias}"),
+                    format!(
+                        "`pairs` refers to table `{target}`, which is not declared before `{name}`"
+                    ),
+                );
+                d = if self.scenario.tables.contains_key(target) {
+                    d.help(format!("move table `{target}` above `{name}`: a table can only use tables declared before it"))
+                } else {
+                    d.suggest(target, known.iter().copied())
+                };
+                self.problem(d);
+                return None;
+            };
+            let qualified = DFSchema::try_from_qualified_schema(alias.as_str(), &side);
+            let merged = qualified.map(|q| match schema.take() {
+                Some(mut s) => {
+                    s.merge(&q);
+                    s
+                }
+                None => q,
+            });
+            match merged {
+                Ok(s) => schema = Some(s),
+                Err(e) => {
+                    return self.fail(
+                        &pairs_path,
+                        format!(
+                            "cannot combine the linked tables' columns: {}",
+                            engine_message(&e)
+                        ),
+                    );
+                }
+            }
+            sides.push(Side {
+                alias: alias.clone(),
+                table: target.clone(),
+            });
+        }
+        Some((<[Side; 2]>::try_from(sides).ok()?, schema?))
+    }
+
+    /// The pair columns, SQL over the linked rows, with their output fields.
+    fn pair_columns(
+        &mut self,
+        name: &str,
+        path: &str,
+        side_schema: &DFSchema,
+    ) -> (Vec<PairColumn>, Vec<Field>) {
+        let mut columns = Vec::new();
+        let mut fields = Vec::new();
+        for (col, spec) in &self.scenario.tables[name].columns {
+            let cpath = format!("{path}.columns.{col}");
+            let ColumnSpec::Sql(sql) = spec else {
+                self.failed_columns.insert(col.clone());
+                self.problem(Diagnostic::at(&cpath, "columns of a `pairs` table are SQL expressions over the linked rows, e.g. `c.id`").help("put generated columns under a stratum's `set`"));
+                continue;
+            };
+            match self.sql_expr(sql, side_schema, &cpath) {
+                Some(PlannedExpr {
+                    logical,
+                    physical,
+                    data_type,
+                }) => {
+                    fields.push(Field::new(col, data_type, true));
+                    columns.push(PairColumn {
+                        name: col.clone(),
+                        expr: logical,
+                        physical,
+                    });
+                }
+                None => {
+                    self.failed_columns.insert(col.clone());
+                }
+            }
+        }
+        (columns, fields)
+    }
+
+    /// The `derive` columns, each over the columns before it.
+    fn derive(&mut self, name: &str, path: &str, fields: &mut Vec<Field>) -> Vec<DerivedColumn> {
+        let table = &self.scenario.tables[name];
+        let mut derive = Vec::new();
+        for (col, sql) in &table.derive {
+            let dpath = format!("{path}.derive.{col}");
+            let Ok(schema) = DFSchema::try_from(Schema::new(fields.clone())) else {
+                break;
+            };
+            match self.sql_expr(sql, &schema, &dpath) {
+                Some(PlannedExpr {
+                    physical,
+                    data_type,
+                    ..
+                }) => {
+                    fields.push(Field::new(col, data_type, true));
+                    derive.push(DerivedColumn {
+                        name: col.clone(),
+                        sql: sql.clone(),
+                        reads: column_reads(&physical),
+                        physical,
+                    });
+                }
+                None => {
+                    self.failed_columns.insert(col.clone());
+                }
+            }
+        }
+        derive
+    }
+
+    /// Plans every stratum, one entry per declared stratum (`None` where it failed); empty
+    /// when the counts or the strata themselves are missing.
+    fn strata(&mut self, name: &str, path: &str, schema: &DFSchema) -> Vec<Option<StratumPlan>> {
+        let table = &self.scenario.tables[name];
+        if table.strata.is_empty() {
+            self.problem(Diagnostic::at(format!("{path}.strata"), format!("table `{name}` has `pairs` but no `strata`: add at least one, e.g. `- {{ name: all, share: 1, where: 'TRUE' }}`")));
+            return Vec::new();
+        }
+        let counts = self.stratum_counts(name, path);
+        let mut names = HashSet::new();
+        let mut plans = Vec::new();
+        for (i, stratum) in table.strata.iter().enumerate() {
+            let spath = format!("{path}.strata[{i}]");
+            if !names.insert(stratum.name.clone()) {
+                self.problem(Diagnostic::at(
+                    format!("{spath}.name"),
+                    format!("two strata are named `{}`", stratum.name),
+                ));
+            }
+            let rows = counts.as_ref().map(|c| c[i]);
+            let plan = self.stratum(stratum, &spath, schema);
+            plans.push(plan.zip(rows).map(|(mut p, rows)| {
+                p.rows = rows;
+                p
+            }));
+        }
+        plans
+    }
+
+    fn stratum(&mut self, stratum: &Stratum, path: &str, schema: &DFSchema) -> Option<StratumPlan> {
+        let where_path = format!("{path}.where");
+        let condition = self.sql_expr(&stratum.condition, schema, &where_path);
+        let mut set = Vec::new();
+        for (col, spec) in &stratum.set {
+            let cpath = format!("{path}.set.{col}");
+            let generator = match spec {
+                ColumnSpec::Constant(v) => Some(super::generators::constant(v)),
+                ColumnSpec::Generate(g) => self.generator(g, &cpath, false),
+                ColumnSpec::Sql(_) => self.fail(
+                    &cpath,
+                    "`set` takes generators or constants; SQL over the row belongs in `derive`",
+                ),
+            };
+            match generator {
+                Some(g) => set.push((col.clone(), g)),
+                None => {
+                    self.failed_columns.insert(col.clone());
+                }
+            }
+        }
+        let condition = condition?;
+        if condition.data_type != DataType::Boolean {
+            return self.fail(
+                where_path,
+                format!(
+                    "a stratum's `where` must be a boolean condition, found {}",
+                    condition.data_type
+                ),
+            );
+        }
+        Some(StratumPlan {
+            name: stratum.name.clone(),
+            rows: 0,
+            sql: stratum.condition.clone(),
+            path: where_path,
+            condition: condition.physical,
+            expr: condition.logical,
+            set: set.into_iter().map(|(_, g)| g).collect(),
+        })
+    }
+
+    /// The `set` columns, as the first stratum declares them: every stratum must set the same
+    /// names with compatible types (integers and floats make floats). The generators of each
+    /// planned stratum are put in this order and take these types.
+    fn set_columns(
+        &mut self,
+        declared: &[Stratum],
+        path: &str,
+        strata: &mut [Option<StratumPlan>],
+    ) -> Vec<(String, ValueType)> {
+        let Some(first) = declared.first() else {
+            return Vec::new();
+        };
+        let names: Vec<&String> = first.set.keys().collect();
+        let show = |keys: Vec<&String>| {
+            keys.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut sorted_first = names.clone();
+        sorted_first.sort();
+        let mut types: HashMap<&str, (ValueType, usize)> = HashMap::new();
+        for (i, (stratum, plan)) in declared.iter().zip(strata.iter_mut()).enumerate() {
+            let mut mine: Vec<&String> = stratum.set.keys().collect();
+            mine.sort();
+            if mine != sorted_first {
+                self.problem(Diagnostic::at(
+                    format!("{path}.strata[{i}].set"),
+                    format!(
+                        "every stratum sets the same columns: `{}` sets [{}], `{}` sets [{}]",
+                        first.name,
+                        show(first.set.keys().collect()),
+                        stratum.name,
+                        show(stratum.set.keys().collect())
+                    ),
+                ));
+                *plan = None;
+                continue;
+            }
+            let Some(plan) = plan else { continue };
+            for (col, g) in stratum.set.keys().zip(&plan.set) {
+                let ty = g.value_type();
+                let (known, from) = types.entry(col).or_insert((ty, i));
+                match (*known, ty) {
+                    (a, b) if a == b => {}
+                    (ValueType::Int, ValueType::Float) | (ValueType::Float, ValueType::Int) => {
+                        *known = ValueType::Float
+                    }
+                    (a, b) => {
+                        let other = &declared[*from].name;
+                        self.problem(Diagnostic::at(
+                            format!("{path}.strata[{i}].set.{col}"),
+                            format!(
+                                "`{col}` is {} in stratum `{other}` but {} in `{}`",
+                                a.name(),
+                                b.name(),
+                                stratum.name
+                            ),
+                        ));
+                    }
+                }
+            }
+            // In the first stratum's order.
+            let mut by_name: HashMap<&String, Generator> =
+                stratum.set.keys().zip(plan.set.drain(..)).collect();
+            plan.set = names.iter().filter_map(|n| by_name.remove(n)).collect();
+        }
+        let set_columns: Vec<(String, ValueType)> = names
+            .into_iter()
+            .map(|n| {
+                let ty = types.get(n.as_str()).map_or(ValueType::Int, |t| t.0);
+                (n.clone(), ty)
+            })
+            .collect();
+        for plan in strata.iter_mut().flatten() {
+            for (g, (_, ty)) in plan.set.iter_mut().zip(&set_columns) {
+                if let (Generator::Number(n), ValueType::Float) = (g, ty) {
+                    n.ty = NumberType::Float;
+                }
+            }
+        }
+        set_columns
+    }
+
+    /// Exact row counts per stratum: given `rows`, or shares by the largest-remainder rule.
+    fn stratum_counts(&mut self, name: &str, path: &str) -> Option<Vec<u64>> {
+        let table = &self.scenario.tables[name];
+        let strata = &table.strata;
+        let with_share = strata.iter().filter(|s| s.share.is_some()).count();
+        let with_rows = strata.iter().filter(|s| s.rows.is_some()).count();
+        if with_share + with_rows != strata.len() || (with_share > 0 && with_rows > 0) {
+            return self.fail(
+                format!("{path}.strata"),
+                "give every stratum a `share`, or every stratum `rows`, not a mix",
+            );
+        }
+        if with_rows > 0 {
+            let mut counts = Vec::new();
+            for (i, s) in strata.iter().enumerate() {
+                let rows = s.rows?;
+                counts.push(self.row_count(rows, &format!("{path}.strata[{i}].rows"))?);
+            }
+            let sum: u64 = counts.iter().sum();
+            if let Some(r) = table.rows {
+                let declared = self.row_count(r, &format!("{path}.rows"))?;
+                if declared != sum {
+                    return self.fail(
+                        format!("{path}.rows"),
+                        format!("`rows` is {declared} but the strata's rows sum to {sum}"),
+                    );
+                }
+            }
+            return Some(counts);
+        }
+        let Some(r) = table.rows else {
+            return self.fail(
+                path,
+                format!("table `{name}` needs `rows` when its strata give shares"),
+            );
+        };
+        let n = self.row_count(r, &format!("{path}.rows"))?;
+        let shares: Vec<f64> = strata.iter().filter_map(|s| s.share).collect();
+        for (i, s) in shares.iter().enumerate() {
+            if !(0.0..=1.0).contains(s) {
+                return self.fail(
+                    format!("{path}.strata[{i}].share"),
+                    format!("a share must be in [0, 1], found {s}"),
+                );
+            }
+        }
+        let sum: f64 = shares.iter().sum();
+        if (sum - 1.0).abs() > 1e-9 {
+            return self.fail(
+                format!("{path}.strata"),
+                format!("the strata's shares sum to {sum}, not 1"),
+            );
+        }
+        Some(largest_remainder(n, &shares))
+    }
+}
+
+/// `schema` plus `fields` qualified by `table` (so `topic_match` and `orders.topic_match` both resolve).
+fn with_qualified(
+    schema: &DFSchema,
+    table: &str,
+    fields: &[Field],
+) -> Result<DFSchema, DataFusionError> {
+    let mut all: Vec<(Option<TableReference>, Arc<Field>)> = schema
+        .iter()
+        .map(|(q, f)| (q.cloned(), f.clone()))
+        .collect();
+    all.extend(
+        fields
+            .iter()
+            .map(|f| (Some(TableReference::bare(table)), Arc::new(f.clone()))),
+    );
+    DFSchema::new_with_metadata(all, HashMap::new())
+}

@@ -1,0 +1,322 @@
+//! The SQL stages and the split: aliases, feature queries, checks, insights, `split`.
+
+use std::collections::BTreeSet;
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::TableReference;
+use indexmap::IndexMap;
+
+use super::{Analyzer, is_identifier};
+use crate::error::{Diagnostic, engine_message};
+use crate::plan::{NamedQuery, SplitPlan};
+use crate::scenario::OnLeak;
+
+impl Analyzer<'_> {
+    /// Registers `sql.aliases` in the planning engine; returns those that point to a table.
+    pub(super) fn aliases(&mut self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (alias, target) in &self.scenario.sql.aliases {
+            let path = format!("sql.aliases.{alias}");
+            let before = self.problems.len();
+            if self.reads_failed_input([target.as_str()], &format!("alias `{alias}`")) {
+                self.mark_failed(alias, before);
+                continue;
+            }
+            let Some(target) = self.known_name(target) else {
+                let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+                self.problem(
+                    Diagnostic::at(
+                        path,
+                        format!("alias `{alias}` points to unknown table `{target}`"),
+                    )
+                    .suggest(target, known.iter().copied()),
+                );
+                self.mark_failed(alias, before);
+                continue;
+            };
+            if alias.split('.').count() > 2 || alias.split('.').any(|p| !is_identifier(p)) {
+                self.problem(Diagnostic::at(
+                    path,
+                    format!("alias `{alias}` must be `name` or `dataset.name`"),
+                ));
+                self.mark_failed(alias, before);
+                continue;
+            }
+            if let Err(e) = self.engine.register_alias(alias, &target) {
+                self.problem(Diagnostic::at(path, e.render()));
+                self.mark_failed(alias, before);
+                continue;
+            }
+            out.push((alias.clone(), target));
+        }
+        out
+    }
+
+    /// The declared table or feature `name` refers to (SQL names are case-insensitive).
+    fn known_name(&self, name: &str) -> Option<String> {
+        self.schemas
+            .keys()
+            .find(|k| k.eq_ignore_ascii_case(name))
+            .cloned()
+    }
+
+    /// The table, feature or alias a SQL table reference names, as declared in the scenario
+    /// (whether or not it passed analysis).
+    fn resolve_reference(&self, reference: &TableReference) -> Option<String> {
+        fn declared<'s>(name: &str, mut names: impl Iterator<Item = &'s String>) -> Option<String> {
+            names.find(|a| a.eq_ignore_ascii_case(name)).cloned()
+        }
+        let s = self.scenario;
+        let table = reference.table();
+        match reference.schema() {
+            None | Some("public") => declared(
+                table,
+                s.tables
+                    .keys()
+                    .chain(s.features.keys())
+                    .chain(s.sql.aliases.keys()),
+            ),
+            Some(schema) => declared(&format!("{schema}.{table}"), s.sql.aliases.keys()),
+        }
+    }
+
+    /// The table or feature behind a resolved reference (aliases followed).
+    fn alias_target(&self, name: String) -> String {
+        self.scenario
+            .sql
+            .aliases
+            .get(&name)
+            .and_then(|t| self.known_name(t))
+            .unwrap_or(name)
+    }
+
+    /// Plans named queries; features are registered so later queries can read them.
+    pub(super) fn queries(
+        &mut self,
+        queries: &IndexMap<String, String>,
+        section: &str,
+        register: bool,
+    ) -> Vec<NamedQuery> {
+        let kind = section.trim_end_matches('s');
+        let mut out = Vec::new();
+        for (name, sql) in queries {
+            let path = format!("{section}.{name}");
+            let before = self.problems.len();
+            if let Some(query) = self.query(name, sql, kind, &path, register) {
+                out.push(query);
+            } else if register {
+                self.mark_failed(name, before);
+            }
+        }
+        out
+    }
+
+    fn query(
+        &mut self,
+        name: &str,
+        sql: &str,
+        kind: &str,
+        path: &str,
+        register: bool,
+    ) -> Option<NamedQuery> {
+        if register && !is_identifier(name) {
+            return self.fail(
+                path,
+                format!("feature name `{name}` must be a SQL identifier"),
+            );
+        }
+        if register && self.known_name(name).is_some() {
+            return self.fail(path, format!("feature `{name}` has the name of a table"));
+        }
+        if let Ok(references) = self.engine.statement_references(sql) {
+            let names: Vec<String> = references
+                .iter()
+                .filter_map(|r| self.resolve_reference(r))
+                .collect();
+            if self.reads_failed_input(
+                names.iter().map(String::as_str),
+                &format!("{kind} `{name}`"),
+            ) {
+                return None;
+            }
+        }
+        let planned = match self.engine.plan(sql) {
+            Ok(planned) => planned,
+            Err(e) => {
+                let message = engine_message(&e);
+                let mut d = Diagnostic::at(path, format!("{kind} `{name}` is not a valid query"))
+                    .note(format!("SQL engine: {message}"));
+                if let Some(table) = unknown_table(&message) {
+                    let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+                    d = d.suggest(&table, known.iter().copied());
+                    if d.help.is_none() {
+                        d = d.help(format!("tables: {}", known.join(", ")));
+                    }
+                }
+                self.problem(d);
+                return None;
+            }
+        };
+        let reads: BTreeSet<String> = planned
+            .scans
+            .iter()
+            .filter_map(|r| self.resolve_reference(r))
+            .map(|n| self.alias_target(n))
+            .collect();
+        if register {
+            if let Err(e) = self.engine.register(name, planned.schema.clone(), vec![]) {
+                return self.fail(path, e.render());
+            }
+            self.schemas
+                .insert(name.to_string(), planned.schema.clone());
+        }
+        Some(NamedQuery {
+            name: name.to_string(),
+            sql: sql.to_string(),
+            path: path.to_string(),
+            schema: planned.schema,
+            reads,
+        })
+    }
+
+    pub(super) fn split(&mut self) -> Option<SplitPlan> {
+        let split = self.scenario.split.as_ref()?;
+        if self.reads_failed_input([split.from.as_str()], "the split") {
+            return None;
+        }
+        let Some(from) = self.known_name(&split.from) else {
+            let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+            self.problem(
+                Diagnostic::at(
+                    "split.from",
+                    format!("unknown table or feature `{}`", split.from),
+                )
+                .suggest(&split.from, known.iter().copied()),
+            );
+            return None;
+        };
+        let schema = self.schemas[&from].clone();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let before = self.problems.len();
+        let require = |a: &mut Self, col: &str, path: String| {
+            if !names.contains(&col) {
+                a.problem(
+                    Diagnostic::at(path, format!("`{}` has no column `{col}`", split.from))
+                        .suggest(col, names.iter().copied()),
+                );
+            }
+        };
+        require(self, &split.target, "split.target".into());
+        for (i, c) in split.drop.iter().enumerate() {
+            require(self, c, format!("split.drop[{i}]"));
+        }
+        for (i, c) in split.standardize.iter().enumerate() {
+            require(self, c, format!("split.standardize[{i}]"));
+        }
+        self.check_standardize(split, &schema);
+        let stratify = match split.stratify.as_deref() {
+            Some("none") => None,
+            Some(c) => {
+                require(self, c, "split.stratify".into());
+                Some(c.to_string())
+            }
+            None => Some(split.target.clone()),
+        };
+        if !(split.test_size > 0.0 && split.test_size < 1.0) {
+            self.problem(Diagnostic::at(
+                "split.test_size",
+                format!("test_size must be in (0, 1), found {}", split.test_size),
+            ));
+        }
+        let t = split.audit.leak_threshold;
+        if !(0.5..=1.0).contains(&t) {
+            self.problem(Diagnostic::at(
+                "split.audit.leak_threshold",
+                format!("leak_threshold must be in [0.5, 1], found {t}"),
+            ));
+        }
+        let features: Vec<String> = names
+            .iter()
+            .filter(|n| **n != split.target && !split.drop.iter().any(|d| d == *n))
+            .map(|s| s.to_string())
+            .collect();
+        self.check_encodable(&schema, &features);
+        if self.problems.len() > before {
+            return None;
+        }
+        Some(SplitPlan {
+            from,
+            target: split.target.clone(),
+            features,
+            standardize: split.standardize.clone(),
+            test_size: split.test_size,
+            stratify,
+            seed: split.seed.unwrap_or(self.seed()),
+            leak_threshold: t,
+            leak_is_error: split.audit.on_leak == OnLeak::Error,
+        })
+    }
+}
+
+impl Analyzer<'_> {
+    /// Standardised columns must be numeric features.
+    fn check_standardize(&mut self, split: &crate::scenario::Split, schema: &SchemaRef) {
+        for (i, c) in split.standardize.iter().enumerate() {
+            let Ok(f) = schema.field_with_name(c) else {
+                continue;
+            };
+            let path = format!("split.standardize[{i}]");
+            if !f.data_type().is_numeric() {
+                self.problem(Diagnostic::at(
+                    &path,
+                    format!(
+                        "cannot standardise `{c}`: it is {}, not a number",
+                        f.data_type()
+                    ),
+                ));
+            }
+            if split.drop.contains(c) || *c == split.target {
+                self.problem(Diagnostic::at(
+                    path,
+                    format!("`{c}` is dropped or is the target, so it cannot be standardised"),
+                ));
+            }
+        }
+    }
+
+    /// Every feature must be a boolean, a number or text; the others need `split.drop`.
+    fn check_encodable(&mut self, schema: &SchemaRef, features: &[String]) {
+        for feature in features {
+            let Ok(field) = schema.field_with_name(feature) else {
+                continue;
+            };
+            let data_type = field.data_type();
+            if !encodable(data_type) {
+                self.problem(
+                    Diagnostic::at(
+                        "split.drop",
+                        format!("feature `{feature}` is {data_type}, which cannot be encoded in X"),
+                    )
+                    .help(format!("add `{feature}` to `split.drop`, or make a number of it in the feature query")),
+                );
+            }
+        }
+    }
+}
+
+/// Whether the split can encode a column of this type in X (booleans, numbers and text).
+pub fn encodable(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Boolean | DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+    ) || t.is_integer()
+        || t.is_floating()
+        || matches!(t, DataType::Decimal128(..))
+}
+
+/// The table DataFusion says it cannot find, from its "table 'x' not found" message.
+fn unknown_table(message: &str) -> Option<String> {
+    let rest = &message[message.find("table '")? + "table '".len()..];
+    let name = &rest[..rest.find('\'')?];
+    Some(name.rsplit('.').next().unwrap_or(name).to_string())
+}

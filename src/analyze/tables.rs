@@ -1,0 +1,364 @@
+//! Tables: their names, row counts, and the columns of generated and file-sourced tables.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::DFSchema;
+
+use super::{Analyzer, PlannedExpr, is_identifier};
+use crate::error::Diagnostic;
+use crate::plan::{ColumnPlan, EntityPlan, Generator, NumberType, TableKind, TablePlan, ValueType};
+use crate::report::human_bytes;
+use crate::scenario::{ColumnSpec, KindSpec, RowCount, TimeUnit, WindowSpec};
+
+/// Largest row count accepted for one table.
+pub const MAX_ROWS: u64 = 1 << 53;
+/// Largest estimated output accepted for one run, in bytes (1 TiB).
+pub const MAX_OUTPUT_BYTES: f64 = 1024.0 * 1024.0 * 1024.0 * 1024.0;
+
+impl Analyzer<'_> {
+    /// Plans every table in declaration order; failed ones are left out (and remembered).
+    pub(super) fn tables(&mut self) -> Vec<TablePlan> {
+        if self.scenario.tables.is_empty() {
+            self.problem(Diagnostic::at(
+                "tables",
+                "a scenario needs at least one table",
+            ));
+        }
+        let mut lowercase = HashSet::new();
+        let mut tables = Vec::new();
+        for name in self.scenario.tables.keys() {
+            let before = self.problems.len();
+            if !lowercase.insert(name.to_lowercase()) {
+                self.problem(Diagnostic::at(
+                    format!("tables.{name}"),
+                    format!("two tables are named `{name}` apart from case: SQL does not tell them apart"),
+                ));
+            }
+            match self.table(name) {
+                Some(t) if self.problems.len() == before => tables.push(t),
+                _ => self.mark_failed(name, before),
+            }
+        }
+        self.check_output_size(&tables);
+        tables
+    }
+
+    /// A row count, scaled by `--scale`.
+    pub(super) fn row_count(&mut self, count: RowCount, path: &str) -> Option<u64> {
+        let scaled = count.0 * self.overrides.scale.unwrap_or(1.0);
+        if !count.0.is_finite() || count.0 < 0.0 || count.0.fract() != 0.0 {
+            return self.fail(
+                path,
+                format!("rows must be a whole number ≥ 0, found {}", count.0),
+            );
+        }
+        if scaled > MAX_ROWS as f64 {
+            return self.fail(
+                path,
+                format!(
+                    "{scaled} rows is more than tutas will make in one table (at most {MAX_ROWS})"
+                ),
+            );
+        }
+        Some(scaled.round() as u64)
+    }
+
+    fn table(&mut self, name: &str) -> Option<TablePlan> {
+        let table = &self.scenario.tables[name];
+        let path = format!("tables.{name}");
+        if !is_identifier(name) {
+            return self.fail(
+                &path,
+                format!("table name `{name}` must be a SQL identifier (letters, digits, `_`)"),
+            );
+        }
+        if table.source.is_some() && table.pairs.is_some() {
+            return self.fail(&path, "a table has either `source` or `pairs`, not both");
+        }
+        self.picks.clear();
+        self.failed_columns.clear();
+        self.inherited_blame = None;
+        self.current_table = name.to_string();
+        let plan = if let Some(source) = &table.source {
+            self.source_table(name, source, &path)
+        } else if table.pairs.is_some() {
+            self.pair_table(name, &path)
+        } else {
+            self.entity_table(name, &path)
+        }?;
+        self.schemas.insert(name.to_string(), plan.schema.clone());
+        self.rows.insert(name.to_string(), plan.planned_rows());
+        if let Err(e) = self.engine.register(name, plan.schema.clone(), vec![]) {
+            self.problem(Diagnostic::at(&path, e.render()));
+        }
+        Some(plan)
+    }
+
+    fn source_table(&mut self, name: &str, source: &str, path: &str) -> Option<TablePlan> {
+        let table = &self.scenario.tables[name];
+        if !table.columns.is_empty() || table.rows.is_some() || !table.strata.is_empty() {
+            self.problem(Diagnostic::at(path, "a `source` table takes its rows and columns from the file: remove `rows`, `columns` and `strata`"));
+        }
+        let key = format!("{path}.source");
+        let full = self.overrides.base_dir.join(source);
+        if !full.is_file() {
+            return self.fail(
+                key,
+                format!("source file `{}` does not exist", full.display()),
+            );
+        }
+        if !self.overrides.allow_outside && !inside_project(&full, &self.overrides.base_dir) {
+            self.problem(Diagnostic::at(key, format!("source path `{source}` points outside the project (the current folder) and the scenario's folder")).help("move the file into the project, or pass --allow-outside-paths"));
+            return None;
+        }
+        let schema = match self.engine.file_schema(&full) {
+            Ok(s) => s,
+            Err(e) => {
+                return self.fail(
+                    key,
+                    format!(
+                        "cannot read source `{}`: {}",
+                        full.display(),
+                        e.render().trim()
+                    ),
+                );
+            }
+        };
+        Some(TablePlan {
+            name: name.to_string(),
+            schema,
+            kind: TableKind::Source(full),
+        })
+    }
+
+    fn entity_table(&mut self, name: &str, path: &str) -> Option<TablePlan> {
+        let table = &self.scenario.tables[name];
+        if !table.strata.is_empty() || !table.derive.is_empty() {
+            self.problem(Diagnostic::at(
+                path,
+                "`strata` and `derive` belong to tables with `pairs`",
+            ));
+        }
+        let Some(rows) = table.rows else {
+            return self.fail(
+                path,
+                format!("table `{name}` needs `rows` (or `source`, or `pairs`)"),
+            );
+        };
+        let rows = self.row_count(rows, &format!("{path}.rows"))?;
+        if table.columns.is_empty() {
+            return self.fail(path, format!("table `{name}` has no columns"));
+        }
+        let mut fields: Vec<Field> = Vec::new();
+        let mut columns = Vec::new();
+        let before = self.problems.len();
+        for (col, spec) in &table.columns {
+            let cpath = format!("{path}.columns.{col}");
+            if !is_identifier(col) {
+                self.problem(Diagnostic::at(
+                    &cpath,
+                    format!("column name `{col}` must be a SQL identifier"),
+                ));
+                continue;
+            }
+            let planned = self.entity_column(col, spec, &cpath, &fields);
+            match planned {
+                Some((plan, new_fields)) => {
+                    fields.extend(new_fields);
+                    columns.push(plan);
+                }
+                None => {
+                    // Later columns that read this one are not checked again.
+                    self.failed_columns.insert(col.clone());
+                    if matches!(spec, ColumnSpec::Generate(g) if g.window.is_some()) {
+                        self.failed_columns.insert(format!("{col}_start"));
+                        self.failed_columns.insert(format!("{col}_end"));
+                    }
+                }
+            }
+        }
+        self.check_unique_columns(&fields, path, "(a window `x` makes `x_start` and `x_end`)");
+        if self.problems.len() > before || !self.failed_columns.is_empty() {
+            return None;
+        }
+        let schema: SchemaRef = Arc::new(Schema::new(fields));
+        let plan = EntityPlan {
+            table: name.to_string(),
+            rows,
+            columns,
+            schema: schema.clone(),
+            picks: std::mem::take(&mut self.picks),
+        };
+        Some(TablePlan {
+            name: name.to_string(),
+            schema,
+            kind: TableKind::Entity(plan),
+        })
+    }
+
+    /// Plans one column of a generated table; returns it with the fields it adds.
+    fn entity_column(
+        &mut self,
+        col: &str,
+        spec: &ColumnSpec,
+        path: &str,
+        fields: &[Field],
+    ) -> Option<(ColumnPlan, Vec<Field>)> {
+        match spec {
+            ColumnSpec::Sql(sql) => {
+                let schema = DFSchema::try_from(Schema::new(fields.to_vec())).ok()?;
+                let PlannedExpr {
+                    physical,
+                    data_type,
+                    ..
+                } = self.sql_expr(sql, &schema, path)?;
+                Some((
+                    ColumnPlan::Sql {
+                        name: col.to_string(),
+                        expr: physical,
+                    },
+                    vec![Field::new(col, data_type, true)],
+                ))
+            }
+            ColumnSpec::Constant(value) => {
+                let generator = super::generators::constant(value);
+                Some(generated(col, generator))
+            }
+            ColumnSpec::Generate(g) => match g.kinds().as_slice() {
+                [KindSpec::Window(w)] => self.window(col, w, path),
+                [_, _, ..] if g.window.is_some() => self.fail(
+                    path,
+                    "`window` cannot be combined with another generator kind",
+                ),
+                _ => {
+                    let generator = self.generator(g, path, false)?;
+                    Some(generated(col, generator))
+                }
+            },
+        }
+    }
+
+    /// A `window` column: two date-time columns `<col>_start` and `<col>_end`.
+    fn window(
+        &mut self,
+        col: &str,
+        w: &WindowSpec,
+        path: &str,
+    ) -> Option<(ColumnPlan, Vec<Field>)> {
+        let start = self.generator(&w.start, &format!("{path}.window.start"), false);
+        let length = self.generator(&w.length, &format!("{path}.window.length"), false);
+        let (start, length) = (start?, length?);
+        let start = match start {
+            Generator::Number(n) if n.ty == NumberType::DateTime => n,
+            other => {
+                return self.fail(format!("{path}.window.start"), format!("a window's start must be a date-time generator (`datetime`, or `pick` of a date-time column), found {}", other.value_type().name()));
+            }
+        };
+        let length = match length {
+            Generator::Number(n) if n.ty != NumberType::DateTime => n,
+            other => {
+                return self.fail(
+                    format!("{path}.window.length"),
+                    format!(
+                        "a window's length must be a number, found {}",
+                        other.value_type().name()
+                    ),
+                );
+            }
+        };
+        let (start_name, end_name) = (format!("{col}_start"), format!("{col}_end"));
+        let fields = vec![
+            Field::new(&start_name, ValueType::DateTime.arrow(), false),
+            Field::new(&end_name, ValueType::DateTime.arrow(), false),
+        ];
+        let plan = ColumnPlan::Window {
+            key: col.to_string(),
+            start_name,
+            end_name,
+            start,
+            length,
+            unit: w.unit.unwrap_or(TimeUnit::Hour).seconds(),
+        };
+        Some((plan, fields))
+    }
+
+    /// Reports columns declared twice.
+    pub(super) fn check_unique_columns(&mut self, fields: &[Field], path: &str, hint: &str) {
+        let mut seen = HashSet::new();
+        for f in fields {
+            if !seen.insert(f.name().clone()) {
+                self.problem(Diagnostic::at(
+                    path,
+                    format!("column `{}` is declared twice {hint}", f.name()),
+                ));
+            }
+        }
+    }
+
+    fn check_output_size(&mut self, tables: &[TablePlan]) {
+        let mut bytes = 0.0;
+        let mut largest = ("", 0.0f64);
+        for t in tables {
+            let rows = t.planned_rows().unwrap_or(0) as f64;
+            let per_row: f64 = t
+                .schema
+                .fields()
+                .iter()
+                .map(|f| match f.data_type() {
+                    DataType::Boolean => 6.0,
+                    DataType::Int64 => 8.0,
+                    DataType::Float64 => 12.0,
+                    DataType::Timestamp(..) => 17.0,
+                    _ => 16.0,
+                })
+                .sum();
+            bytes += rows * per_row;
+            if rows * per_row > largest.1 {
+                largest = (t.name.as_str(), rows * per_row);
+            }
+        }
+        if bytes > MAX_OUTPUT_BYTES {
+            let path = format!("tables.{}.rows", largest.0);
+            self.problem(
+                Diagnostic::at(
+                    path,
+                    format!(
+                        "this scenario would write about {} of CSV ({} from table `{}` alone), more than the {} tutas accepts in one run",
+                        human_bytes(bytes),
+                        human_bytes(largest.1),
+                        largest.0,
+                        human_bytes(MAX_OUTPUT_BYTES)
+                    ),
+                )
+                .help("lower the `rows` counts, or pass a smaller --scale"),
+            );
+        }
+    }
+}
+
+/// A generator column and its field.
+fn generated(col: &str, generator: Generator) -> (ColumnPlan, Vec<Field>) {
+    let field = Field::new(col, generator.value_type().arrow(), false);
+    (
+        ColumnPlan::Generated {
+            name: col.to_string(),
+            generator,
+        },
+        vec![field],
+    )
+}
+
+/// Whether `path` lies inside the current folder or the scenario's folder (after resolving `..` and links).
+fn inside_project(path: &Path, base_dir: &Path) -> bool {
+    let Ok(full) = path.canonicalize() else {
+        return false;
+    };
+    [std::env::current_dir().ok(), Some(base_dir.to_path_buf())]
+        .into_iter()
+        .flatten()
+        .filter_map(|d| d.canonicalize().ok())
+        .any(|d| full.starts_with(d))
+}

@@ -1,0 +1,289 @@
+//! Drawing values: what each generator kind makes from its random stream.
+//!
+//! Each kind consumes a fixed pattern of draws per value, so a column's values depend only
+//! on its stream. Every `match` is exhaustive: a generator kind cannot be added without
+//! saying here what it draws.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampSecondBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampSecondType};
+use rand::RngExt;
+use rand_distr::Distribution;
+
+use super::locale::{TextSink, write_fake};
+use super::rng::Rng;
+use crate::plan::{
+    BooleanGenerator, Generator, NumberGenerator, NumberKind, NumberType, PickId, SequencePattern,
+    TextGenerator,
+};
+
+/// The values of a table's `pick` sources, bound before generation (by [`PickId`]).
+#[derive(Debug, Clone, Default)]
+pub struct PickedColumns(pub(super) Vec<ArrayRef>);
+
+impl PickedColumns {
+    fn get(&self, id: PickId) -> &ArrayRef {
+        &self.0[id.0]
+    }
+}
+
+/// The index of a uniformly drawn value: `cumulative` holds running sums of weights.
+fn draw_index(rng: &mut Rng, n: usize, cumulative: Option<&[f64]>) -> usize {
+    match cumulative {
+        None => rng.random_range(0..n),
+        Some(c) => {
+            let total = c[c.len() - 1];
+            let x = rng.random::<f64>() * total;
+            c.partition_point(|&w| w <= x).min(c.len() - 1)
+        }
+    }
+}
+
+impl NumberGenerator {
+    /// Draws a number for row `row`, modifiers applied.
+    pub fn draw(&self, rng: &mut Rng, row: u64, picked: &PickedColumns) -> f64 {
+        let mut x = match &self.kind {
+            NumberKind::Sequence { start } => (*start + row as i64) as f64,
+            NumberKind::Choice(c) => {
+                c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())]
+            }
+            NumberKind::Constant(v) => *v,
+            NumberKind::Uniform(lo, hi) => {
+                if lo == hi {
+                    *lo
+                } else {
+                    rng.random_range(*lo..=*hi)
+                }
+            }
+            NumberKind::UniformInt(lo, hi) => rng.random_range(*lo..=*hi) as f64,
+            NumberKind::Normal(d) => d.sample(rng),
+            NumberKind::LogNormal(d) => d.sample(rng),
+            NumberKind::Exponential(d) => d.sample(rng),
+            NumberKind::Poisson(d) => d.sample(rng),
+            NumberKind::DateTime(lo, hi) => rng.random_range(*lo..=*hi) as f64,
+            NumberKind::Pick(id) => pick_number(picked.get(*id), rng),
+            NumberKind::Mixture(m) => {
+                let arm = &m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))];
+                arm.draw(rng, row, picked)
+            }
+        };
+        if self.resolution > 1 {
+            let s = x.floor() as i64;
+            x = (s - s.rem_euclid(self.resolution)) as f64;
+        }
+        if let Some((generator, scale)) = &self.add {
+            x += generator.draw(rng, row, picked) * scale;
+        }
+        if let Some(d) = self.round {
+            let p = 10f64.powi(d as i32);
+            x = (x * p).round() / p;
+        }
+        if let Some((lo, hi)) = self.clamp {
+            x = x.clamp(lo, hi);
+        }
+        match self.ty {
+            NumberType::Int => x.round(),
+            NumberType::DateTime => x.floor(),
+            NumberType::Float => x,
+        }
+    }
+}
+
+impl BooleanGenerator {
+    /// Draws a boolean.
+    pub fn draw(&self, rng: &mut Rng, picked: &PickedColumns) -> bool {
+        match self {
+            BooleanGenerator::Bernoulli(p) => rng.random_bool(*p),
+            BooleanGenerator::Choice(c) => {
+                c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())]
+            }
+            BooleanGenerator::Constant(v) => *v,
+            BooleanGenerator::Pick(id) => {
+                let a = picked.get(*id);
+                let i = rng.random_range(0..a.len());
+                a.as_boolean().value(i)
+            }
+            BooleanGenerator::Mixture(m) => {
+                m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))].draw(rng, picked)
+            }
+        }
+    }
+}
+
+impl TextGenerator {
+    /// Appends a drawn string for row `row` to `out`.
+    pub fn draw(&self, rng: &mut Rng, row: u64, picked: &PickedColumns, out: &mut impl TextSink) {
+        match self {
+            TextGenerator::Sequence(pattern) => write_sequence(pattern, row, out),
+            TextGenerator::Fake(kind, locale) => write_fake(*kind, *locale, rng, out),
+            TextGenerator::Choice(c) => {
+                out.push_text(&c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())])
+            }
+            TextGenerator::Constant(v) => out.push_text(v),
+            TextGenerator::Pick(id) => {
+                let a = picked.get(*id);
+                let i = rng.random_range(0..a.len());
+                out.push_text(a.as_string::<i32>().value(i));
+            }
+            TextGenerator::Mixture(m) => m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))]
+                .draw(rng, row, picked, out),
+        }
+    }
+}
+
+/// Writes the number `start + row` in a sequence pattern, zero-padded as Python's `{:0N}`.
+fn write_sequence(p: &SequencePattern, row: u64, out: &mut impl TextSink) {
+    let n = p.start + row as i64;
+    let mut b = itoa::Buffer::new();
+    let digits = b.format(n.unsigned_abs());
+    out.push_text(&p.prefix);
+    let sign = if n < 0 { "-" } else { "" };
+    out.push_text(sign);
+    for _ in (digits.len() + sign.len())..p.width {
+        out.push_text("0");
+    }
+    out.push_text(digits);
+    out.push_text(&p.suffix);
+}
+
+/// A uniformly drawn value of a picked column (bound as Int64, Float64 or seconds).
+fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {
+    let i = rng.random_range(0..a.len());
+    match a.data_type() {
+        DataType::Float64 => a.as_primitive::<Float64Type>().value(i),
+        DataType::Timestamp(..) => a.as_primitive::<TimestampSecondType>().value(i) as f64,
+        _ => a.as_primitive::<Int64Type>().value(i) as f64,
+    }
+}
+
+/// Fills one generated column for the rows `first..first + n` of a chunk.
+pub fn generate_column(
+    generator: &Generator,
+    rng: &mut Rng,
+    first: u64,
+    n: usize,
+    picked: &PickedColumns,
+) -> ArrayRef {
+    let rows = first..first + n as u64;
+    match generator {
+        Generator::Text(g) => {
+            let mut b = StringBuilder::with_capacity(n, n * 16);
+            for row in rows {
+                // The generator writes into the builder's current value; an empty append ends the row.
+                g.draw(rng, row, picked, &mut b);
+                b.append_value("");
+            }
+            Arc::new(b.finish())
+        }
+        Generator::Boolean(g) => {
+            let mut b = BooleanBuilder::with_capacity(n);
+            for _ in rows {
+                b.append_value(g.draw(rng, picked));
+            }
+            Arc::new(b.finish())
+        }
+        Generator::Number(g) => match g.ty {
+            NumberType::Int => {
+                let mut b = Int64Builder::with_capacity(n);
+                for row in rows {
+                    b.append_value(g.draw(rng, row, picked) as i64);
+                }
+                Arc::new(b.finish())
+            }
+            NumberType::Float => {
+                let mut b = Float64Builder::with_capacity(n);
+                for row in rows {
+                    b.append_value(g.draw(rng, row, picked));
+                }
+                Arc::new(b.finish())
+            }
+            NumberType::DateTime => {
+                let mut b = TimestampSecondBuilder::with_capacity(n);
+                for row in rows {
+                    b.append_value(g.draw(rng, row, picked) as i64);
+                }
+                Arc::new(b.finish())
+            }
+        },
+    }
+}
+
+/// Fills a window's start and end columns.
+pub fn generate_window(
+    start: &NumberGenerator,
+    length: &NumberGenerator,
+    unit: i64,
+    rng: &mut Rng,
+    first: u64,
+    n: usize,
+    picked: &PickedColumns,
+) -> (ArrayRef, ArrayRef) {
+    let mut s = TimestampSecondBuilder::with_capacity(n);
+    let mut e = TimestampSecondBuilder::with_capacity(n);
+    for row in first..first + n as u64 {
+        let a = start.draw(rng, row, picked) as i64;
+        let len = length.draw(rng, row, picked);
+        s.append_value(a);
+        e.append_value(a + (len * unit as f64).round() as i64);
+    }
+    (Arc::new(s.finish()), Arc::new(e.finish()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::rng::stream;
+
+    #[test]
+    fn sequences_pad_like_python_format() {
+        let mut out = String::new();
+        for (prefix, width, start, row, expected) in [
+            ("M", 4, 1, 0, "M0001x"),
+            ("M", 4, 1, 12344, "M12345x"),
+            ("", 0, 7, 0, "7x"),
+            ("N", 4, -5, 0, "N-005x"),
+        ] {
+            out.clear();
+            let pattern = SequencePattern {
+                prefix: prefix.into(),
+                width,
+                suffix: "x".into(),
+                start,
+            };
+            write_sequence(&pattern, row, &mut out);
+            assert_eq!(out, expected);
+        }
+    }
+
+    #[test]
+    fn a_date_time_is_truncated_before_what_is_added() {
+        // 2025-01-01 to 2025-03-31 at day resolution, plus minutes: the minutes survive.
+        let day = NumberGenerator {
+            resolution: 86_400,
+            add: Some((
+                Box::new(NumberGenerator::plain(
+                    NumberKind::UniformInt(0, 1439),
+                    NumberType::Int,
+                )),
+                60.0,
+            )),
+            ..NumberGenerator::plain(
+                NumberKind::DateTime(1_735_689_600, 1_743_379_200),
+                NumberType::DateTime,
+            )
+        };
+        let mut rng = stream(1, "t", "c", 0);
+        let minutes: std::collections::HashSet<i64> = (0..1000)
+            .map(|row| day.draw(&mut rng, row, &PickedColumns::default()) as i64 % 86_400 / 60)
+            .collect();
+        assert!(
+            minutes.len() > 500,
+            "{} distinct minutes of the day",
+            minutes.len()
+        );
+    }
+}

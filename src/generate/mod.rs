@@ -1,0 +1,148 @@
+//! Generation of entity tables, chunk by chunk.
+//!
+//! A table of `n` rows is cut into chunks of [`CHUNK_ROWS`] rows. Each column of
+//! each chunk draws from its own stream `(seed, table, column, chunk)` ([`rng`]), so a
+//! chunk can be generated alone, chunks run in parallel, and the bytes do not
+//! depend on the number of threads. SQL columns are evaluated on the chunk's
+//! Arrow batch after the generated columns before them. What each generator kind draws
+//! is in [`draw`]; fake names and phone numbers in [`locale`].
+//!
+//! Interaction tables ([`crate::sample`]) are made through the same [`ChunkSource`]
+//! interface, so the run produces and writes both kinds of table the same way.
+
+pub mod draw;
+pub mod locale;
+mod locale_id;
+pub mod rng;
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::compute::{cast, concat};
+use datafusion::arrow::datatypes::{Field, SchemaRef};
+
+use crate::batch::append_evaluated;
+use crate::error::{Error, Result};
+use crate::plan::{ColumnPlan, EntityPlan, PickSource, ValueType};
+use draw::{generate_column, generate_window};
+
+pub use draw::PickedColumns;
+
+/// Rows per chunk: the unit of parallel work and of random streams.
+pub const CHUNK_ROWS: u64 = 1 << 16;
+
+/// Number of chunks of a table of `rows` rows.
+pub fn chunk_count(rows: u64) -> u64 {
+    rows.div_ceil(CHUNK_ROWS)
+}
+
+/// A table made chunk by chunk: any chunk can be made alone, on any thread.
+pub trait ChunkSource: Sync {
+    /// The number of chunks.
+    fn chunk_count(&self) -> u64;
+    /// Makes chunk `i` (`0 ≤ i < chunk_count()`).
+    fn chunk(&self, i: u64) -> Result<RecordBatch>;
+}
+
+impl PickedColumns {
+    /// Binds each pick source to its column's values: `table(name)` gives a made table's
+    /// batches. Values are cast to the type generation reads (Int64, Float64, UTF-8, seconds).
+    pub fn bind<'t>(
+        picks: &[PickSource],
+        table: impl Fn(&str) -> Option<(&'t SchemaRef, &'t [RecordBatch])>,
+    ) -> Result<PickedColumns> {
+        let mut columns = Vec::new();
+        for p in picks {
+            let (schema, batches) = table(&p.table)
+                .ok_or_else(|| Error::msg(format!("table `{}` was not made", p.table)))?;
+            let index = schema.index_of(&p.column).map_err(|_| {
+                Error::msg(format!("table `{}` has no column `{}`", p.table, p.column))
+            })?;
+            let field = schema.field(index);
+            let parts: Vec<&dyn datafusion::arrow::array::Array> =
+                batches.iter().map(|b| b.column(index).as_ref()).collect();
+            let values: ArrayRef = if parts.is_empty() {
+                datafusion::arrow::array::new_empty_array(field.data_type())
+            } else {
+                concat(&parts)?
+            };
+            if values.is_empty() || values.null_count() > 0 {
+                return Err(Error::msg(format!(
+                    "cannot pick from `{}.{}`: it has {}",
+                    p.table,
+                    p.column,
+                    if values.is_empty() {
+                        "no rows".to_string()
+                    } else {
+                        format!("{} empty values", values.null_count())
+                    }
+                )));
+            }
+            let ty = ValueType::from_arrow(field.data_type()).ok_or_else(|| {
+                Error::msg(format!(
+                    "cannot pick from `{}.{}` of type {}",
+                    p.table,
+                    p.column,
+                    field.data_type()
+                ))
+            })?;
+            columns.push(cast(&values, &ty.arrow())?);
+        }
+        Ok(PickedColumns(columns))
+    }
+}
+
+/// A generated table, its picks bound: makes any chunk on demand.
+pub struct EntityTable<'a> {
+    plan: &'a EntityPlan,
+    seed: u64,
+    picked: PickedColumns,
+}
+
+impl<'a> EntityTable<'a> {
+    /// The table of `plan` under `seed`, with its pick sources bound.
+    pub fn new(plan: &'a EntityPlan, seed: u64, picked: PickedColumns) -> Self {
+        EntityTable { plan, seed, picked }
+    }
+}
+
+impl ChunkSource for EntityTable<'_> {
+    fn chunk_count(&self) -> u64 {
+        chunk_count(self.plan.rows)
+    }
+
+    fn chunk(&self, chunk: u64) -> Result<RecordBatch> {
+        let plan = self.plan;
+        let first = chunk * CHUNK_ROWS;
+        let n = (plan.rows - first).min(CHUNK_ROWS) as usize;
+        let mut fields: Vec<Field> = Vec::new();
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        for column in &plan.columns {
+            match column {
+                ColumnPlan::Generated { name, generator } => {
+                    let mut rng = rng::stream(self.seed, &plan.table, name, chunk);
+                    arrays.push(generate_column(generator, &mut rng, first, n, &self.picked));
+                    fields.push(Field::new(name, generator.value_type().arrow(), false));
+                }
+                ColumnPlan::Window {
+                    key,
+                    start_name,
+                    end_name,
+                    start,
+                    length,
+                    unit,
+                } => {
+                    let mut rng = rng::stream(self.seed, &plan.table, key, chunk);
+                    let (s, e) =
+                        generate_window(start, length, *unit, &mut rng, first, n, &self.picked);
+                    arrays.push(s);
+                    arrays.push(e);
+                    fields.push(Field::new(start_name, ValueType::DateTime.arrow(), false));
+                    fields.push(Field::new(end_name, ValueType::DateTime.arrow(), false));
+                }
+                ColumnPlan::Sql { name, expr } => {
+                    append_evaluated(&mut fields, &mut arrays, n, name, expr)?;
+                }
+            }
+        }
+        Ok(RecordBatch::try_new(plan.schema.clone(), arrays)?)
+    }
+}

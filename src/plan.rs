@@ -1,0 +1,586 @@
+//! The plan: a scenario resolved and checked, everything a run needs and nothing it must guess.
+//!
+//! [`crate::analyze`] builds a [`Plan`] from a [`crate::scenario::Scenario`]; every later stage
+//! (`generate`, `sample`, `sql`, `split`, `report`) reads it and none adds to it. Generators are
+//! typed by the values they make ([`Generator`]), so a generator that cannot make its column's
+//! type cannot be represented, and every `match` on a kind is exhaustive.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit as ArrowTimeUnit};
+use datafusion::common::DFSchema;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_expr::PhysicalExpr;
+use rand_distr::{Exp, LogNormal, Normal, Poisson};
+
+use crate::scenario::BoolStyle;
+use crate::time::DateTimeFormat;
+
+/// Everything a run needs, resolved and checked.
+pub struct Plan {
+    /// Scenario name.
+    pub name: String,
+    /// SHA-256 of the scenario file, hex.
+    pub scenario_sha256: String,
+    /// The seed in force (`--seed` or the scenario's).
+    pub seed: u64,
+    /// The SQL dialect of the scenario's SQL texts.
+    pub dialect: String,
+    /// Tables in declaration order.
+    pub tables: Vec<TablePlan>,
+    /// Feature queries in order.
+    pub features: Vec<NamedQuery>,
+    /// Checks in order.
+    pub checks: Vec<NamedQuery>,
+    /// Insights in order.
+    pub insights: Vec<NamedQuery>,
+    /// SQL aliases: (alias, table).
+    pub aliases: Vec<(String, String)>,
+    /// The split, if declared.
+    pub split: Option<SplitPlan>,
+    /// How date-times are written.
+    pub datetime_format: DateTimeFormat,
+    /// How booleans are written.
+    pub booleans: BoolStyle,
+}
+
+impl Plan {
+    /// The table named `name`.
+    pub fn table(&self, name: &str) -> Option<&TablePlan> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// Every query in run order: features, checks, insights.
+    pub fn queries(&self) -> impl Iterator<Item = &NamedQuery> {
+        self.features
+            .iter()
+            .chain(&self.checks)
+            .chain(&self.insights)
+    }
+}
+
+/// A named SQL query, where it was declared, and what it reads.
+#[derive(Debug, Clone)]
+pub struct NamedQuery {
+    /// Its name (a feature's output file name).
+    pub name: String,
+    /// The SQL text.
+    pub sql: String,
+    /// Key path in the scenario.
+    pub path: String,
+    /// The planned output schema.
+    pub schema: SchemaRef,
+    /// The tables and features it reads (from the table scans of its plan, aliases resolved).
+    pub reads: BTreeSet<String>,
+}
+
+/// One table of the plan.
+pub struct TablePlan {
+    /// Table name.
+    pub name: String,
+    /// Output schema.
+    pub schema: SchemaRef,
+    /// How it is made.
+    pub kind: TableKind,
+}
+
+impl TablePlan {
+    /// Rows the table will have, when known before the run (not for file sources).
+    pub fn planned_rows(&self) -> Option<u64> {
+        match &self.kind {
+            TableKind::Entity(e) => Some(e.rows),
+            TableKind::Pairs(p) => Some(p.rows),
+            TableKind::Source(_) => None,
+        }
+    }
+
+    /// The tables whose rows this table's generators read: its pair sides and the tables it picks from.
+    pub fn inputs(&self) -> Vec<&str> {
+        match &self.kind {
+            TableKind::Entity(e) => e.picks.iter().map(|p| p.table.as_str()).collect(),
+            TableKind::Pairs(p) => p
+                .sides
+                .iter()
+                .map(|s| s.table.as_str())
+                .chain(p.picks.iter().map(|k| k.table.as_str()))
+                .collect(),
+            TableKind::Source(_) => Vec::new(),
+        }
+    }
+}
+
+/// How a table is made.
+pub enum TableKind {
+    /// Generated row by row.
+    Entity(EntityPlan),
+    /// Sampled from pairs of rows of two tables.
+    Pairs(Box<PairPlan>),
+    /// Read from a file.
+    Source(PathBuf),
+}
+
+/// A generated table.
+#[derive(Debug)]
+pub struct EntityPlan {
+    /// Table name (stream key).
+    pub table: String,
+    /// Rows to generate.
+    pub rows: u64,
+    /// Columns in declared order.
+    pub columns: Vec<ColumnPlan>,
+    /// The output schema.
+    pub schema: SchemaRef,
+    /// The columns of earlier tables that `pick` generators draw from, by [`PickId`].
+    pub picks: Vec<PickSource>,
+}
+
+/// One column (or, for a window, two) of a generated table.
+#[derive(Debug)]
+// A table has a handful of columns: the window's inline generators cost nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+pub enum ColumnPlan {
+    /// A generator column.
+    Generated {
+        /// Column name (stream key).
+        name: String,
+        /// The generator.
+        generator: Generator,
+    },
+    /// A window: two date-time columns from one stream keyed by `key`.
+    Window {
+        /// The declared name (stream key).
+        key: String,
+        /// Name of the start column.
+        start_name: String,
+        /// Name of the end column.
+        end_name: String,
+        /// Generator of the start.
+        start: NumberGenerator,
+        /// Generator of the length.
+        length: NumberGenerator,
+        /// Seconds per unit of length.
+        unit: i64,
+    },
+    /// A SQL expression over the columns before it.
+    Sql {
+        /// Column name.
+        name: String,
+        /// The expression, planned against the preceding columns.
+        expr: Arc<dyn PhysicalExpr>,
+    },
+}
+
+/// A column of an earlier table that `pick` draws from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PickSource {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+}
+
+/// The index of a [`PickSource`] in its table's plan; the run binds each to its column's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PickId(pub usize);
+
+/// The type of a column's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    /// Booleans.
+    Bool,
+    /// 64-bit integers.
+    Int,
+    /// 64-bit floats.
+    Float,
+    /// UTF-8 text.
+    Str,
+    /// Date-times, seconds since 1970 without time zone.
+    DateTime,
+}
+
+impl ValueType {
+    /// The Arrow type used to store the values.
+    pub fn arrow(self) -> DataType {
+        match self {
+            ValueType::Bool => DataType::Boolean,
+            ValueType::Int => DataType::Int64,
+            ValueType::Float => DataType::Float64,
+            ValueType::Str => DataType::Utf8,
+            ValueType::DateTime => DataType::Timestamp(ArrowTimeUnit::Second, None),
+        }
+    }
+
+    /// The value type of an Arrow type, if tutas can generate it.
+    pub fn from_arrow(t: &DataType) -> Option<ValueType> {
+        match t {
+            DataType::Boolean => Some(ValueType::Bool),
+            DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 => {
+                Some(ValueType::Int)
+            }
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
+                Some(ValueType::Int)
+            }
+            DataType::Float32 | DataType::Float64 => Some(ValueType::Float),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(ValueType::Str),
+            DataType::Timestamp(ArrowTimeUnit::Second, None) => Some(ValueType::DateTime),
+            _ => None,
+        }
+    }
+
+    /// A short name for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Bool => "boolean",
+            ValueType::Int => "integer",
+            ValueType::Float => "float",
+            ValueType::Str => "string",
+            ValueType::DateTime => "date-time",
+        }
+    }
+}
+
+/// The type of a number generator's values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberType {
+    /// Whole numbers.
+    Int,
+    /// Real numbers.
+    Float,
+    /// Date-times in seconds.
+    DateTime,
+}
+
+impl From<NumberType> for ValueType {
+    fn from(t: NumberType) -> ValueType {
+        match t {
+            NumberType::Int => ValueType::Int,
+            NumberType::Float => ValueType::Float,
+            NumberType::DateTime => ValueType::DateTime,
+        }
+    }
+}
+
+/// A compiled generator, typed by the values it makes.
+#[derive(Debug, Clone)]
+pub enum Generator {
+    /// Integers, floats or date-times.
+    Number(NumberGenerator),
+    /// Booleans.
+    Boolean(BooleanGenerator),
+    /// Text.
+    Text(TextGenerator),
+}
+
+impl Generator {
+    /// The type of the values it makes.
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            Generator::Number(n) => n.ty.into(),
+            Generator::Boolean(_) => ValueType::Bool,
+            Generator::Text(_) => ValueType::Str,
+        }
+    }
+}
+
+/// A generator of numbers with its modifiers, applied in this order: `resolution` (date-times),
+/// `add`, `round`, `clamp`, then rounding to a whole number for integers.
+#[derive(Debug, Clone)]
+pub struct NumberGenerator {
+    /// What is drawn.
+    pub kind: NumberKind,
+    /// The type of the values.
+    pub ty: NumberType,
+    /// An added number and its scale (seconds per unit for date-times, else 1).
+    pub add: Option<(Box<NumberGenerator>, f64)>,
+    /// Decimals to round to.
+    pub round: Option<u32>,
+    /// Bounds to clamp into.
+    pub clamp: Option<(f64, f64)>,
+    /// Drawn date-times are truncated to a multiple of this many seconds (1: none).
+    pub resolution: i64,
+}
+
+impl NumberGenerator {
+    /// A generator of `kind` without modifiers.
+    pub fn plain(kind: NumberKind, ty: NumberType) -> NumberGenerator {
+        NumberGenerator {
+            kind,
+            ty,
+            add: None,
+            round: None,
+            clamp: None,
+            resolution: 1,
+        }
+    }
+}
+
+/// What a number generator draws.
+#[derive(Debug, Clone)]
+pub enum NumberKind {
+    /// The row number plus `start`.
+    Sequence {
+        /// The first number.
+        start: i64,
+    },
+    /// One of the values, uniformly or by weight.
+    Choice(Choice<f64>),
+    /// Uniform real in `[low, high]`.
+    Uniform(f64, f64),
+    /// Uniform integer in `[low, high]`.
+    UniformInt(i64, i64),
+    /// Normal distribution.
+    Normal(Normal<f64>),
+    /// Log-normal distribution.
+    LogNormal(LogNormal<f64>),
+    /// Exponential distribution.
+    Exponential(Exp<f64>),
+    /// Poisson distribution.
+    Poisson(Poisson<f64>),
+    /// Uniform date-time (seconds) in `[low, high]`.
+    DateTime(i64, i64),
+    /// A value of a uniformly chosen row of an earlier table's column.
+    Pick(PickId),
+    /// One arm per row, by weight.
+    Mixture(Mixture<NumberGenerator>),
+    /// The same value in every row.
+    Constant(f64),
+}
+
+/// A generator of booleans.
+#[derive(Debug, Clone)]
+pub enum BooleanGenerator {
+    /// `true` with probability p.
+    Bernoulli(f64),
+    /// One of the values, uniformly or by weight.
+    Choice(Choice<bool>),
+    /// A value of a uniformly chosen row of an earlier table's column.
+    Pick(PickId),
+    /// One arm per row, by weight.
+    Mixture(Mixture<BooleanGenerator>),
+    /// The same value in every row.
+    Constant(bool),
+}
+
+/// A generator of text.
+#[derive(Debug, Clone)]
+pub enum TextGenerator {
+    /// Row numbers in a pattern such as `M{:04}`.
+    Sequence(SequencePattern),
+    /// A fake value.
+    Fake(FakeKind, Locale),
+    /// One of the values, uniformly or by weight.
+    Choice(Choice<String>),
+    /// A value of a uniformly chosen row of an earlier table's column.
+    Pick(PickId),
+    /// One arm per row, by weight.
+    Mixture(Mixture<TextGenerator>),
+    /// The same value in every row.
+    Constant(String),
+}
+
+/// A sequence pattern: prefix, the number zero-padded to `width`, suffix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequencePattern {
+    /// Text before the number.
+    pub prefix: String,
+    /// Minimum width of the number (zero-padded).
+    pub width: usize,
+    /// Text after the number.
+    pub suffix: String,
+    /// The first number.
+    pub start: i64,
+}
+
+/// Values to choose from, uniformly or by cumulative weights.
+#[derive(Debug, Clone)]
+pub struct Choice<T> {
+    /// The values.
+    pub values: Vec<T>,
+    /// Running sums of the weights, one per value; `None` for a uniform choice.
+    pub cumulative: Option<Vec<f64>>,
+}
+
+/// Arms chosen per row by cumulative weights.
+#[derive(Debug, Clone)]
+pub struct Mixture<G> {
+    /// The arms.
+    pub arms: Vec<G>,
+    /// Running sums of the arms' weights.
+    pub cumulative: Vec<f64>,
+}
+
+/// An interaction table: rows link one row of each of two tables.
+pub struct PairPlan {
+    /// Table name.
+    pub table: String,
+    /// Total rows.
+    pub rows: u64,
+    /// The two linked tables.
+    pub sides: [Side; 2],
+    /// The qualified schema `alias.column` of both sides together.
+    pub side_schema: DFSchema,
+    /// Pair columns, SQL over `side_schema`.
+    pub columns: Vec<PairColumn>,
+    /// Schema of the sides plus the pair columns (unqualified), for conditions.
+    pub condition_schema: DFSchema,
+    /// Strata in order.
+    pub strata: Vec<StratumPlan>,
+    /// Names and types of the `set` columns.
+    pub set_columns: Vec<(String, ValueType)>,
+    /// Derived columns over pair + set columns.
+    pub derive: Vec<DerivedColumn>,
+    /// The columns of earlier tables that `pick` generators in `set` draw from, by [`PickId`].
+    pub picks: Vec<PickSource>,
+}
+
+/// One linked table of a pair table.
+#[derive(Debug, Clone)]
+pub struct Side {
+    /// The alias the SQL uses, e.g. `m`.
+    pub alias: String,
+    /// The table.
+    pub table: String,
+}
+
+/// A pair column: SQL over the linked rows.
+pub struct PairColumn {
+    /// Column name.
+    pub name: String,
+    /// The logical expression (for classification).
+    pub expr: Expr,
+    /// The physical expression over `side_schema`.
+    pub physical: Arc<dyn PhysicalExpr>,
+}
+
+/// A column computed after the strata's `set` columns.
+pub struct DerivedColumn {
+    /// Column name.
+    pub name: String,
+    /// The SQL text.
+    pub sql: String,
+    /// The expression over the pair and set columns.
+    pub physical: Arc<dyn PhysicalExpr>,
+    /// The columns it reads.
+    pub reads: BTreeSet<String>,
+}
+
+/// One stratum.
+pub struct StratumPlan {
+    /// Name.
+    pub name: String,
+    /// Exact row count.
+    pub rows: u64,
+    /// The condition's SQL text.
+    pub sql: String,
+    /// Key path of the condition.
+    pub path: String,
+    /// The condition over `condition_schema`.
+    pub condition: Arc<dyn PhysicalExpr>,
+    /// The logical condition.
+    pub expr: Expr,
+    /// Generators of the set columns, in `set_columns` order.
+    pub set: Vec<Generator>,
+}
+
+/// The split stage.
+#[derive(Debug, Clone)]
+pub struct SplitPlan {
+    /// Source table.
+    pub from: String,
+    /// Target column.
+    pub target: String,
+    /// Feature columns in output order.
+    pub features: Vec<String>,
+    /// Columns to standardise.
+    pub standardize: Vec<String>,
+    /// Test share.
+    pub test_size: f64,
+    /// Stratification column, if any.
+    pub stratify: Option<String>,
+    /// Shuffle seed.
+    pub seed: u64,
+    /// Leak threshold.
+    pub leak_threshold: f64,
+    /// Whether a leak fails the run.
+    pub leak_is_error: bool,
+}
+
+/// A supported locale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    /// English (`en`).
+    En,
+    /// Indonesian (`id_ID`).
+    IdId,
+}
+
+/// Locale names accepted in a scenario.
+pub const LOCALES: &[&str] = &["en", "id_ID"];
+
+impl Locale {
+    /// The locale for a scenario's `locale` value.
+    pub fn parse(s: &str) -> Option<Locale> {
+        match s {
+            "en" | "en_US" => Some(Locale::En),
+            "id_ID" => Some(Locale::IdId),
+            _ => None,
+        }
+    }
+}
+
+/// One kind of fake value, named in a scenario in snake case (`full_name`, `zip_code`, ...).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr, strum::VariantNames,
+)]
+#[strum(serialize_all = "snake_case")]
+pub enum FakeKind {
+    /// A first name.
+    FirstName,
+    /// A last name.
+    LastName,
+    /// First and last name.
+    FullName,
+    /// The same as `full_name`.
+    Name,
+    /// A phone number in one of the locale's formats.
+    PhoneNumber,
+    /// A mobile number in one of the locale's formats.
+    CellNumber,
+    /// An e-mail address at a free mail provider.
+    Email,
+    /// An e-mail address at an example domain.
+    SafeEmail,
+    /// A user name.
+    Username,
+    /// A city name.
+    City,
+    /// A country name.
+    Country,
+    /// A street name.
+    Street,
+    /// A postal code.
+    ZipCode,
+    /// A state or province.
+    State,
+    /// A company name.
+    Company,
+    /// An industry.
+    Industry,
+    /// A profession.
+    Profession,
+    /// A job title.
+    JobTitle,
+    /// A word.
+    Word,
+    /// An IPv4 address.
+    Ipv4,
+}
+
+impl FakeKind {
+    /// Every kind's name, as written in a scenario.
+    pub fn names() -> &'static [&'static str] {
+        <FakeKind as strum::VariantNames>::VARIANTS
+    }
+}

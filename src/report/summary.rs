@@ -1,0 +1,152 @@
+//! The closing summary a run prints: tables, strata, checks, insights, split, audit, timing.
+
+use std::fmt::Write;
+
+use super::{Audit, RunReport, SplitReport, TableReport};
+
+impl RunReport {
+    /// The closing summary: tables, strata, checks, insights, split, audit and, when asked,
+    /// the timing of every stage.
+    pub fn summary(&self, with_timing: bool) -> String {
+        let mut s = format!("scenario {} (seed {})\n", self.scenario, self.seed);
+        s.push_str("\ntables\n");
+        for t in &self.tables {
+            table_lines(t, &mut s);
+        }
+        if !self.checks.is_empty() {
+            s.push_str("\nchecks\n");
+            for c in &self.checks {
+                let word = if c.passed { "pass" } else { "FAIL" };
+                let _ = writeln!(s, "  {word} {} ({})", c.name, c.detail);
+            }
+        }
+        for i in &self.insights {
+            let _ = writeln!(s, "\ninsight {}", i.name);
+            for line in i.table.lines() {
+                let _ = writeln!(s, "  {line}");
+            }
+        }
+        if let Some(sp) = &self.split {
+            split_lines(sp, &mut s);
+        }
+        if let Some(a) = &self.audit {
+            audit_lines(a, &mut s);
+        }
+        if with_timing {
+            self.timing_lines(&mut s);
+        }
+        s
+    }
+
+    fn timing_lines(&self, s: &mut String) {
+        s.push_str("\ntiming (stages overlap: files of tables that later stages read are written while those stages run)\n");
+        for t in &self.timings {
+            let _ = writeln!(
+                s,
+                "  {:<36} {:>11} rows {:>10} {:>9.3} s {:>12.0} rows/s",
+                t.stage,
+                t.rows,
+                human_bytes(t.bytes as f64),
+                t.seconds,
+                t.rows_per_second()
+            );
+        }
+        let bytes: u64 = self.files.iter().map(|f| f.bytes).sum();
+        let _ = writeln!(
+            s,
+            "  total {:.3} s, {} files, {}",
+            self.seconds,
+            self.files.len(),
+            human_bytes(bytes as f64)
+        );
+    }
+}
+
+fn table_lines(t: &TableReport, s: &mut String) {
+    let _ = writeln!(
+        s,
+        "  {:<28} {:>10} rows  {:>3} columns",
+        t.name, t.rows, t.columns
+    );
+    if t.strata.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "    {:<18} {:>9} {:>9} {:>14} {:>11}  method",
+        "stratum", "requested", "produced", "satisfying", "acceptance"
+    );
+    for st in &t.strata {
+        let satisfying = if st.exact {
+            format!("{}", st.satisfying as u64)
+        } else {
+            format!("~{:.3e}", st.satisfying)
+        };
+        let _ = writeln!(
+            s,
+            "    {:<18} {:>9} {:>9} {:>14} {:>10.4}%  {}",
+            st.name,
+            st.requested,
+            st.produced,
+            satisfying,
+            st.acceptance * 100.0,
+            st.method
+        );
+    }
+}
+
+fn split_lines(sp: &SplitReport, s: &mut String) {
+    s.push_str("\nsplit\n");
+    for (part, b) in [("train", &sp.train), ("test", &sp.test)] {
+        let classes: Vec<String> = b.classes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let _ = writeln!(
+            s,
+            "  {part:<5} {:>8} rows  ({})",
+            b.rows,
+            classes.join(", ")
+        );
+    }
+    for sc in &sp.scalers {
+        let _ = writeln!(
+            s,
+            "  standardised {} (train mean {:.6}, std {:.6})",
+            sc.column, sc.mean, sc.std
+        );
+    }
+}
+
+fn audit_lines(a: &Audit, s: &mut String) {
+    s.push_str("\naudit\n");
+    let _ = writeln!(
+        s,
+        "  baseline (all features): accuracy {:.3}, balanced accuracy {:.3}; always-majority accuracy {:.3}",
+        a.baseline.accuracy, a.baseline.balanced_accuracy, a.majority_accuracy
+    );
+    if a.leaks.is_empty() {
+        s.push_str("  no feature alone predicts the target: no suspected leak\n");
+    }
+    for f in a.features.iter().filter(|f| f.leak) {
+        let _ = writeln!(
+            s,
+            "  LEAK {}: {}",
+            f.feature,
+            f.reason.as_deref().unwrap_or_default()
+        );
+    }
+}
+
+/// Formats a byte count for people: `808 B`, `2.1 GiB`.
+pub fn human_bytes(bytes: f64) -> String {
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = bytes;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{v:.0} {}", units[i])
+    } else {
+        format!("{v:.1} {}", units[i])
+    }
+}

@@ -1,0 +1,81 @@
+//! The library's entry point: a scenario file read, parsed and analyzed into a plan.
+
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::analyze::{Overrides, analyze};
+use crate::error::{Diagnostic, Error, Result};
+use crate::plan::Plan;
+use crate::scenario::Scenario;
+use crate::scenario::yaml::Source;
+
+/// A scenario file read, parsed and analyzed.
+pub struct Loaded {
+    /// The source text.
+    pub source: Source,
+    /// The parsed scenario.
+    pub scenario: Scenario,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// Settings of [`load`] that come from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Replaces the scenario's seed.
+    pub seed: Option<u64>,
+    /// Multiplies every row count.
+    pub scale: Option<f64>,
+    /// Allows source paths outside the project.
+    pub allow_outside: bool,
+}
+
+/// Reads, parses and analyzes a scenario; diagnostics carry file positions.
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::invalid(Diagnostic::new(format!(
+            "cannot read scenario `{}`: {e}",
+            path.display()
+        )))
+    })?;
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_source(
+        Source::new(path.display().to_string(), text),
+        &base_dir,
+        options,
+    )
+}
+
+/// Parses and analyzes a scenario's text; `base_dir` is where its relative `source` paths start.
+pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
+    let scenario: Scenario = crate::scenario::yaml::from_str(&source)?;
+    if let Some(s) = options.scale
+        && !(s.is_finite() && s > 0.0)
+    {
+        return Err(Error::invalid(Diagnostic::new(format!(
+            "--scale must be a positive number, found {s}"
+        ))));
+    }
+    let overrides = Overrides {
+        seed: options.seed,
+        scale: options.scale,
+        base_dir: base_dir.to_path_buf(),
+        allow_outside: options.allow_outside,
+        scenario_sha256: hex_sha256(source.text.as_bytes()),
+    };
+    let plan = analyze(&scenario, &overrides).map_err(|e| source.place_all(e))?;
+    Ok(Loaded {
+        source,
+        scenario,
+        plan,
+    })
+}
+
+/// The SHA-256 of some bytes, in hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -1,0 +1,534 @@
+//! Loading a scenario ([`load`]) and running its plan ([`run`]), as named stages over one
+//! `RunState`:
+//! tables (generated, sampled or read) → features → checks → insights → split and audit →
+//! finish (report, manifest, and the staged folder swapped into place).
+//!
+//! Tables that later stages read are made in memory, registered in the run's SQL engine
+//! and written on a thread of their own; the others are streamed to their files.
+
+mod load;
+mod produce;
+mod queries;
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use indicatif::ProgressBar;
+use serde_json::json;
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::generate::{CHUNK_ROWS, ChunkSource, EntityTable, PickedColumns};
+use crate::plan::{PairPlan, Plan, SplitPlan, TableKind, TablePlan};
+use crate::report::profile::TableProfiler;
+use crate::report::{Audit, InsightResult, RunReport, SplitReport, TableReport};
+use crate::sample::PairSampler;
+use crate::split::audit::audit;
+use crate::split::{SplitData, split};
+use crate::sql::Engine;
+use crate::write::csv::CsvStyle;
+use crate::write::staging::{MANIFEST, Manifest, OutputDir};
+use crate::write::{Chunk, Format, TableWriter, write_json};
+use produce::{BackgroundWrite, ChunkMaker, ReportSlot, Stage, collect, produce, stream_to_file};
+use queries::{check_failure, check_result, query_error};
+
+pub use load::{LoadOptions, Loaded, load, load_source};
+
+/// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+fn check_interrupt() -> Result<()> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Error::msg(
+            "interrupted: nothing was written; the output folder is as it was",
+        ));
+    }
+    Ok(())
+}
+
+/// Options of a run that do not change its data.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Threads for generation and SQL.
+    pub threads: usize,
+    /// Show progress bars (on a terminal).
+    pub progress: bool,
+    /// File format of tables and features.
+    pub format: Format,
+    /// Memory limit of the SQL engine in bytes (it spills inside the staging folder beyond it).
+    pub memory_limit: Option<usize>,
+    /// Write even when the output folder holds files no tutas run wrote (they are kept).
+    pub force: bool,
+}
+
+/// A table in memory: its schema and batches.
+struct TableData {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+}
+
+/// Everything one run holds between its stages.
+struct RunState<'a> {
+    plan: &'a Plan,
+    options: &'a RunOptions,
+    out: OutputDir,
+    engine: Engine,
+    pool: rayon::ThreadPool,
+    style: CsvStyle,
+    report: RunReport,
+    /// Tables and features that later stages read, in memory.
+    data: HashMap<String, TableData>,
+    /// The names of the tables later stages read.
+    read_later: HashSet<String>,
+    background: Vec<BackgroundWrite>,
+    started: Instant,
+}
+
+/// Runs a plan end to end and puts its outputs in place.
+pub fn run(plan: &Plan, options: &RunOptions) -> Result<RunReport> {
+    let mut state = RunState::begin(plan, options)?;
+    state.make_tables()?;
+    state.run_features()?;
+    state.run_checks()?;
+    state.run_insights()?;
+    state.split_and_audit()?;
+    state.finish()
+}
+
+/// The tables that later stages read as a whole: paired, picked from, queried, or split.
+fn tables_read_later(plan: &Plan) -> HashSet<String> {
+    let mut read = HashSet::new();
+    for t in &plan.tables {
+        read.extend(t.inputs().into_iter().map(str::to_string));
+    }
+    for q in plan.queries() {
+        read.extend(q.reads.iter().cloned());
+    }
+    if let Some(sp) = &plan.split {
+        read.insert(sp.from.clone());
+    }
+    read
+}
+
+impl<'a> RunState<'a> {
+    fn begin(plan: &'a Plan, options: &'a RunOptions) -> Result<RunState<'a>> {
+        let started = Instant::now();
+        let out = OutputDir::begin(&options.out, options.force)?;
+        // Only a memory limit makes the engine spill; its files stay in the staging folder.
+        let spill = match options.memory_limit {
+            Some(_) => Some(out.path(".tutas-spill/")?),
+            None => None,
+        };
+        let engine = Engine::new(
+            &plan.dialect,
+            options.threads,
+            options.memory_limit,
+            spill.as_deref(),
+        )?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(options.threads)
+            .build()
+            .map_err(|e| Error::msg(format!("cannot start {} threads: {e}", options.threads)))?;
+        Ok(RunState {
+            plan,
+            options,
+            out,
+            engine,
+            pool,
+            style: CsvStyle {
+                datetime: plan.datetime_format.clone(),
+                booleans: plan.booleans,
+            },
+            report: RunReport::new(plan),
+            data: HashMap::new(),
+            read_later: tables_read_later(plan),
+            background: Vec::new(),
+            started,
+        })
+    }
+
+    /// The CSV style when tables are written as CSV.
+    fn csv_style(&self) -> Option<&CsvStyle> {
+        (self.options.format == Format::Csv).then_some(&self.style)
+    }
+
+    /// Makes every table in declaration order, then registers the SQL aliases.
+    fn make_tables(&mut self) -> Result<()> {
+        for table in &self.plan.tables {
+            check_interrupt()?;
+            let report = match &table.kind {
+                TableKind::Source(path) => self.read_source(table, path)?,
+                TableKind::Entity(entity) => {
+                    let picked = self.bind_picks(&entity.picks)?;
+                    let source = EntityTable::new(entity, self.plan.seed, picked);
+                    self.make_table(table, &source, Vec::new())?
+                }
+                TableKind::Pairs(pairs) => self.make_pair_table(table, pairs)?,
+            };
+            self.report.tables.push(report);
+        }
+        for (alias, target) in &self.plan.aliases {
+            self.engine.register_alias(alias, target)?;
+        }
+        Ok(())
+    }
+
+    fn bind_picks(&self, picks: &[crate::plan::PickSource]) -> Result<PickedColumns> {
+        PickedColumns::bind(picks, |name| {
+            self.data
+                .get(name)
+                .map(|t| (&t.schema, t.batches.as_slice()))
+        })
+    }
+
+    fn make_pair_table(&mut self, table: &TablePlan, pairs: &PairPlan) -> Result<TableReport> {
+        let sides = [
+            self.whole_table(&pairs.sides[0].table)?,
+            self.whole_table(&pairs.sides[1].table)?,
+        ];
+        let picked = self.bind_picks(&pairs.picks)?;
+        let (sampler, strata) = self
+            .pool
+            .install(|| PairSampler::new(pairs, [&sides[0], &sides[1]], picked, self.plan.seed))?;
+        self.make_table(table, &sampler, strata)
+    }
+
+    /// All rows of a made table as one batch.
+    fn whole_table(&self, name: &str) -> Result<RecordBatch> {
+        let t = self
+            .data
+            .get(name)
+            .ok_or_else(|| Error::msg(format!("table `{name}` was not made")))?;
+        Ok(concat_batches(&t.schema, &t.batches)?)
+    }
+
+    /// Makes a generated or sampled table: kept in memory and written in the background when
+    /// later stages read it, else streamed to its file.
+    fn make_table(
+        &mut self,
+        table: &TablePlan,
+        source: &dyn ChunkSource,
+        strata: Vec<crate::report::StratumReport>,
+    ) -> Result<TableReport> {
+        let rows = table.planned_rows().unwrap_or(0);
+        let mut writer = TableWriter::create(
+            &self.out,
+            "unprocessed",
+            &table.name,
+            &table.schema,
+            self.options.format,
+        )?;
+        let mut stage = Stage::start(format!("table {}", table.name), rows, self.options.progress);
+        let mut profiler = TableProfiler::new(&table.schema);
+        let mut report = TableReport {
+            name: table.name.clone(),
+            rows,
+            columns: table.schema.fields().len(),
+            strata,
+            profile: Vec::new(),
+        };
+        if self.read_later.contains(&table.name) {
+            let batches = collect(&self.pool, source, &stage.bar)?;
+            self.keep(&table.name, table.schema.clone(), batches.clone())?;
+            self.background.push(BackgroundWrite::start(
+                batches,
+                writer,
+                profiler,
+                self.csv_style().cloned(),
+                stage.started,
+                self.report.timings.len(),
+                ReportSlot::Table(self.report.tables.len()),
+            ));
+        } else {
+            let style = self.csv_style().cloned();
+            stream_to_file(
+                &self.pool,
+                source,
+                &mut writer,
+                &mut profiler,
+                style.as_ref(),
+                &stage.bar,
+            )?;
+            stage.bytes += writer.finish(&self.out)?;
+            report.profile = profiler.finish();
+        }
+        stage.done(rows, &mut self.report.timings);
+        Ok(report)
+    }
+
+    /// Registers a `source` file as a table (queries read the file), reads it whole to profile
+    /// it, and keeps its rows when later stages pair or pick from them.
+    fn read_source(&mut self, table: &TablePlan, path: &std::path::Path) -> Result<TableReport> {
+        self.engine.register_file(&table.name, path)?;
+        let (schema, batches) = self.engine.read_table(&table.name)?;
+        let mut profiler = TableProfiler::new(&schema);
+        batches.iter().for_each(|b| profiler.add(b));
+        let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+        if self.read_later.contains(&table.name) {
+            self.data.insert(
+                table.name.clone(),
+                TableData {
+                    schema: schema.clone(),
+                    batches,
+                },
+            );
+        }
+        Ok(TableReport {
+            name: table.name.clone(),
+            rows,
+            columns: schema.fields().len(),
+            strata: Vec::new(),
+            profile: profiler.finish(),
+        })
+    }
+
+    /// Keeps a table in memory and registers it in the engine.
+    fn keep(&mut self, name: &str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Result<()> {
+        self.engine
+            .register(name, schema.clone(), batches.clone())?;
+        self.data
+            .insert(name.to_string(), TableData { schema, batches });
+        Ok(())
+    }
+
+    fn run_features(&mut self) -> Result<()> {
+        for q in &self.plan.features {
+            check_interrupt()?;
+            let stage = Stage::start(format!("feature {}", q.name), 0, self.options.progress);
+            let (schema, batches) = self
+                .engine
+                .query(&q.sql)
+                .map_err(|e| query_error("feature", q, &e))?;
+            let writer = TableWriter::create(
+                &self.out,
+                "processed_1",
+                &q.name,
+                &schema,
+                self.options.format,
+            )?;
+            self.keep(&q.name, schema.clone(), batches.clone())?;
+            let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
+            self.background.push(BackgroundWrite::start(
+                batches,
+                writer,
+                TableProfiler::new(&schema),
+                self.csv_style().cloned(),
+                stage.started,
+                self.report.timings.len(),
+                ReportSlot::Feature(self.report.features.len()),
+            ));
+            self.report.features.push(TableReport {
+                name: q.name.clone(),
+                rows,
+                columns: schema.fields().len(),
+                strata: Vec::new(),
+                profile: Vec::new(),
+            });
+            stage.done(rows, &mut self.report.timings);
+        }
+        Ok(())
+    }
+
+    fn run_checks(&mut self) -> Result<()> {
+        for q in &self.plan.checks {
+            check_interrupt()?;
+            let (_, batches) = self
+                .engine
+                .query(&q.sql)
+                .map_err(|e| query_error("check", q, &e))?;
+            let result = check_result(&q.name, &batches);
+            if !result.passed {
+                return Err(check_failure(q, &result, &batches));
+            }
+            self.report.checks.push(result);
+        }
+        Ok(())
+    }
+
+    fn run_insights(&mut self) -> Result<()> {
+        for q in &self.plan.insights {
+            check_interrupt()?;
+            let (_, batches) = self
+                .engine
+                .query(&q.sql)
+                .map_err(|e| query_error("insight", q, &e))?;
+            self.report.insights.push(InsightResult {
+                name: q.name.clone(),
+                table: pretty_format_batches(&batches)?.to_string(),
+                rows: crate::report::batches_to_json(&batches)?,
+            });
+        }
+        Ok(())
+    }
+
+    /// The split, its preprocessing file and the audit (which runs while the split's files are
+    /// written). No SQL runs after this point: every table but the split's source is released.
+    fn split_and_audit(&mut self) -> Result<()> {
+        self.engine.forget_tables()?;
+        let source = self
+            .plan
+            .split
+            .as_ref()
+            .and_then(|sp| self.data.remove(&sp.from));
+        self.data.clear();
+        let Some(sp) = &self.plan.split else {
+            return Ok(());
+        };
+        check_interrupt()?;
+        let mut stage = Stage::start("split", 0, self.options.progress);
+        let TableData { schema, batches } =
+            source.ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
+        let s = self.pool.install(|| split(sp, &schema, &batches))?;
+        drop(batches);
+        let (written, audited) = self.pool.install(|| {
+            rayon::join(
+                || write_split(&s, &self.out, &self.style, &self.pool, &stage.bar),
+                || audit(&s, sp.leak_threshold, |f| lineage(self.plan, &sp.target, f)),
+            )
+        });
+        stage.bytes += written?;
+        let audited = audited?;
+        write_json(
+            &self.out.path("processed_2/preprocessing.json")?,
+            &preprocessing(sp, &s),
+        )?;
+        self.report.split = Some(SplitReport {
+            train: s.balance(&s.train),
+            test: s.balance(&s.test),
+            scalers: s.scalers.clone(),
+            features: s.columns.iter().map(|c| c.name.clone()).collect(),
+        });
+        stage.done(
+            s.train.len() as u64 + s.test.len() as u64,
+            &mut self.report.timings,
+        );
+        let leaks = !audited.leaks.is_empty();
+        if sp.leak_is_error && leaks {
+            return Err(leak_error(&audited));
+        }
+        self.report.audit = Some(audited);
+        Ok(())
+    }
+
+    /// Waits for the background writes, writes the manifest and the report, and puts the
+    /// staged folder in place.
+    fn finish(mut self) -> Result<RunReport> {
+        for write in std::mem::take(&mut self.background) {
+            write.finish(&self.out, &mut self.report)?;
+        }
+        check_interrupt()?;
+        // The engine's spill files must go before the folder is committed.
+        drop(self.engine);
+        let spill = self.out.path(".tutas-spill/")?;
+        if spill.exists() {
+            std::fs::remove_dir_all(&spill)?;
+        }
+        let files = self.out.staged_files()?;
+        write_json(
+            &self.out.path(MANIFEST)?,
+            &serde_json::to_value(Manifest {
+                files: files.clone(),
+            })
+            .map_err(|e| Error::msg(format!("JSON error: {e}")))?,
+        )?;
+        self.report.files = files;
+        self.report.seconds = self.started.elapsed().as_secs_f64();
+        write_json(&self.out.path("report.json")?, &self.report.to_json())?;
+        std::fs::write(
+            self.out.path("report.html")?,
+            crate::report::html::render(&self.report),
+        )?;
+        self.out.commit()?;
+        Ok(self.report)
+    }
+}
+
+/// `processed_2/preprocessing.json`: what the split fitted and how it encoded X.
+fn preprocessing(sp: &SplitPlan, s: &SplitData) -> serde_json::Value {
+    json!({
+        "source": sp.from,
+        "target": sp.target,
+        "features": s.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        "booleans_as_0_1": s.booleans,
+        "one_hot": s.one_hot,
+        "standardize": s.scalers,
+        "test_size": sp.test_size,
+        "stratify": sp.stratify,
+        "seed": sp.seed,
+    })
+}
+
+/// Writes X and y of both parts (`processed_2/`); returns the bytes written.
+fn write_split(
+    s: &SplitData,
+    out: &OutputDir,
+    style: &CsvStyle,
+    pool: &rayon::ThreadPool,
+    bar: &ProgressBar,
+) -> Result<u64> {
+    let mut bytes = 0;
+    for (name, rows) in [("train", &s.train), ("test", &s.test)] {
+        let blocks = rows.chunks(CHUNK_ROWS as usize).collect::<Vec<_>>();
+        let x = |i: u64| {
+            let block = blocks[i as usize];
+            Chunk::from_lines(block.len(), s.x_lines(block))
+        };
+        let y = |i: u64| Chunk::new(s.y_batch(blocks[i as usize])?, Some(style));
+        let parts: [(String, SchemaRef, &ChunkMaker); 2] = [
+            (format!("X_{name}"), s.x_schema(), &x),
+            (format!("y_{name}"), s.y_schema(), &y),
+        ];
+        for (file, schema, part) in parts {
+            let mut writer = TableWriter::create(out, "processed_2", &file, &schema, Format::Csv)?;
+            produce(
+                pool,
+                blocks.len() as u64,
+                part,
+                &mut |c: &Chunk| writer.write(c),
+                bar,
+            )?;
+            bytes += writer.finish(out)?;
+        }
+    }
+    Ok(bytes)
+}
+
+fn leak_error(a: &Audit) -> Error {
+    let mut d = Diagnostic::at(
+        "split.audit.on_leak",
+        format!("suspected label leak: {}", a.leaks.join(", ")),
+    );
+    for f in a.features.iter().filter(|f| f.leak) {
+        if let Some(r) = &f.reason {
+            d = d.note(r.clone());
+        }
+    }
+    Error::runtime(
+        d.help("drop the leaking columns in `split.drop`, or set `split.audit.on_leak: warn`"),
+    )
+}
+
+/// How the target is defined from a feature: a `derive` column named like the target whose
+/// expression reads a column named like the feature.
+fn lineage(plan: &Plan, target: &str, feature: &str) -> Option<String> {
+    plan.tables.iter().find_map(|t| {
+        let TableKind::Pairs(pairs) = &t.kind else {
+            return None;
+        };
+        let derived = pairs.derive.iter().find(|d| d.name == target)?;
+        derived.reads.contains(feature).then(|| {
+            format!(
+                "`{target}` is defined from it: `{}` (tables.{}.derive.{target})",
+                derived.sql.trim(),
+                t.name
+            )
+        })
+    })
+}

@@ -1,0 +1,441 @@
+//! Generators as a scenario writes them: a mapping with exactly one kind key and modifiers.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+/// A column: a SQL expression (string), a constant (number or boolean) or a generator (mapping).
+#[derive(Debug, Clone)]
+pub enum ColumnSpec {
+    /// A SQL expression over earlier columns of the same row (or the linked rows of a pair).
+    Sql(String),
+    /// The same value in every row.
+    Constant(Scalar),
+    /// A random generator.
+    Generate(Box<GeneratorSpec>),
+}
+
+impl<'de> Deserialize<'de> for ColumnSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ColumnSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a SQL expression (string), a constant, or a generator mapping such as { uniform_int: [1, 5] }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ColumnSpec, E> {
+                Ok(ColumnSpec::Sql(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<ColumnSpec, E> {
+                Ok(ColumnSpec::Constant(Scalar::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ColumnSpec, E> {
+                Ok(ColumnSpec::Constant(Scalar::Int(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ColumnSpec, E> {
+                i64::try_from(v)
+                    .map(|v| ColumnSpec::Constant(Scalar::Int(v)))
+                    .map_err(|_| E::custom("integer too large"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ColumnSpec, E> {
+                Ok(ColumnSpec::Constant(Scalar::Float(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<ColumnSpec, A::Error> {
+                GeneratorSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|g| ColumnSpec::Generate(Box::new(g)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for ColumnSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "ColumnSpec".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let generator_schema = generator.subschema_for::<GeneratorSpec>();
+        json_schema!({
+            "description": "A column: a SQL expression (string), a constant (number or boolean) or a generator (mapping).",
+            "anyOf": [
+                { "type": "string", "description": "SQL expression over earlier columns or the linked rows (`alias.column`)." },
+                { "type": ["number", "boolean"], "description": "A constant." },
+                generator_schema
+            ]
+        })
+    }
+}
+
+/// A literal value in a list, a constant or a weighted choice.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    /// `true` / `false`
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A real number.
+    Float(f64),
+    /// Text.
+    Str(String),
+}
+
+impl Scalar {
+    /// The value as a number, for integers and reals.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            Scalar::Int(i) => Some(*i as f64),
+            Scalar::Float(x) => Some(*x),
+            Scalar::Bool(_) | Scalar::Str(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            Scalar::Bool(b) => write!(f, "{b}"),
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Float(x) => write!(f, "{x}"),
+            Scalar::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+                i64::try_from(v)
+                    .map(Scalar::Int)
+                    .map_err(|_| E::custom("integer too large"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Str(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Scalar {
+    fn schema_name() -> Cow<'static, str> {
+        "Scalar".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": ["string", "number", "boolean"], "description": "A literal value." })
+    }
+}
+
+/// The values of a `choice`: a vocab name, a list, or a mapping from value to weight.
+#[derive(Debug, Clone)]
+pub enum ChoiceSpec {
+    /// The name of a list in `vocab`.
+    Named(String),
+    /// Literal values.
+    List(Vec<Scalar>),
+    /// Values with their weights, e.g. `{ 4: 0.4, 5: 0.6 }`.
+    Weighted(Vec<(Scalar, f64)>),
+}
+
+impl<'de> Deserialize<'de> for ChoiceSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ChoiceSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a vocab name, a list of values, or a mapping of value to weight")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ChoiceSpec, E> {
+                Ok(ChoiceSpec::Named(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ChoiceSpec, A::Error> {
+                let mut values = Vec::new();
+                while let Some(v) = seq.next_element::<Scalar>()? {
+                    values.push(v);
+                }
+                Ok(ChoiceSpec::List(values))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ChoiceSpec, A::Error> {
+                let mut values = Vec::new();
+                while let Some((k, w)) = map.next_entry::<Scalar, f64>()? {
+                    values.push((k, w));
+                }
+                Ok(ChoiceSpec::Weighted(values))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for ChoiceSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "ChoiceSpec".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A vocab name, a list of values, or a mapping of value to weight.",
+            "anyOf": [
+                { "type": "string" },
+                { "type": "array", "items": { "type": ["string", "number", "boolean"] } },
+                { "type": "object", "additionalProperties": { "type": "number", "minimum": 0 } }
+            ]
+        })
+    }
+}
+
+/// A random generator. Exactly one of the kind keys (`sequence`, `fake`, `choice`, `uniform`,
+/// `uniform_int`, `normal`, `log_normal`, `exponential`, `poisson`, `bernoulli`, `datetime`,
+/// `window`, `pick`, `mixture`, `constant`) is given; `weights`, `round`, `clamp`, `add`, `unit`
+/// and `resolution` modify it.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Generator")]
+pub struct GeneratorSpec {
+    /// Row numbers formatted with a pattern: `M{:04}` gives M0001, M0002, ...
+    #[serde(default)]
+    pub sequence: Option<String>,
+    /// First number of a `sequence` (default 1).
+    #[serde(default)]
+    pub start: Option<i64>,
+    /// A fake value in the scenario's locale: `first_name`, `last_name`, `full_name`, `phone_number`, `email`, `city`, `company`, `word`, ...
+    #[serde(default)]
+    pub fake: Option<String>,
+    /// One value of a list, uniformly or with weights.
+    #[serde(default)]
+    pub choice: Option<ChoiceSpec>,
+    /// Weights of a `choice` list or of a vocab, in the same order.
+    #[serde(default)]
+    pub weights: Option<Vec<f64>>,
+    /// A real number uniform in `[low, high]`.
+    #[serde(default)]
+    pub uniform: Option<[f64; 2]>,
+    /// A whole number uniform in `[low, high]`, both included.
+    #[serde(default)]
+    pub uniform_int: Option<[i64; 2]>,
+    /// Normal distribution `{ mean, std }`.
+    #[serde(default)]
+    pub normal: Option<NormalSpec>,
+    /// Log-normal distribution `{ mu, sigma }` (of the underlying normal).
+    #[serde(default)]
+    pub log_normal: Option<LogNormalSpec>,
+    /// Exponential distribution with this rate.
+    #[serde(default)]
+    pub exponential: Option<f64>,
+    /// Poisson distribution with this mean (whole numbers).
+    #[serde(default)]
+    pub poisson: Option<f64>,
+    /// `true` with this probability.
+    #[serde(default)]
+    pub bernoulli: Option<f64>,
+    /// A date-time uniform in `[from, to]` (dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`).
+    #[serde(default)]
+    pub datetime: Option<[String; 2]>,
+    /// Two date-time columns `<name>_start` and `<name>_end`: a start generator plus a length.
+    #[serde(default)]
+    pub window: Option<WindowSpec>,
+    /// The value of a column in a uniformly chosen row of an earlier table: `table.column`.
+    #[serde(default)]
+    pub pick: Option<String>,
+    /// One of several generators, chosen per row with the arms' `weight`.
+    #[serde(default)]
+    pub mixture: Option<Vec<GeneratorSpec>>,
+    /// The same value in every row.
+    #[serde(default)]
+    pub constant: Option<Scalar>,
+    /// Weight of this generator as an arm of a `mixture`.
+    #[serde(default)]
+    pub weight: Option<f64>,
+    /// Round numbers to this many decimals (0 gives whole numbers).
+    #[serde(default)]
+    pub round: Option<u32>,
+    /// Clamp numbers into `[low, high]`.
+    #[serde(default)]
+    pub clamp: Option<[f64; 2]>,
+    /// Add a number drawn from this generator (for date-times, in `unit`s).
+    #[serde(default)]
+    pub add: Option<Box<GeneratorSpec>>,
+    /// Unit of `add` for date-times: `second`, `minute`, `hour` (default) or `day`.
+    #[serde(default)]
+    pub unit: Option<TimeUnit>,
+    /// Truncate generated date-times to this unit (default `second`).
+    #[serde(default)]
+    pub resolution: Option<TimeUnit>,
+}
+
+/// Parameters of a normal distribution.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NormalSpec {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (> 0).
+    pub std: f64,
+}
+
+/// Parameters of a log-normal distribution.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogNormalSpec {
+    /// Mean of the underlying normal.
+    pub mu: f64,
+    /// Standard deviation of the underlying normal (> 0).
+    pub sigma: f64,
+}
+
+/// A time window written as two columns, `<name>_start` and `<name>_end`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// Generator of the start (a `datetime`, a `pick`, a `mixture` of them, ...).
+    pub start: Box<GeneratorSpec>,
+    /// Generator of the length, in `unit`s.
+    pub length: Box<GeneratorSpec>,
+    /// Unit of the length: `second`, `minute`, `hour` (default) or `day`.
+    #[serde(default)]
+    pub unit: Option<TimeUnit>,
+}
+
+/// A unit of time.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TimeUnit {
+    /// One second.
+    Second,
+    /// 60 seconds.
+    Minute,
+    /// 3,600 seconds.
+    Hour,
+    /// 86,400 seconds.
+    Day,
+}
+
+impl TimeUnit {
+    /// Length of the unit in seconds.
+    pub fn seconds(self) -> i64 {
+        match self {
+            TimeUnit::Second => 1,
+            TimeUnit::Minute => 60,
+            TimeUnit::Hour => 3600,
+            TimeUnit::Day => 86_400,
+        }
+    }
+}
+
+/// The kind of a generator as written, with its parameters. [`GeneratorSpec::kinds`] lists the
+/// kinds a mapping gives; analysis matches on this enum exhaustively, and its variant names (in
+/// snake case) are the kind keys, so the list of kinds is kept in one place.
+#[derive(Debug, Clone, Copy, strum::IntoStaticStr, strum::VariantNames)]
+#[strum(serialize_all = "snake_case")]
+pub enum KindSpec<'a> {
+    /// `sequence: "M{:04}"`
+    Sequence(&'a str),
+    /// `fake: full_name`
+    Fake(&'a str),
+    /// `choice: ...`
+    Choice(&'a ChoiceSpec),
+    /// `uniform: [low, high]`
+    Uniform([f64; 2]),
+    /// `uniform_int: [low, high]`
+    UniformInt([i64; 2]),
+    /// `normal: { mean, std }`
+    Normal(NormalSpec),
+    /// `log_normal: { mu, sigma }`
+    LogNormal(LogNormalSpec),
+    /// `exponential: rate`
+    Exponential(f64),
+    /// `poisson: mean`
+    Poisson(f64),
+    /// `bernoulli: p`
+    Bernoulli(f64),
+    /// `datetime: [from, to]`
+    Datetime(&'a [String; 2]),
+    /// `window: { start, length, unit }`
+    Window(&'a WindowSpec),
+    /// `pick: table.column`
+    Pick(&'a str),
+    /// `mixture: [arms]`
+    Mixture(&'a [GeneratorSpec]),
+    /// `constant: value`
+    Constant(&'a Scalar),
+}
+
+impl KindSpec<'_> {
+    /// The key that names this kind, e.g. `uniform_int`.
+    pub fn name(&self) -> &'static str {
+        self.into()
+    }
+
+    /// Every kind key.
+    pub fn names() -> &'static [&'static str] {
+        <KindSpec as strum::VariantNames>::VARIANTS
+    }
+}
+
+impl GeneratorSpec {
+    /// The kinds this mapping gives, in [`KindSpec`] order (exactly one in a valid generator).
+    pub fn kinds(&self) -> Vec<KindSpec<'_>> {
+        // Destructured without `..`: a new field must be listed here, as a kind or a modifier.
+        let GeneratorSpec {
+            sequence,
+            fake,
+            choice,
+            uniform,
+            uniform_int,
+            normal,
+            log_normal,
+            exponential,
+            poisson,
+            bernoulli,
+            datetime,
+            window,
+            pick,
+            mixture,
+            constant,
+            start: _,
+            weights: _,
+            weight: _,
+            round: _,
+            clamp: _,
+            add: _,
+            unit: _,
+            resolution: _,
+        } = self;
+        [
+            sequence.as_deref().map(KindSpec::Sequence),
+            fake.as_deref().map(KindSpec::Fake),
+            choice.as_ref().map(KindSpec::Choice),
+            uniform.map(KindSpec::Uniform),
+            uniform_int.map(KindSpec::UniformInt),
+            normal.map(KindSpec::Normal),
+            log_normal.map(KindSpec::LogNormal),
+            exponential.map(KindSpec::Exponential),
+            poisson.map(KindSpec::Poisson),
+            bernoulli.map(KindSpec::Bernoulli),
+            datetime.as_ref().map(KindSpec::Datetime),
+            window.as_ref().map(KindSpec::Window),
+            pick.as_deref().map(KindSpec::Pick),
+            mixture.as_deref().map(KindSpec::Mixture),
+            constant.as_ref().map(KindSpec::Constant),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+}

@@ -1,0 +1,268 @@
+//! The scenario language: the types a scenario file deserializes into, and loading a scenario.
+//!
+//! These types only describe *shape*. Everything that needs more than one key
+//! to decide (references, SQL, shares, exactly-one-generator rules) is checked
+//! in [`crate::analyze`]. `SCENARIO.md` is the user-facing reference; the doc
+//! comments here become the descriptions in `schemas/scenario.schema.json`.
+//! [`yaml`] reads a scenario file; [`crate::run::load`] turns it into a plan.
+
+mod generator;
+pub mod yaml;
+
+use std::borrow::Cow;
+use std::fmt;
+
+use indexmap::IndexMap;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer};
+
+pub use generator::{
+    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec, Scalar, TimeUnit,
+    WindowSpec,
+};
+
+/// A whole scenario: entity tables, interaction tables, the SQL stages and the split.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Name of the scenario, shown in the run summary and the report.
+    pub name: String,
+    /// Free text describing the scenario.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Master seed: every random stream is derived from it and a stable key. `--seed` overrides it.
+    #[serde(default)]
+    pub seed: u64,
+    /// Locale for `fake` generators: `en` (default) or `id_ID`.
+    #[serde(default = "default_locale")]
+    pub locale: String,
+    /// Named value lists that `choice` generators can refer to by name.
+    #[serde(default)]
+    pub vocab: IndexMap<String, Vec<Scalar>>,
+    /// Tables in the order they are written. A table may only use tables declared before it.
+    pub tables: IndexMap<String, Table>,
+    /// Options of the SQL engine used by every expression and query.
+    #[serde(default)]
+    pub sql: SqlOptions,
+    /// Named SQL queries; each result is written to `processed_1/<name>.csv` and can be queried by later stages.
+    #[serde(default)]
+    pub features: IndexMap<String, String>,
+    /// Named SQL queries that must return no rows (or one boolean `true`); a failing check stops the run.
+    #[serde(default)]
+    pub checks: IndexMap<String, String>,
+    /// Named SQL queries whose results are printed and kept in the run report.
+    #[serde(default)]
+    pub insights: IndexMap<String, String>,
+    /// Preprocessing and the stratified train/test split written to `processed_2/`.
+    #[serde(default)]
+    pub split: Option<Split>,
+    /// How values are written to CSV.
+    #[serde(default)]
+    pub output: OutputOptions,
+}
+
+fn default_locale() -> String {
+    "en".to_string()
+}
+
+/// One table: generated row by row, sampled from pairs of other tables' rows, or read from a file.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// Number of rows to generate (required unless `source` is given or every stratum gives `rows`).
+    #[serde(default)]
+    pub rows: Option<RowCount>,
+    /// Read the table from a CSV or Parquet file (relative to the scenario file) instead of generating it.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Makes this an interaction table: each row links one row of each named table, e.g. `{ c: customer, p: product }`.
+    #[serde(default)]
+    pub pairs: Option<IndexMap<String, String>>,
+    /// Columns in output order. A string is a SQL expression; a mapping is a generator; a number or boolean is a constant.
+    #[serde(default)]
+    pub columns: IndexMap<String, ColumnSpec>,
+    /// Interaction tables only: the strata, each a condition with an exact share or row count.
+    #[serde(default)]
+    pub strata: Vec<Stratum>,
+    /// Interaction tables only: columns computed (SQL) after the strata's `set` columns, e.g. the label.
+    #[serde(default)]
+    pub derive: IndexMap<String, String>,
+}
+
+/// A row count: a whole number (`1000`, `1e6` and `1_000_000` are accepted).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowCount(pub f64);
+
+impl<'de> Deserialize<'de> for RowCount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = RowCount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number of rows")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RowCount, E> {
+                Ok(RowCount(v as f64))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RowCount, E> {
+                Ok(RowCount(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RowCount, E> {
+                Ok(RowCount(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RowCount, E> {
+                v.replace('_', "")
+                    .parse::<f64>()
+                    .map(RowCount)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for RowCount {
+    fn schema_name() -> Cow<'static, str> {
+        "RowCount".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A whole number of rows, e.g. 1000 or 1e6.",
+            "anyOf": [{ "type": "integer", "minimum": 0 }, { "type": "number", "minimum": 0 }]
+        })
+    }
+}
+
+/// One stratum of an interaction table.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Stratum {
+    /// Name shown in the run summary and errors.
+    pub name: String,
+    /// Share of the table's rows (shares of all strata sum to 1; counts use the largest-remainder rule).
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Exact row count (instead of `share`).
+    #[serde(default)]
+    pub rows: Option<RowCount>,
+    /// SQL condition over the pair's columns (and `alias.column` of the linked rows) that every row of the stratum satisfies.
+    #[serde(rename = "where")]
+    pub condition: String,
+    /// Further columns generated for the rows of this stratum (generators or constants).
+    #[serde(default)]
+    pub set: IndexMap<String, ColumnSpec>,
+}
+
+/// SQL engine options.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SqlOptions {
+    /// SQL dialect of the parser: `generic` (default), `bigquery`, `postgresql`, `mysql`, `duckdb`, ...
+    #[serde(default)]
+    pub dialect: Option<String>,
+    /// Extra names for tables, e.g. `warehouse.orders: orders`, so SQL written for another warehouse runs unchanged.
+    #[serde(default)]
+    pub aliases: IndexMap<String, String>,
+}
+
+/// How values are written to CSV files.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutputOptions {
+    /// strftime-style format of date-times: `%Y %m %d %H %M %S` and literal text.
+    #[serde(default = "default_datetime_format")]
+    pub datetime_format: String,
+    /// How booleans are written: `lower` (`true`/`false`, default), `title` (`True`/`False`) or `int` (`1`/`0`).
+    #[serde(default)]
+    pub booleans: BoolStyle,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            datetime_format: default_datetime_format(),
+            booleans: BoolStyle::Lower,
+        }
+    }
+}
+
+fn default_datetime_format() -> String {
+    "%Y-%m-%d %H:%M:%S".to_string()
+}
+
+/// How booleans are written to CSV.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum BoolStyle {
+    /// `true` / `false`
+    #[default]
+    Lower,
+    /// `True` / `False`
+    Title,
+    /// `1` / `0`
+    Int,
+}
+
+/// The preprocessing and train/test split.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Split {
+    /// The table to split: a feature query's name or a table's name.
+    pub from: String,
+    /// The target column, written to `y_train.csv` / `y_test.csv`.
+    pub target: String,
+    /// Columns left out of X.
+    #[serde(default)]
+    pub drop: Vec<String>,
+    /// Numeric columns to standardise with mean and population standard deviation fitted on the training rows only.
+    #[serde(default)]
+    pub standardize: Vec<String>,
+    /// Share of rows in the test part, in (0, 1). The test count is `ceil(rows * test_size)`.
+    pub test_size: f64,
+    /// Column whose classes keep their proportions in both parts (default: the target). `none` disables stratification.
+    #[serde(default)]
+    pub stratify: Option<String>,
+    /// Seed of the shuffle (default: the scenario's seed).
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// The learnability and leakage audit.
+    #[serde(default)]
+    pub audit: AuditOptions,
+}
+
+/// Options of the leakage audit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuditOptions {
+    /// A feature whose single-feature model reaches this balanced accuracy on the test part is a suspected leak.
+    #[serde(default = "default_leak_threshold")]
+    pub leak_threshold: f64,
+    /// `warn` (default) reports suspected leaks; `error` fails the run.
+    #[serde(default)]
+    pub on_leak: OnLeak,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        AuditOptions {
+            leak_threshold: default_leak_threshold(),
+            on_leak: OnLeak::Warn,
+        }
+    }
+}
+
+fn default_leak_threshold() -> f64 {
+    0.99
+}
+
+/// What a suspected leak does to the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnLeak {
+    /// Report it.
+    #[default]
+    Warn,
+    /// Fail the run.
+    Error,
+}

@@ -1,0 +1,270 @@
+//! The one place that reads YAML.
+//!
+//! `serde_yaml` (archived upstream) deserializes the scenario; swapping it means
+//! changing [`from_str`] only. Because serde types carry no positions, a
+//! [`SpanIndex`] built from `yaml-rust2`'s event stream maps every key path
+//! (`tables.customer.columns.name`, `tables.orders.strata[1].where`) to the line
+//! and column where it is written, so later stages can point at the source.
+
+use std::collections::HashMap;
+
+use serde::de::DeserializeOwned;
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::Marker;
+
+use crate::error::{Diagnostic, Error, Location};
+
+/// A scenario source file: its name as given and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The path as the user wrote it (used in messages).
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+    spans: SpanIndex,
+}
+
+impl Source {
+    /// Wraps a file's text and indexes the positions of its keys.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        let spans = SpanIndex::build(&text);
+        Source {
+            name: name.into(),
+            text,
+            spans,
+        }
+    }
+
+    /// The location of the key at `path`, or of its nearest indexed ancestor.
+    pub fn locate(&self, path: &str) -> Option<Location> {
+        let mut p = path;
+        loop {
+            if let Some(&(line, column)) = self.spans.keys.get(p) {
+                return Some(self.location(line, column));
+            }
+            let cut = p.rfind(['.', '['])?;
+            p = &p[..cut];
+        }
+    }
+
+    /// The location of the *value* at `path` (where a SQL string starts, say).
+    pub fn locate_value(&self, path: &str) -> Option<Location> {
+        match self.spans.values.get(path) {
+            Some(&(line, column)) => Some(self.location(line, column)),
+            None => self.locate(path),
+        }
+    }
+
+    /// A location from a 1-based line and column.
+    pub fn location(&self, line: usize, column: usize) -> Location {
+        let text = self
+            .text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .unwrap_or("")
+            .to_string();
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+            text,
+        }
+    }
+
+    /// Attaches locations to every diagnostic of an error.
+    pub fn place_all(&self, e: Error) -> Error {
+        Error {
+            severity: e.severity,
+            diagnostics: e.diagnostics.into_iter().map(|d| self.place(d)).collect(),
+        }
+    }
+
+    /// Attaches the location of the diagnostic's key path, when it has one.
+    pub fn place(&self, mut d: Diagnostic) -> Diagnostic {
+        if d.location.is_none()
+            && let Some(path) = &d.path
+        {
+            d.location = self.locate(path);
+        }
+        d
+    }
+}
+
+/// Deserializes a YAML document into `T`, reporting the key path and position of the first error.
+pub fn from_str<T: DeserializeOwned>(source: &Source) -> Result<T, Error> {
+    if source.text.trim().is_empty() {
+        return Err(Error::invalid(Diagnostic::new(format!(
+            "{} is empty: expected a scenario mapping",
+            source.name
+        ))));
+    }
+    let de = serde_yaml::Deserializer::from_str(&source.text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        Error::invalid(yaml_diagnostic(source, &path, &inner))
+    })
+}
+
+fn yaml_diagnostic(source: &Source, path: &str, e: &serde_yaml::Error) -> Diagnostic {
+    let mut message = e.to_string();
+    if let Some(at) = message.find(" at line ") {
+        message.truncate(at);
+    }
+    // serde_yaml prefixes its own path ("tables.customer: ..."); we print ours separately.
+    if let Some((head, rest)) = message.split_once(": ")
+        && !head.contains(' ')
+        && (head.contains('.') || head.contains('[') || path.starts_with(head))
+    {
+        message = rest.to_string();
+    }
+    let mut d = Diagnostic::new(message.clone());
+    if path != "." && !path.is_empty() && !path.contains('?') {
+        d.path = Some(path.to_string());
+    }
+    d.location = match e.location() {
+        Some(loc) => Some(source.location(loc.line(), loc.column())),
+        None => d.path.as_deref().and_then(|p| source.locate(p)),
+    };
+    if let Some((wrong, expected)) = unknown_field(&message) {
+        d = d.suggest(&wrong, expected.iter().map(String::as_str));
+    }
+    if message.contains("did not find expected")
+        || message.contains("mapping values are not allowed")
+    {
+        d = d.help("check the indentation and that every `key: value` has a space after the colon");
+    }
+    d
+}
+
+/// Parses serde's "unknown field `x`, expected one of `a`, `b`" into (x, [a, b]).
+fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let end = rest.find('`')?;
+    let wrong = rest[..end].to_string();
+    let expected = rest[end..]
+        .split('`')
+        .skip(2)
+        .step_by(2)
+        .map(str::to_string)
+        .collect();
+    Some((wrong, expected))
+}
+
+/// Line and column (1-based) of every key and value, by key path.
+#[derive(Debug, Clone, Default)]
+struct SpanIndex {
+    keys: HashMap<String, (usize, usize)>,
+    values: HashMap<String, (usize, usize)>,
+}
+
+enum Frame {
+    Map { path: String, key: Option<String> },
+    Seq { path: String, index: usize },
+}
+
+#[derive(Default)]
+struct Builder {
+    index: SpanIndex,
+    stack: Vec<Frame>,
+}
+
+impl Builder {
+    /// The path of the value that the next event starts, or None when the next event is a key.
+    fn next_value_path(&mut self, mark: Marker) -> Option<String> {
+        let pos = (mark.line(), mark.col() + 1);
+        match self.stack.last_mut() {
+            None => Some(String::new()),
+            Some(Frame::Map { key: None, .. }) => None,
+            Some(Frame::Map { path, key }) => {
+                let k = key.take().unwrap_or_default();
+                let p = if path.is_empty() {
+                    k
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.index.values.insert(p.clone(), pos);
+                Some(p)
+            }
+            Some(Frame::Seq { path, index }) => {
+                let p = format!("{path}[{index}]");
+                *index += 1;
+                self.index.keys.insert(p.clone(), pos);
+                self.index.values.insert(p.clone(), pos);
+                Some(p)
+            }
+        }
+    }
+}
+
+impl MarkedEventReceiver for Builder {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        match ev {
+            Event::Scalar(text, ..) => {
+                if self.next_value_path(mark).is_none()
+                    && let Some(Frame::Map { path, key }) = self.stack.last_mut()
+                {
+                    let p = if path.is_empty() {
+                        text.clone()
+                    } else {
+                        format!("{path}.{text}")
+                    };
+                    self.index
+                        .keys
+                        .entry(p)
+                        .or_insert((mark.line(), mark.col() + 1));
+                    *key = Some(text);
+                }
+            }
+            Event::MappingStart(..) => {
+                let path = self.next_value_path(mark).unwrap_or_default();
+                self.stack.push(Frame::Map { path, key: None });
+            }
+            Event::SequenceStart(..) => {
+                let path = self.next_value_path(mark).unwrap_or_default();
+                self.stack.push(Frame::Seq { path, index: 0 });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+            }
+            Event::Alias(_) => {
+                self.next_value_path(mark);
+            }
+            _ => {}
+        }
+    }
+}
+
+impl SpanIndex {
+    fn build(text: &str) -> SpanIndex {
+        let mut builder = Builder::default();
+        let mut parser = Parser::new_from_str(text);
+        // A syntax error is reported by serde_yaml with its own position; the index is best effort.
+        let _ = parser.load(&mut builder, false);
+        builder.index
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn indexes_block_and_flow_keys() {
+        let src = Source::new(
+            "s.yaml",
+            "a:\n  b: 1\n  c: { d: [x, y] }\nlist:\n  - name: one\n  - name: two\n",
+        );
+        assert_eq!(src.locate("a.b").map(|l| (l.line, l.column)), Some((2, 3)));
+        assert_eq!(
+            src.locate("a.c.d").map(|l| (l.line, l.column)),
+            Some((3, 8))
+        );
+        assert_eq!(
+            src.locate("list[1].name").map(|l| (l.line, l.column)),
+            Some((6, 5))
+        );
+        assert_eq!(src.locate("a.zzz").map(|l| l.line), Some(1));
+    }
+}

@@ -1,0 +1,505 @@
+//! Preprocessing and the stratified train/test split (`processed_2/`).
+//!
+//! Booleans become 0/1, string columns are one-hot encoded, and the listed
+//! columns are standardised with the mean and population standard deviation of
+//! the *training* rows only (as scikit-learn's `StandardScaler` fitted after the
+//! split). The test part has `ceil(n · test_size)` rows, as scikit-learn's
+//! `train_test_split`; with stratification each class's test count is its
+//! exact share rounded by the largest-remainder rule, so it is within one row.
+//!
+//! The leakage audit ([`audit`]) reads the split while its files are written.
+
+pub mod audit;
+
+use std::collections::BTreeMap;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use rand::seq::SliceRandom;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+use crate::codes::{self, first_seen};
+use crate::error::{Diagnostic, Error, Result};
+use crate::generate::rng::stream;
+use crate::numeric::{CompensatedSum, largest_remainder};
+use crate::plan::SplitPlan;
+use crate::report::{PartBalance, Scaler};
+use crate::scenario::BoolStyle;
+use crate::write::csv::{CsvStyle, FloatTexts, value_texts};
+
+/// One column of the design matrix X.
+#[derive(Debug, Clone)]
+pub struct FeatureColumn {
+    /// Column name in X.
+    pub name: String,
+    /// Values, one per row of the source table.
+    pub values: FeatureValues,
+    /// Written as whole numbers (booleans, integers, one-hot indicators).
+    pub integral: bool,
+}
+
+/// The values of one column of X, one per row of the source table.
+#[derive(Debug, Clone)]
+pub enum FeatureValues {
+    /// 0 or 1 (booleans, one-hot indicators), a byte each: an eighth of the memory of floats,
+    /// which matters with many indicator columns over millions of rows.
+    Flags(Vec<u8>),
+    /// Numbers.
+    Numbers(Vec<f64>),
+}
+
+impl FeatureValues {
+    /// The value of row `r`.
+    #[inline]
+    pub fn get(&self, r: usize) -> f64 {
+        match self {
+            FeatureValues::Flags(v) => v[r] as f64,
+            FeatureValues::Numbers(v) => v[r],
+        }
+    }
+
+    /// The values as numbers.
+    fn into_numbers(self) -> Vec<f64> {
+        match self {
+            FeatureValues::Flags(flags) => flags.iter().map(|&f| f as f64).collect(),
+            FeatureValues::Numbers(v) => v,
+        }
+    }
+}
+
+/// The split, ready to write and audit.
+pub struct SplitData {
+    /// Feature columns (scaled where requested), over all source rows.
+    pub columns: Vec<FeatureColumn>,
+    /// The target's name.
+    pub target_name: String,
+    /// The target's classes (as text) and each row's class.
+    pub target: Classes,
+    /// Source row indices of the training part, in output order.
+    pub train: Vec<usize>,
+    /// Source row indices of the test part, in output order.
+    pub test: Vec<usize>,
+    /// Fitted scalers.
+    pub scalers: Vec<Scaler>,
+    /// One-hot encoded columns and their categories.
+    pub one_hot: BTreeMap<String, Vec<String>>,
+    /// Columns encoded from booleans.
+    pub booleans: Vec<String>,
+}
+
+impl SplitData {
+    /// Class balance of the given rows.
+    pub fn balance(&self, rows: &[usize]) -> PartBalance {
+        let mut counts = vec![0usize; self.target.names.len()];
+        for &r in rows {
+            counts[self.target.codes[r] as usize] += 1;
+        }
+        let classes = self.target.names.iter().cloned().zip(counts).collect();
+        PartBalance {
+            rows: rows.len(),
+            classes,
+        }
+    }
+}
+
+/// The distinct values of a column as text (sorted; booleans as 0/1) and each row's index among them.
+#[derive(Debug, Clone)]
+pub struct Classes {
+    /// Distinct values, sorted.
+    pub names: Vec<String>,
+    /// Per row, the index of its value in `names`.
+    pub codes: Vec<u32>,
+}
+
+impl Classes {
+    /// Codes the values of a column given as one array per batch (no NULLs).
+    fn of(parts: &[&ArrayRef]) -> Result<Classes> {
+        let style = class_style();
+        let n = parts.iter().map(|a| a.len()).sum();
+        let each = |part: usize| (0..parts[part].len()).map(move |row| (part, row));
+        let (mut codes, first) = match parts.first().map(|a| a.data_type()) {
+            Some(DataType::Int64) => first_seen(
+                n,
+                (0..parts.len()).flat_map(|p| {
+                    let values = parts[p].as_primitive::<Int64Type>().values();
+                    each(p).map(move |(p, r)| ((p, r), values[r]))
+                }),
+                usize::MAX,
+            ),
+            Some(DataType::Boolean) => first_seen(
+                n,
+                (0..parts.len()).flat_map(|p| {
+                    let values = parts[p].as_boolean();
+                    each(p).map(move |(p, r)| ((p, r), values.value(r)))
+                }),
+                usize::MAX,
+            ),
+            Some(DataType::Utf8) => first_seen(
+                n,
+                (0..parts.len()).flat_map(|p| {
+                    let values = parts[p].as_string::<i32>();
+                    each(p).map(move |(p, r)| ((p, r), values.value(r)))
+                }),
+                usize::MAX,
+            ),
+            _ => {
+                let texts = parts
+                    .iter()
+                    .map(|a| value_texts(a, &style))
+                    .collect::<Result<Vec<_>>>()?;
+                first_seen(
+                    n,
+                    (0..parts.len()).flat_map(|p| {
+                        let texts = &texts[p];
+                        each(p).map(move |(p, r)| ((p, r), texts[r].as_str()))
+                    }),
+                    usize::MAX,
+                )
+            }
+        }
+        .expect("no limit on the number of classes");
+        // Each class is named by its text; classes are numbered in the order of their names.
+        let mut names: Vec<(String, u32)> = first
+            .iter()
+            .enumerate()
+            .map(|(code, &(part, row))| {
+                let name = value_texts(&parts[part].slice(row, 1), &style)?;
+                Ok((name.into_iter().next().unwrap_or_default(), code as u32))
+            })
+            .collect::<Result<_>>()?;
+        names.sort();
+        codes::renumber(&mut codes, names.iter().map(|(_, code)| *code));
+        Ok(Classes {
+            names: names.into_iter().map(|(n, _)| n).collect(),
+            codes,
+        })
+    }
+
+    /// The class label of row `r`.
+    pub fn label(&self, r: usize) -> &str {
+        &self.names[self.codes[r] as usize]
+    }
+}
+
+/// How class values are written as text: booleans as 0/1, date-times in full.
+fn class_style() -> CsvStyle {
+    CsvStyle {
+        datetime: crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M:%S").expect("format"),
+        booleans: BoolStyle::Int,
+    }
+}
+
+fn split_error(message: String) -> Error {
+    Error::runtime(Diagnostic::at("split", message))
+}
+
+/// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
+pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
+    let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let parts = |name: &str| -> Result<Vec<&ArrayRef>> {
+        let i = schema
+            .index_of(name)
+            .map_err(|_| split_error(format!("no column `{name}`")))?;
+        let parts: Vec<&ArrayRef> = batches.iter().map(|b| b.column(i)).collect();
+        let nulls: usize = parts.iter().map(|a| a.null_count()).sum();
+        if nulls > 0 {
+            return Err(split_error(format!(
+                "column `{name}` has {nulls} empty values; fill or drop it"
+            )));
+        }
+        Ok(parts)
+    };
+    let target = Classes::of(&parts(&plan.target)?)?;
+    let encoded = plan
+        .features
+        .par_iter()
+        .map(|name| {
+            encode(
+                name,
+                schema.field_with_name(name)?.data_type(),
+                &parts(name)?,
+                n,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut columns = Vec::new();
+    let mut one_hot = BTreeMap::new();
+    let mut booleans = Vec::new();
+    for (name, e) in plan.features.iter().zip(encoded) {
+        columns.extend(e.columns);
+        if let Some(categories) = e.one_hot {
+            one_hot.insert(name.clone(), categories);
+        }
+        if e.boolean {
+            booleans.push(name.clone());
+        }
+    }
+    let strata = match &plan.stratify {
+        None => None,
+        Some(c) if *c == plan.target => Some(target.clone()),
+        Some(c) => Some(Classes::of(&parts(c)?)?),
+    };
+    let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
+    let scalers = plan
+        .standardize
+        .iter()
+        .map(|name| standardize(&mut columns, name, &test))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(SplitData {
+        columns,
+        target_name: plan.target.clone(),
+        target,
+        train,
+        test,
+        scalers,
+        one_hot,
+        booleans,
+    })
+}
+
+/// Standardises feature `name` with the mean and population standard deviation of the
+/// training rows (every row not in `test`).
+fn standardize(columns: &mut [FeatureColumn], name: &str, test: &[usize]) -> Result<Scaler> {
+    let col = columns
+        .iter_mut()
+        .find(|c| c.name == name)
+        .ok_or_else(|| split_error(format!("no feature `{name}` to standardise")))?;
+    let mut values =
+        std::mem::replace(&mut col.values, FeatureValues::Numbers(Vec::new())).into_numbers();
+    let mut in_test = vec![false; values.len()];
+    for &r in test {
+        in_test[r] = true;
+    }
+    // Sums over the training rows in source row order (a sequential pass, not a gather).
+    let training = || {
+        values
+            .iter()
+            .zip(&in_test)
+            .filter(|(_, t)| !**t)
+            .map(|(v, _)| *v)
+    };
+    let m = (values.len() - test.len()) as f64;
+    let mean = training().collect::<CompensatedSum>().value() / m;
+    let var = training()
+        .map(|v| (v - mean).powi(2))
+        .collect::<CompensatedSum>()
+        .value()
+        / m;
+    let std = var.sqrt();
+    if std == 0.0 || !std.is_finite() {
+        return Err(Error::runtime(Diagnostic::at("split.standardize", format!(
+            "cannot standardise `{name}`: it is constant ({mean}) on the training rows, so its standard deviation is 0"
+        )).help("drop the column or remove it from `standardize`")));
+    }
+    for v in values.iter_mut() {
+        *v = (*v - mean) / std;
+    }
+    col.values = FeatureValues::Numbers(values);
+    col.integral = false;
+    Ok(Scaler {
+        column: name.to_string(),
+        mean,
+        std,
+    })
+}
+
+/// One source column encoded for X.
+struct Encoded {
+    columns: Vec<FeatureColumn>,
+    /// The categories, when one-hot encoded.
+    one_hot: Option<Vec<String>>,
+    /// Whether it was a boolean.
+    boolean: bool,
+}
+
+/// Encodes one feature: booleans as 0/1, numbers as they are, strings one-hot.
+fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> Result<Encoded> {
+    let single = |values: FeatureValues, integral: bool, boolean: bool| Encoded {
+        columns: vec![FeatureColumn {
+            name: name.to_string(),
+            values,
+            integral,
+        }],
+        one_hot: None,
+        boolean,
+    };
+    Ok(match data_type {
+        DataType::Boolean => {
+            let mut values = Vec::with_capacity(n);
+            for a in column {
+                values.extend(a.as_boolean().values().iter().map(|b| b as u8));
+            }
+            single(FeatureValues::Flags(values), true, true)
+        }
+        t if t.is_integer() || t.is_floating() || matches!(t, DataType::Decimal128(..)) => {
+            let mut values = Vec::with_capacity(n);
+            for a in column {
+                let f = cast(a, &DataType::Float64)?;
+                values.extend_from_slice(
+                    f.as_primitive::<datafusion::arrow::datatypes::Float64Type>()
+                        .values(),
+                );
+            }
+            single(FeatureValues::Numbers(values), t.is_integer(), false)
+        }
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let classes = Classes::of(column)?;
+            let columns = (0..classes.names.len())
+                .map(|k| FeatureColumn {
+                    name: format!("{name}_{}", classes.names[k]),
+                    values: FeatureValues::Flags(
+                        classes
+                            .codes
+                            .iter()
+                            .map(|&code| (code as usize == k) as u8)
+                            .collect(),
+                    ),
+                    integral: true,
+                })
+                .collect();
+            Encoded {
+                columns,
+                one_hot: Some(classes.names),
+                boolean: false,
+            }
+        }
+        other => {
+            return Err(split_error(format!(
+                "feature `{name}` is {other}, which cannot be encoded: add it to `split.drop`"
+            )));
+        }
+    })
+}
+
+fn shuffle_split(
+    plan: &SplitPlan,
+    n: usize,
+    strata: Option<&Classes>,
+) -> Result<(Vec<usize>, Vec<usize>)> {
+    let n_test = (n as f64 * plan.test_size).ceil() as usize;
+    if n < 2 || n_test == 0 || n_test >= n {
+        return Err(split_error(format!(
+            "cannot split {n} rows with test_size {}: each part needs at least one row",
+            plan.test_size
+        )));
+    }
+    let mut rng = stream(plan.seed, "split", "shuffle", 0);
+    let mut train = Vec::with_capacity(n - n_test);
+    let mut test = Vec::with_capacity(n_test);
+    match strata {
+        None => {
+            let mut rows: Vec<usize> = (0..n).collect();
+            rows.shuffle(&mut rng);
+            test.extend_from_slice(&rows[..n_test]);
+            train.extend_from_slice(&rows[n_test..]);
+        }
+        Some(classes) => {
+            let mut members: Vec<Vec<usize>> = vec![Vec::new(); classes.names.len()];
+            for (r, &c) in classes.codes.iter().enumerate() {
+                members[c as usize].push(r);
+            }
+            if let Some((k, rows)) = members.iter().enumerate().find(|(_, rows)| rows.len() < 2) {
+                return Err(Error::runtime(Diagnostic::at(
+                    "split.stratify",
+                    format!(
+                        "class `{}` of `{}` has {} row: stratifying needs at least 2 rows per class",
+                        classes.names[k],
+                        plan.stratify.as_deref().unwrap_or_default(),
+                        rows.len()
+                    ),
+                )));
+            }
+            let shares: Vec<f64> = members.iter().map(|r| r.len() as f64 / n as f64).collect();
+            let counts = largest_remainder(n_test as u64, &shares);
+            for (mut rows, k) in members.into_iter().zip(counts) {
+                rows.shuffle(&mut rng);
+                test.extend_from_slice(&rows[..k as usize]);
+                train.extend_from_slice(&rows[k as usize..]);
+            }
+            train.shuffle(&mut rng);
+            test.shuffle(&mut rng);
+        }
+    }
+    Ok((train, test))
+}
+
+impl SplitData {
+    /// The schema of X: integers for booleans, integer features and one-hot indicators, floats otherwise.
+    pub fn x_schema(&self) -> SchemaRef {
+        let fields: Vec<Field> = self
+            .columns
+            .iter()
+            .map(|c| {
+                Field::new(
+                    &c.name,
+                    if c.integral {
+                        DataType::Int64
+                    } else {
+                        DataType::Float64
+                    },
+                    false,
+                )
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// The schema of y.
+    pub fn y_schema(&self) -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new(
+            &self.target_name,
+            DataType::Utf8,
+            false,
+        )]))
+    }
+
+    /// X's CSV lines for the given source rows, in that order: flags as `0`/`1`, integral
+    /// numbers as integers, other numbers as the CSV encoder writes floats.
+    pub fn x_lines(&self, rows: &[usize]) -> Vec<u8> {
+        // Gathered column by column first: the loads of one column's rows are independent, so
+        // the processor overlaps their cache misses (row by row, formatting came between them
+        // and the whole took 10% more CPU time).
+        let gathered: Vec<FeatureValues> = self
+            .columns
+            .iter()
+            .map(|c| match &c.values {
+                FeatureValues::Flags(v) => {
+                    FeatureValues::Flags(rows.iter().map(|&r| v[r]).collect())
+                }
+                FeatureValues::Numbers(v) => {
+                    FeatureValues::Numbers(rows.iter().map(|&r| v[r]).collect())
+                }
+            })
+            .collect();
+        let mut out = Vec::with_capacity(rows.len() * 8 * self.columns.len().max(1));
+        let mut floats = FloatTexts::default();
+        let mut integer = itoa::Buffer::new();
+        for i in 0..rows.len() {
+            for (j, (c, values)) in self.columns.iter().zip(&gathered).enumerate() {
+                if j > 0 {
+                    out.push(b',');
+                }
+                match values {
+                    FeatureValues::Flags(v) => out.push(b'0' + v[i]),
+                    FeatureValues::Numbers(v) if c.integral => {
+                        out.extend_from_slice(integer.format(v[i] as i64).as_bytes())
+                    }
+                    FeatureValues::Numbers(v) => floats.write(v[i], &mut out),
+                }
+            }
+            out.push(b'\n');
+        }
+        out
+    }
+
+    /// y for the given source rows, in that order.
+    pub fn y_batch(&self, rows: &[usize]) -> Result<RecordBatch> {
+        let labels = StringArray::from_iter_values(rows.iter().map(|&r| self.target.label(r)));
+        Ok(RecordBatch::try_new(
+            self.y_schema(),
+            vec![Arc::new(labels)],
+        )?)
+    }
+}

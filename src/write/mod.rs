@@ -1,0 +1,132 @@
+//! Writing outputs: tables and features as CSV ([`csv`]) or Parquet, each file hashed while
+//! it is written, all of them in a staging folder that replaces the output folder in one
+//! step when the run succeeds ([`staging`]).
+
+pub mod csv;
+pub mod staging;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+
+use crate::error::{Error, Result};
+use csv::CsvStyle;
+use staging::{OutputDir, StagedFile};
+
+/// Writes pretty JSON.
+pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
+    let mut f = BufWriter::new(File::create(path)?);
+    serde_json::to_writer_pretty(&mut f, value)
+        .map_err(|e| Error::msg(format!("JSON write error: {e}")))?;
+    f.write_all(b"\n")?;
+    f.flush()?;
+    Ok(())
+}
+
+/// File format of tables and feature results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// CSV with a header (`output` options apply).
+    Csv,
+    /// Parquet with typed columns.
+    Parquet,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Parquet => "parquet",
+        }
+    }
+}
+
+/// One chunk ready to write: the batch and, for CSV, its encoded lines.
+pub struct Chunk {
+    /// The rows.
+    pub batch: RecordBatch,
+    /// The CSV lines (made in the worker thread), when writing CSV.
+    pub csv: Option<Vec<u8>>,
+}
+
+impl Chunk {
+    /// Encodes the batch as CSV when `style` is given.
+    pub fn new(batch: RecordBatch, style: Option<&CsvStyle>) -> Result<Chunk> {
+        let csv = style.map(|s| csv::encode(&batch, s)).transpose()?;
+        Ok(Chunk { batch, csv })
+    }
+
+    /// A chunk of `rows` CSV lines encoded by the caller (nothing to profile or write as Parquet).
+    pub fn from_lines(rows: usize, lines: Vec<u8>) -> Result<Chunk> {
+        Ok(Chunk {
+            batch: crate::batch::batch(Vec::new(), Vec::new(), rows)?,
+            csv: Some(lines),
+        })
+    }
+}
+
+/// Writes one table, chunk by chunk, in CSV or Parquet.
+pub enum TableWriter {
+    /// CSV: header, then each chunk's encoded lines.
+    Csv(StagedFile),
+    /// Parquet: one row group per chunk or more.
+    Parquet(Box<parquet::arrow::ArrowWriter<StagedFile>>),
+}
+
+impl TableWriter {
+    /// Creates `<folder>/<name>.<ext>` in the staging folder.
+    pub fn create(
+        out: &OutputDir,
+        folder: &str,
+        name: &str,
+        schema: &SchemaRef,
+        format: Format,
+    ) -> Result<TableWriter> {
+        let mut file = out.create(&format!("{folder}/{name}.{}", format.extension()))?;
+        Ok(match format {
+            Format::Csv => {
+                file.write_all(&csv::header(schema))?;
+                TableWriter::Csv(file)
+            }
+            Format::Parquet => {
+                let props = parquet::file::properties::WriterProperties::builder()
+                    .set_compression(parquet::basic::Compression::SNAPPY)
+                    .build();
+                let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
+                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
+                TableWriter::Parquet(Box::new(w))
+            }
+        })
+    }
+
+    /// Appends a chunk.
+    pub fn write(&mut self, chunk: &Chunk) -> Result<()> {
+        match self {
+            TableWriter::Csv(f) => {
+                f.write_all(chunk.csv.as_deref().expect("CSV chunks are encoded"))?
+            }
+            TableWriter::Parquet(w) => w
+                .write(&chunk.batch)
+                .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?,
+        }
+        Ok(())
+    }
+
+    /// Finishes the file, records its hash and returns its size in bytes.
+    pub fn finish(self, out: &OutputDir) -> Result<u64> {
+        match self {
+            TableWriter::Csv(f) => out.close(f),
+            TableWriter::Parquet(w) => {
+                let f = w
+                    .into_inner()
+                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
+                out.close(f)
+            }
+        }
+    }
+}

@@ -1,0 +1,446 @@
+//! The output folder: written whole in a staging folder, swapped into place in one step.
+//!
+//! A run writes every file under a staging folder next to the output folder
+//! (`.<name>.tutas-staging-<pid>`, on the same file system), hashing each file as it is
+//! written. Only when the whole run has succeeded does the staging folder take the output
+//! folder's place, in one atomic `renameat2(RENAME_EXCHANGE)` (or one `rename` when the
+//! output folder does not exist yet); the previous outputs, now under the staging name, are
+//! then removed. A failed or interrupted run removes its staging folder and leaves the output
+//! folder as it was; a crash leaves either the old or the new folder, never a mix.
+//!
+//! A run replaces only what tutas wrote: `manifest.json` lists the files of the run that wrote
+//! the folder. When the folder holds anything else, the run stops before writing anything and
+//! names those files; with `--force` it goes on and carries them over into the new folder.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Diagnostic, Error, Result};
+use crate::report::FileReport;
+
+/// The file that lists what a run wrote (deterministic: paths, sizes and hashes only).
+pub const MANIFEST: &str = "manifest.json";
+/// Files a run writes beside those its manifest lists.
+const RUN_FILES: [&str; 3] = [MANIFEST, "report.json", "report.html"];
+
+/// `manifest.json`: the files a run wrote, by path.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Every output file but the manifest and the report, sorted by path.
+    pub files: Vec<FileReport>,
+}
+
+/// The output folder of one run, with its staging folder.
+pub struct OutputDir {
+    dir: PathBuf,
+    staging: PathBuf,
+    /// Whether files no tutas run wrote may be in the output folder (carried over at commit).
+    force: bool,
+    committed: bool,
+    /// Size and SHA-256 of files hashed while they were written.
+    hashed: Mutex<BTreeMap<String, (u64, String)>>,
+}
+
+/// A file being written in the staging folder; its SHA-256 is computed as it is written.
+pub struct StagedFile {
+    relative: String,
+    writer: BufWriter<File>,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.writer.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer.flush()
+    }
+}
+
+/// A step of [`OutputDir::commit`], where tests inject failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitStep {
+    /// Everything is staged; the output folder is untouched.
+    BeforeSwap,
+    /// The staging folder has taken the output folder's place; the old one is not removed yet.
+    AfterSwap,
+}
+
+fn invalid_folder(dir: &Path, e: impl std::fmt::Display) -> Error {
+    Error::invalid(
+        Diagnostic::new(format!(
+            "cannot write the output folder `{}`: {e}",
+            dir.display()
+        ))
+        .help("choose another folder with --out"),
+    )
+}
+
+impl OutputDir {
+    /// Checks that `dir` holds nothing but an earlier run's outputs (unless `force`), then
+    /// creates a fresh staging folder next to it. Nothing in `dir` is touched.
+    pub fn begin(dir: &Path, force: bool) -> Result<OutputDir> {
+        let dir = std::path::absolute(dir).map_err(|e| invalid_folder(dir, e))?;
+        let foreign = foreign_files(&dir)?;
+        if !foreign.is_empty() && !force {
+            return Err(not_ours(&dir, &foreign));
+        }
+        let (parent, name) = match (dir.parent(), dir.file_name()) {
+            (Some(p), Some(n)) => (p.to_path_buf(), n.to_string_lossy().into_owned()),
+            _ => return Err(invalid_folder(&dir, "it has no parent folder")),
+        };
+        fs::create_dir_all(&parent).map_err(|e| invalid_folder(&dir, e))?;
+        let staging = parent.join(format!(".{name}.tutas-staging-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging).map_err(|e| invalid_folder(&dir, e))?;
+        }
+        fs::create_dir(&staging).map_err(|e| invalid_folder(&dir, e))?;
+        Ok(OutputDir {
+            dir,
+            staging,
+            force,
+            committed: false,
+            hashed: Mutex::new(BTreeMap::new()),
+        })
+    }
+
+    /// The final folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A path inside the staging folder (parents created).
+    pub fn path(&self, relative: &str) -> Result<PathBuf> {
+        let p = self.staging.join(relative);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        Ok(p)
+    }
+
+    /// Creates a staged file that is hashed as it is written.
+    pub fn create(&self, relative: &str) -> Result<StagedFile> {
+        let path = self.path(relative)?;
+        let file = File::create(&path)
+            .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
+        Ok(StagedFile {
+            relative: relative.to_string(),
+            writer: BufWriter::with_capacity(1 << 20, file),
+            hasher: Sha256::new(),
+            bytes: 0,
+        })
+    }
+
+    /// Flushes a staged file, records its size and hash, and returns its size.
+    pub fn close(&self, mut file: StagedFile) -> Result<u64> {
+        file.writer.flush()?;
+        let hash = hex(&file.hasher.finalize());
+        let bytes = file.bytes;
+        self.hashed
+            .lock()
+            .expect("not poisoned")
+            .insert(file.relative, (bytes, hash));
+        Ok(bytes)
+    }
+
+    /// Every file staged so far as manifest entries, sorted by path.
+    pub fn staged_files(&self) -> Result<Vec<FileReport>> {
+        let mut files = Vec::new();
+        collect_files(&self.staging, &self.staging, &mut files)?;
+        files.sort();
+        let hashed = self.hashed.lock().expect("not poisoned");
+        files
+            .into_iter()
+            .map(|(path, full)| {
+                let (bytes, sha256) = match hashed.get(&path) {
+                    Some((bytes, hash)) => (*bytes, hash.clone()),
+                    None => (fs::metadata(&full)?.len(), sha256_file(&full)?),
+                };
+                Ok(FileReport {
+                    path,
+                    bytes,
+                    sha256,
+                })
+            })
+            .collect()
+    }
+
+    /// Puts the staged folder in the output folder's place, in one step.
+    pub fn commit(self) -> Result<()> {
+        self.commit_with(|_| Ok(()))
+    }
+
+    /// [`OutputDir::commit`], calling `step` at each step (tests make it fail there).
+    pub fn commit_with(
+        mut self,
+        mut step: impl FnMut(CommitStep) -> std::io::Result<()>,
+    ) -> Result<()> {
+        // Checked again: files may have appeared since the run began.
+        let foreign = foreign_files(&self.dir)?;
+        if !foreign.is_empty() && !self.force {
+            return Err(not_ours(&self.dir, &foreign));
+        }
+        self.carry_over(&foreign)?;
+        step(CommitStep::BeforeSwap)?;
+        if self.dir.exists() {
+            swap(&self.staging, &self.dir)?;
+        } else {
+            fs::rename(&self.staging, &self.dir)?;
+        }
+        // From here the output folder is the new one; what is under the staging name is old.
+        self.committed = true;
+        step(CommitStep::AfterSwap)?;
+        if self.staging.exists() {
+            fs::remove_dir_all(&self.staging)?;
+        }
+        Ok(())
+    }
+
+    /// Links (or copies) the files no tutas run wrote into the staging folder, where the run
+    /// did not write a file of the same path.
+    fn carry_over(&self, foreign: &[String]) -> Result<()> {
+        for relative in foreign {
+            let target = self.staging.join(relative);
+            if target.exists() {
+                continue;
+            }
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent)?;
+            }
+            let source = self.dir.join(relative);
+            if fs::hard_link(&source, &target).is_err() {
+                fs::copy(&source, &target)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for OutputDir {
+    fn drop(&mut self) {
+        // Before the swap this is the unfinished run; after it, the previous outputs.
+        let _ = fs::remove_dir_all(&self.staging);
+    }
+}
+
+/// Exchanges two folders atomically where the system can (Linux `renameat2`), else with two
+/// renames (the output folder is then missing for a moment).
+fn swap(staging: &Path, dir: &Path) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let a = CString::new(staging.as_os_str().as_bytes())
+            .map_err(|e| Error::msg(format!("bad path: {e}")))?;
+        let b = CString::new(dir.as_os_str().as_bytes())
+            .map_err(|e| Error::msg(format!("bad path: {e}")))?;
+        // SAFETY: both are valid NUL-terminated paths; AT_FDCWD resolves them like `rename`.
+        let rc = unsafe {
+            libc::renameat2(
+                libc::AT_FDCWD,
+                a.as_ptr(),
+                libc::AT_FDCWD,
+                b.as_ptr(),
+                libc::RENAME_EXCHANGE,
+            )
+        };
+        if rc == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if !matches!(e.raw_os_error(), Some(libc::EINVAL) | Some(libc::ENOSYS)) {
+            return Err(Error::msg(format!(
+                "cannot move the outputs into `{}`: {e}",
+                dir.display()
+            )));
+        }
+    }
+    let old = staging.with_extension("old");
+    fs::rename(dir, &old)?;
+    fs::rename(staging, dir)?;
+    fs::rename(&old, staging)?;
+    Ok(())
+}
+
+/// The files under `dir` that no tutas run wrote: not listed in its `manifest.json`, not one of
+/// the run's own files. Empty when `dir` does not exist.
+pub fn foreign_files(dir: &Path) -> Result<Vec<String>> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    if !dir.is_dir() {
+        return Err(invalid_folder(dir, "it is a file, not a folder"));
+    }
+    let owned: BTreeSet<String> = read_manifest(dir)
+        .map(|m| m.files.into_iter().map(|f| f.path).collect())
+        .unwrap_or_default();
+    let mut files = Vec::new();
+    collect_files(dir, dir, &mut files).map_err(|e| invalid_folder(dir, e.render().trim()))?;
+    Ok(files
+        .into_iter()
+        .map(|(relative, _)| relative)
+        .filter(|r| !owned.contains(r) && !RUN_FILES.contains(&r.as_str()))
+        .collect())
+}
+
+/// The manifest of the run that wrote `dir`, if there is one.
+pub fn read_manifest(dir: &Path) -> Option<Manifest> {
+    let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn not_ours(dir: &Path, foreign: &[String]) -> Error {
+    let shown: Vec<String> = foreign.iter().take(10).map(|f| format!("  {f}")).collect();
+    let more = match foreign.len() {
+        n if n > 10 => format!("\n  and {} more", n - 10),
+        _ => String::new(),
+    };
+    Error::invalid(
+        Diagnostic::new(format!(
+            "the output folder `{}` holds {} file{} that no tutas run wrote; a run replaces the folder, so nothing was written",
+            dir.display(),
+            foreign.len(),
+            if foreign.len() == 1 { "" } else { "s" }
+        ))
+        .note(format!("{}{more}", shown.join("\n")))
+        .help("choose another folder with --out, or pass --force to write anyway (those files are kept)"),
+    )
+}
+
+fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            collect_files(root, &p, out)?;
+        } else {
+            let rel = p
+                .strip_prefix(root)
+                .unwrap_or(&p)
+                .to_string_lossy()
+                .replace('\\', "/");
+            out.push((rel, p));
+        }
+    }
+    Ok(())
+}
+
+/// The SHA-256 of a file, in hex.
+pub fn sha256_file(path: &Path) -> Result<String> {
+    let mut h = Sha256::new();
+    let mut f = File::open(path)?;
+    std::io::copy(&mut f, &mut h)?;
+    Ok(hex(&h.finalize()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under a folder with its text.
+    fn contents(dir: &Path) -> BTreeMap<String, String> {
+        let mut files = Vec::new();
+        collect_files(dir, dir, &mut files).unwrap();
+        files
+            .into_iter()
+            .map(|(rel, full)| (rel, fs::read_to_string(full).unwrap()))
+            .collect()
+    }
+
+    /// An output folder written by a run with `tag` in every file.
+    fn write_run(dir: &Path, tag: &str, fail: Option<CommitStep>) -> Result<()> {
+        let out = OutputDir::begin(dir, false)?;
+        for f in ["unprocessed/a.csv", "processed_1/b.csv"] {
+            let mut file = out.create(f)?;
+            file.write_all(tag.as_bytes())?;
+            out.close(file)?;
+        }
+        let manifest = Manifest {
+            files: out.staged_files()?,
+        };
+        fs::write(
+            out.path(MANIFEST)?,
+            serde_json::to_string(&manifest).unwrap(),
+        )?;
+        out.commit_with(|step| match fail {
+            Some(f) if f == step => Err(std::io::Error::other("injected")),
+            _ => Ok(()),
+        })
+    }
+
+    fn staging_left(parent: &Path) -> bool {
+        fs::read_dir(parent).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("tutas-staging")
+        })
+    }
+
+    #[test]
+    fn a_failure_at_any_step_leaves_the_old_or_the_new_folder_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        write_run(&dir, "old", None).unwrap();
+        let old = contents(&dir);
+        assert!(old.values().any(|v| v == "old"));
+        assert!(write_run(&dir, "new", Some(CommitStep::BeforeSwap)).is_err());
+        assert_eq!(
+            contents(&dir),
+            old,
+            "a failure before the swap changes nothing"
+        );
+        assert!(!staging_left(tmp.path()));
+        assert!(write_run(&dir, "new", Some(CommitStep::AfterSwap)).is_err());
+        let new = contents(&dir);
+        assert!(
+            new.iter().all(|(k, v)| k == MANIFEST || v == "new"),
+            "{new:?}"
+        );
+        assert!(
+            !staging_left(tmp.path()),
+            "the old folder is removed all the same"
+        );
+    }
+
+    #[test]
+    fn only_files_an_earlier_run_wrote_are_replaced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        write_run(&dir, "old", None).unwrap();
+        fs::write(dir.join("unprocessed/mine.csv"), "user data").unwrap();
+        let before = contents(&dir);
+        let e = write_run(&dir, "new", None).unwrap_err();
+        assert!(
+            e.render().contains("unprocessed/mine.csv"),
+            "{}",
+            e.render()
+        );
+        assert_eq!(contents(&dir), before, "nothing is touched");
+        let forced = OutputDir::begin(&dir, true).unwrap();
+        let mut f = forced.create("unprocessed/a.csv").unwrap();
+        f.write_all(b"new").unwrap();
+        forced.close(f).unwrap();
+        forced.commit().unwrap();
+        let after = contents(&dir);
+        assert_eq!(
+            after["unprocessed/mine.csv"], "user data",
+            "--force keeps the user's files"
+        );
+        assert_eq!(after["unprocessed/a.csv"], "new");
+    }
+}

@@ -1,0 +1,71 @@
+//! The output folder: a run replaces only what tutas wrote, and writes nowhere else.
+
+use crate::common::*;
+
+const SMALL: &str = r#"
+name: small
+seed: 1
+tables:
+  t:
+    rows: 10
+    columns:
+      id: { sequence: "T{}" }
+"#;
+
+fn run_small(dir: &std::path::Path, extra: &[&str]) -> Output {
+    std::fs::write(dir.join("s.yaml"), SMALL).unwrap();
+    let mut args = vec!["run", "s.yaml", "--out", "out", "-q"];
+    args.extend_from_slice(extra);
+    tutas(dir, &args)
+}
+
+#[test]
+fn a_folder_with_files_tutas_did_not_write_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_small(dir.path(), &[]).code, 0);
+    let out = dir.path().join("out");
+    std::fs::write(out.join("unprocessed/other.csv"), "a,b\n1,2\n").unwrap();
+    std::fs::create_dir(out.join("notes")).unwrap();
+    std::fs::write(out.join("notes/readme.txt"), "mine").unwrap();
+    let before = files(&out);
+    let o = run_small(dir.path(), &[]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("unprocessed/other.csv"), "{}", o.stderr);
+    assert!(o.stderr.contains("notes/readme.txt"), "{}", o.stderr);
+    assert!(o.stderr.contains("--force"), "{}", o.stderr);
+    assert_eq!(files(&out), before, "nothing was touched");
+}
+
+#[test]
+fn force_writes_the_run_and_keeps_the_other_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("unprocessed")).unwrap();
+    std::fs::write(out.join("unprocessed/other.csv"), "a,b\n1,2\n").unwrap();
+    let o = run_small(dir.path(), &["--force"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(
+        std::fs::read_to_string(out.join("unprocessed/other.csv")).unwrap(),
+        "a,b\n1,2\n"
+    );
+    assert!(out.join("unprocessed/t.csv").exists());
+    // The run's own files are replaced by the next run without --force... but the other file
+    // is still there, so the next run is refused again.
+    assert_eq!(run_small(dir.path(), &[]).code, 2);
+}
+
+#[test]
+fn a_run_replaces_what_an_earlier_run_wrote_and_leaves_nothing_beside_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(run_small(dir.path(), &[]).code, 0);
+    let first = files(&dir.path().join("out"));
+    assert!(first.contains_key("manifest.json"));
+    let o = run_small(dir.path(), &["--seed", "2"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut entries: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["out", "s.yaml"], "no staging folder is left");
+}
