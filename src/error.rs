@@ -44,6 +44,9 @@ pub struct Diagnostic {
     pub path: Option<String>,
     /// Position in the scenario file, when known.
     pub location: Option<Location>,
+    /// A position (1-based line and column) inside the text of the value at `path`, e.g. where
+    /// a SQL parser stopped; placed in the file by [`crate::scenario::yaml::Source::place`].
+    pub value_position: Option<(usize, usize)>,
     /// Further lines: details, data, suggestions.
     pub notes: Vec<String>,
     /// A suggestion such as "did you mean `uniform_int`?".
@@ -57,6 +60,7 @@ impl Diagnostic {
             message: message.into(),
             path: None,
             location: None,
+            value_position: None,
             notes: Vec::new(),
             help: None,
         }
@@ -73,6 +77,13 @@ impl Diagnostic {
     /// Adds a note line.
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.notes.push(note.into());
+        self
+    }
+
+    /// Points at a position inside the value's text: the SQL parser's `Line: L, Column: C`,
+    /// when `engine_message` holds one.
+    pub fn at_parser_position(mut self, engine_message: &str) -> Self {
+        self.value_position = parser_position(engine_message);
         self
     }
 
@@ -226,6 +237,14 @@ pub fn engine_message(e: &datafusion::error::DataFusionError) -> String {
         );
     }
     s
+}
+
+/// The `Line: L, Column: C` where a SQL parser error says it stopped.
+fn parser_position(message: &str) -> Option<(usize, usize)> {
+    let rest = &message[message.find("Line: ")? + "Line: ".len()..];
+    let (line, rest) = rest.split_once(", Column: ")?;
+    let column: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some((line.trim().parse().ok()?, column.parse().ok()?))
 }
 
 /// Shorthand for results in tutas.

@@ -501,6 +501,8 @@ pub struct SplitPlan {
     pub stratify: Option<String>,
     /// Shuffle seed.
     pub seed: u64,
+    /// Most distinct values a text feature may have.
+    pub max_categories: usize,
     /// Leak threshold.
     pub leak_threshold: f64,
     /// Whether a leak fails the run.

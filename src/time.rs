@@ -56,6 +56,14 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     Some(days_from_civil(y, m, d) * 86_400 + secs)
 }
 
+/// Parses the end of a date-time range: a date alone means the whole day, up to its last second
+/// (`2025-01-03` ends at `2025-01-03 23:59:59`); a date-time is itself.
+pub fn parse_datetime_end(s: &str) -> Option<i64> {
+    let t = parse_datetime(s)?;
+    let date_only = !s.trim().contains([' ', 'T']);
+    Some(if date_only { t + 86_399 } else { t })
+}
+
 fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
@@ -218,6 +226,11 @@ mod tests {
         assert_eq!(parse_datetime("1970-01-02"), Some(86_400));
         assert_eq!(parse_datetime("2025-07-01 01:02:03"), Some(1_751_331_723));
         assert_eq!(parse_datetime("2025-02-29"), None);
+        assert_eq!(parse_datetime_end("1970-01-02"), Some(2 * 86_400 - 1));
+        assert_eq!(
+            parse_datetime_end("1970-01-02 06:00"),
+            Some(86_400 + 6 * 3600)
+        );
         let f = DateTimeFormat::parse("%Y-%m-%d %H:%M").unwrap();
         assert_eq!(f.format(1_751_331_723), "2025-07-01 01:02");
     }

@@ -2,14 +2,14 @@
 
 use rand_distr::{Exp, LogNormal, Normal, Poisson};
 
-use super::{Analyzer, list};
+use super::{Analyzer, list, table_key};
 use crate::error::Diagnostic;
 use crate::plan::{
     BooleanGenerator, Choice, FakeKind, Generator, Mixture, NumberGenerator, NumberKind,
     NumberType, PickId, PickSource, SequencePattern, TextGenerator, ValueType,
 };
 use crate::scenario::{ChoiceSpec, GeneratorSpec, KindSpec, Scalar, TimeUnit};
-use crate::time::parse_datetime;
+use crate::time::{parse_datetime, parse_datetime_end};
 
 impl Analyzer<'_> {
     /// Compiles a generator; `in_mixture` allows `weight`.
@@ -132,7 +132,7 @@ impl Analyzer<'_> {
                 format!("a probability must be in [0, 1], found {p}"),
             ),
             KindSpec::Datetime([a, b]) => {
-                let (Some(lo), Some(hi)) = (parse_datetime(a), parse_datetime(b)) else {
+                let (Some(lo), Some(hi)) = (parse_datetime(a), parse_datetime_end(b)) else {
                     return self.fail(at("datetime"), format!("expected two dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`, found [{a}, {b}]"));
                 };
                 self.range_ok(lo <= hi, &at("datetime"), &format!("[{a}, {b}]"))?;
@@ -246,11 +246,16 @@ impl Analyzer<'_> {
             ChoiceSpec::Named(name) => match self.scenario.vocab.get(name) {
                 Some(v) => (v.clone(), weights.map(<[f64]>::to_vec)),
                 None => {
+                    let key = format!("vocab {name}");
+                    if self.already_unknown(&key, path) {
+                        return None;
+                    }
                     let names: Vec<&str> = self.scenario.vocab.keys().map(String::as_str).collect();
                     self.problem(
                         Diagnostic::at(path, format!("unknown vocab list `{name}`"))
                             .suggest(name, names.iter().copied()),
                     );
+                    self.record_unknown(key);
                     return None;
                 }
             },
@@ -351,6 +356,10 @@ impl Analyzer<'_> {
             return None;
         }
         let Some(schema) = self.schemas.get(table).cloned() else {
+            let key = table_key(table);
+            if self.already_unknown(&key, path) {
+                return None;
+            }
             let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
             let later = self.scenario.tables.contains_key(table);
             let mut d = Diagnostic::at(
@@ -365,6 +374,7 @@ impl Analyzer<'_> {
                 d.suggest(table, known.iter().copied())
             };
             self.problem(d);
+            self.record_unknown(key);
             return None;
         };
         let Ok(field) = schema.field_with_name(column) else {

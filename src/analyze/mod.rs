@@ -75,7 +75,16 @@ struct Analyzer<'a> {
     inherited_blame: Option<Option<usize>>,
     /// The table being analyzed.
     current_table: String,
+    /// The side aliases of the interaction table being analyzed (empty otherwise).
+    sides: Vec<String>,
+    /// Names already reported unknown (`table/column x`), with the problem that says so.
+    unknown: HashMap<String, usize>,
+    /// Per problem, what was not checked because it depends on what the problem is about.
+    dependents: HashMap<usize, Vec<String>>,
 }
+
+/// Help for date-time arithmetic, which SQL engines spell in incompatible ways.
+const DATE_ARITHMETIC_HELP: &str = "for date-time arithmetic use add_days(ts, n), add_hours(ts, n), add_minutes(ts, n) or add_seconds(ts, n)";
 
 /// Analyzes a scenario into a plan.
 pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
@@ -101,6 +110,9 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
         picks: Vec::new(),
         inherited_blame: None,
         current_table: String::new(),
+        sides: Vec::new(),
+        unknown: HashMap::new(),
+        dependents: HashMap::new(),
     };
     if locale.is_none() {
         a.problem(
@@ -136,6 +148,7 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
     let split = a.split();
     let datetime_format = a.datetime_format();
     if !a.problems.is_empty() {
+        a.note_dependents();
         return Err(Error {
             severity: Severity::Invalid,
             diagnostics: a.problems,
@@ -260,10 +273,21 @@ impl Analyzer<'_> {
             Err(_) if self.reads_failed(sql) => None,
             Err(e) => {
                 let message = engine_message(&e);
+                if let Some(d) = self.unknown_side(sql, path) {
+                    self.problem(d);
+                    return None;
+                }
+                let unknown = unknown_column(&message);
+                if let Some(name) = &unknown
+                    && self.already_unknown(&self.column_key(name), path)
+                {
+                    return None;
+                }
                 let mut d =
                     Diagnostic::at(path, format!("invalid SQL expression `{}`", sql.trim()))
-                        .note(format!("SQL engine: {message}"));
-                if let Some(name) = unknown_column(&message) {
+                        .note(format!("SQL engine: {message}"))
+                        .at_parser_position(&message);
+                if let Some(name) = unknown {
                     let names: Vec<String> =
                         schema.columns().iter().map(|c| c.flat_name()).collect();
                     let short: Vec<String> =
@@ -277,11 +301,68 @@ impl Analyzer<'_> {
                     if d.help.is_none() {
                         d = d.help(format!("available columns: {}", names.join(", ")));
                     }
+                    self.problem(d);
+                    self.record_unknown(self.column_key(&name));
+                    return None;
+                } else if message.contains("Interval") {
+                    d = d.help(DATE_ARITHMETIC_HELP);
                 }
                 self.problem(d);
                 None
             }
         }
+    }
+
+    /// When `key` ([`Analyzer::column_key`], or `table <name>`) was already reported unknown,
+    /// notes `path` on that report instead of repeating it: one typo, one error.
+    fn already_unknown(&mut self, key: &str, path: &str) -> bool {
+        let Some(&i) = self.unknown.get(key) else {
+            return false;
+        };
+        if let Some(d) = self.problems.get_mut(i) {
+            d.notes.push(format!("`{path}` names it too"));
+        }
+        true
+    }
+
+    /// The key of an unknown column name in the current table.
+    fn column_key(&self, name: &str) -> String {
+        format!("{}/column {name}", self.current_table)
+    }
+
+    /// Records that the problem just added reports `key` unknown.
+    fn record_unknown(&mut self, key: String) {
+        if let Some(i) = self.problems.len().checked_sub(1) {
+            self.unknown.insert(key, i);
+        }
+    }
+
+    /// In an interaction table, a `q.column` whose `q` is not a side: what to say instead of
+    /// DataFusion's message.
+    fn unknown_side(&self, sql: &str, path: &str) -> Option<Diagnostic> {
+        if self.sides.is_empty() {
+            return None;
+        }
+        let known: Vec<&str> = self.sides.iter().map(String::as_str).collect();
+        crate::sql::expression_identifiers(sql, self.engine.dialect())
+            .into_iter()
+            .filter(|parts| parts.len() == 2)
+            .map(|parts| parts[0].clone())
+            .find(|q| {
+                !known.iter().any(|k| k.eq_ignore_ascii_case(q))
+                    && !q.eq_ignore_ascii_case(&self.current_table)
+            })
+            .map(|q| {
+                Diagnostic::at(
+                    path,
+                    format!(
+                        "`{q}` is not a side of table `{}` (sides: {})",
+                        self.current_table,
+                        known.join(", ")
+                    ),
+                )
+                .suggest(&q, known.iter().copied())
+            })
     }
 
     /// Marks `name` (a table or feature) as failed, blaming the problems found since `before`,
@@ -295,6 +376,26 @@ impl Analyzer<'_> {
         self.failed.entry(name.to_string()).or_insert(blame);
     }
 
+    /// Notes, on each problem, what was not checked because it depends on it.
+    fn note_dependents(&mut self) {
+        for (i, dependents) in std::mem::take(&mut self.dependents) {
+            let shown = dependents
+                .iter()
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = match dependents.len() {
+                n if n > 4 => format!(" and {} more", n - 4),
+                _ => String::new(),
+            };
+            if let Some(d) = self.problems.get_mut(i) {
+                d.notes
+                    .push(format!("not checked, as they depend on it: {shown}{more}"));
+            }
+        }
+    }
+
     /// Whether one of `names` (tables or features) failed analysis. If so, `what` (e.g. "table
     /// `orders`") is noted on the problem that made it fail, and is to fail for the same reason.
     fn reads_failed_input<'n>(
@@ -305,15 +406,20 @@ impl Analyzer<'_> {
         let Some(blame) = names.into_iter().find_map(|n| self.failed.get(n).copied()) else {
             return false;
         };
-        if let Some(d) = blame.and_then(|i| self.problems.get_mut(i)) {
-            let note = format!("{what} depends on it and was not checked");
-            if !d.notes.contains(&note) {
-                d.notes.push(note);
+        if let Some(i) = blame {
+            let dependents = self.dependents.entry(i).or_default();
+            if !dependents.iter().any(|d| d == what) {
+                dependents.push(what.to_string());
             }
         }
         self.inherited_blame = Some(blame);
         true
     }
+}
+
+/// The key under which an unknown table is reported once (SQL names are case-insensitive).
+fn table_key(name: &str) -> String {
+    format!("table {}", name.to_lowercase())
 }
 
 /// The name DataFusion says it cannot find, from its "No field named x" message.

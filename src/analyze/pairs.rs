@@ -7,7 +7,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{DFSchema, TableReference};
 use datafusion::error::DataFusionError;
 
-use super::{Analyzer, PlannedExpr, column_reads, is_identifier};
+use super::{Analyzer, PlannedExpr, column_reads, is_identifier, table_key};
 use crate::error::{Diagnostic, engine_message};
 use crate::numeric::largest_remainder;
 use crate::plan::{
@@ -20,8 +20,16 @@ impl Analyzer<'_> {
     pub(super) fn pair_table(&mut self, name: &str, path: &str) -> Option<TablePlan> {
         let table = &self.scenario.tables[name];
         let (sides, side_schema) = self.sides(name, path)?;
+        self.sides = sides.iter().map(|s| s.alias.clone()).collect();
         let before = self.problems.len();
         let (columns, mut out_fields) = self.pair_columns(name, path, &side_schema);
+        // Pair columns named like a side's column: a bare name in a condition means the pair
+        // column (the row's own), so it is qualified by the table before planning.
+        let shadowing: HashSet<String> = out_fields
+            .iter()
+            .map(|f| f.name().clone())
+            .filter(|n| side_schema.fields().iter().any(|f| f.name() == n))
+            .collect();
         let condition_schema = match with_qualified(&side_schema, name, &out_fields) {
             Ok(s) => s,
             Err(e) => {
@@ -34,7 +42,7 @@ impl Analyzer<'_> {
                 );
             }
         };
-        let mut strata = self.strata(name, path, &condition_schema);
+        let mut strata = self.strata(name, path, &condition_schema, &shadowing);
         let set_columns = self.set_columns(&table.strata, path, &mut strata);
         for (n, ty) in &set_columns {
             out_fields.push(Field::new(n, ty.arrow(), false));
@@ -96,6 +104,10 @@ impl Analyzer<'_> {
                 );
             }
             let Some(side) = self.schemas.get(target).cloned() else {
+                let key = table_key(target);
+                if self.already_unknown(&key, &format!("{pairs_path}.{alias}")) {
+                    return None;
+                }
                 let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
                 let mut d = Diagnostic::at(
                     format!("{pairs_path}.{alias}"),
@@ -109,6 +121,7 @@ impl Analyzer<'_> {
                     d.suggest(target, known.iter().copied())
                 };
                 self.problem(d);
+                self.record_unknown(key);
                 return None;
             };
             let qualified = DFSchema::try_from_qualified_schema(alias.as_str(), &side);
@@ -209,7 +222,13 @@ impl Analyzer<'_> {
 
     /// Plans every stratum, one entry per declared stratum (`None` where it failed); empty
     /// when the counts or the strata themselves are missing.
-    fn strata(&mut self, name: &str, path: &str, schema: &DFSchema) -> Vec<Option<StratumPlan>> {
+    fn strata(
+        &mut self,
+        name: &str,
+        path: &str,
+        schema: &DFSchema,
+        shadowing: &HashSet<String>,
+    ) -> Vec<Option<StratumPlan>> {
         let table = &self.scenario.tables[name];
         if table.strata.is_empty() {
             self.problem(Diagnostic::at(format!("{path}.strata"), format!("table `{name}` has `pairs` but no `strata`: add at least one, e.g. `- {{ name: all, share: 1, where: 'TRUE' }}`")));
@@ -227,7 +246,7 @@ impl Analyzer<'_> {
                 ));
             }
             let rows = counts.as_ref().map(|c| c[i]);
-            let plan = self.stratum(stratum, &spath, schema);
+            let plan = self.stratum(stratum, &spath, schema, shadowing);
             plans.push(plan.zip(rows).map(|(mut p, rows)| {
                 p.rows = rows;
                 p
@@ -236,9 +255,25 @@ impl Analyzer<'_> {
         plans
     }
 
-    fn stratum(&mut self, stratum: &Stratum, path: &str, schema: &DFSchema) -> Option<StratumPlan> {
+    fn stratum(
+        &mut self,
+        stratum: &Stratum,
+        path: &str,
+        schema: &DFSchema,
+        shadowing: &HashSet<String>,
+    ) -> Option<StratumPlan> {
         let where_path = format!("{path}.where");
-        let condition = self.sql_expr(&stratum.condition, schema, &where_path);
+        let sql = match shadowing.is_empty() {
+            true => stratum.condition.clone(),
+            false => crate::sql::qualify_identifiers(
+                &stratum.condition,
+                self.engine.dialect(),
+                shadowing,
+                &self.current_table,
+            )
+            .unwrap_or_else(|| stratum.condition.clone()),
+        };
+        let condition = self.sql_expr(&sql, schema, &where_path);
         let mut set = Vec::new();
         for (col, spec) in &stratum.set {
             let cpath = format!("{path}.set.{col}");
@@ -287,33 +322,47 @@ impl Analyzer<'_> {
         path: &str,
         strata: &mut [Option<StratumPlan>],
     ) -> Vec<(String, ValueType)> {
-        let Some(first) = declared.first() else {
+        fn sorted(s: &Stratum) -> Vec<&String> {
+            let mut keys: Vec<&String> = s.set.keys().collect();
+            keys.sort();
+            keys
+        }
+        // The names most strata set (the earliest such stratum on ties) are the table's; a
+        // stratum that sets others is the one in error.
+        let Some(first) = declared.iter().max_by_key(|s| {
+            let count = declared.iter().filter(|o| sorted(o) == sorted(s)).count();
+            (
+                count,
+                std::cmp::Reverse(declared.iter().position(|o| std::ptr::eq(o, *s))),
+            )
+        }) else {
             return Vec::new();
         };
         let names: Vec<&String> = first.set.keys().collect();
+        let expected = sorted(first);
         let show = |keys: Vec<&String>| {
             keys.iter()
                 .map(|s| s.as_str())
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut sorted_first = names.clone();
-        sorted_first.sort();
         let mut types: HashMap<&str, (ValueType, usize)> = HashMap::new();
         for (i, (stratum, plan)) in declared.iter().zip(strata.iter_mut()).enumerate() {
-            let mut mine: Vec<&String> = stratum.set.keys().collect();
-            mine.sort();
-            if mine != sorted_first {
-                self.problem(Diagnostic::at(
+            if sorted(stratum) != expected {
+                let mut d = Diagnostic::at(
                     format!("{path}.strata[{i}].set"),
                     format!(
                         "every stratum sets the same columns: `{}` sets [{}], `{}` sets [{}]",
                         first.name,
-                        show(first.set.keys().collect()),
+                        show(names.clone()),
                         stratum.name,
                         show(stratum.set.keys().collect())
                     ),
-                ));
+                );
+                if let Some(odd) = stratum.set.keys().find(|k| !names.contains(k)) {
+                    d = d.suggest(odd, names.iter().map(|s| s.as_str()));
+                }
+                self.problem(d);
                 *plan = None;
                 continue;
             }

@@ -6,7 +6,7 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::TableReference;
 use indexmap::IndexMap;
 
-use super::{Analyzer, is_identifier};
+use super::{Analyzer, is_identifier, table_key};
 use crate::error::{Diagnostic, engine_message};
 use crate::plan::{NamedQuery, SplitPlan};
 use crate::scenario::OnLeak;
@@ -23,14 +23,18 @@ impl Analyzer<'_> {
                 continue;
             }
             let Some(target) = self.known_name(target) else {
-                let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
-                self.problem(
-                    Diagnostic::at(
-                        path,
-                        format!("alias `{alias}` points to unknown table `{target}`"),
-                    )
-                    .suggest(target, known.iter().copied()),
-                );
+                let key = table_key(target);
+                if !self.already_unknown(&key, &path) {
+                    let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+                    self.problem(
+                        Diagnostic::at(
+                            path,
+                            format!("alias `{alias}` points to unknown table `{target}`"),
+                        )
+                        .suggest(target, known.iter().copied()),
+                    );
+                    self.record_unknown(key);
+                }
                 self.mark_failed(alias, before);
                 continue;
             };
@@ -97,6 +101,8 @@ impl Analyzer<'_> {
         section: &str,
         register: bool,
     ) -> Vec<NamedQuery> {
+        self.current_table.clear();
+        self.sides.clear();
         let kind = section.trim_end_matches('s');
         let mut out = Vec::new();
         for (name, sql) in queries {
@@ -144,16 +150,38 @@ impl Analyzer<'_> {
             Ok(planned) => planned,
             Err(e) => {
                 let message = engine_message(&e);
+                let missing = unknown_table(&message);
+                if let Some(table) = &missing
+                    && self.already_unknown(&table_key(table), path)
+                {
+                    return None;
+                }
+                let column = super::unknown_column(&message).map(|c| self.column_key(&c));
+                if let Some(key) = &column
+                    && self.already_unknown(key, path)
+                {
+                    return None;
+                }
                 let mut d = Diagnostic::at(path, format!("{kind} `{name}` is not a valid query"))
-                    .note(format!("SQL engine: {message}"));
-                if let Some(table) = unknown_table(&message) {
-                    let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
-                    d = d.suggest(&table, known.iter().copied());
-                    if d.help.is_none() {
-                        d = d.help(format!("tables: {}", known.join(", ")));
+                    .note(format!("SQL engine: {message}"))
+                    .at_parser_position(&message);
+                if message.contains("Interval") {
+                    d = d.help(super::DATE_ARITHMETIC_HELP);
+                }
+                let Some(table) = missing else {
+                    self.problem(d);
+                    if let Some(key) = column {
+                        self.record_unknown(key);
                     }
+                    return None;
+                };
+                let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+                d = d.suggest(&table, known.iter().copied());
+                if d.help.is_none() {
+                    d = d.help(format!("tables: {}", known.join(", ")));
                 }
                 self.problem(d);
+                self.record_unknown(table_key(&table));
                 return None;
             }
         };
@@ -185,6 +213,10 @@ impl Analyzer<'_> {
             return None;
         }
         let Some(from) = self.known_name(&split.from) else {
+            let key = table_key(&split.from);
+            if self.already_unknown(&key, "split.from") {
+                return None;
+            }
             let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
             self.problem(
                 Diagnostic::at(
@@ -193,17 +225,20 @@ impl Analyzer<'_> {
                 )
                 .suggest(&split.from, known.iter().copied()),
             );
+            self.record_unknown(key);
             return None;
         };
         let schema = self.schemas[&from].clone();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let before = self.problems.len();
         let require = |a: &mut Self, col: &str, path: String| {
-            if !names.contains(&col) {
+            let key = a.column_key(col);
+            if !names.contains(&col) && !a.already_unknown(&key, &path) {
                 a.problem(
                     Diagnostic::at(path, format!("`{}` has no column `{col}`", split.from))
                         .suggest(col, names.iter().copied()),
                 );
+                a.record_unknown(key);
             }
         };
         require(self, &split.target, "split.target".into());
@@ -252,6 +287,7 @@ impl Analyzer<'_> {
             test_size: split.test_size,
             stratify,
             seed: split.seed.unwrap_or(self.seed()),
+            max_categories: split.max_categories,
             leak_threshold: t,
             leak_is_error: split.audit.on_leak == OnLeak::Error,
         })

@@ -82,6 +82,7 @@ impl Analyzer<'_> {
         self.failed_columns.clear();
         self.inherited_blame = None;
         self.current_table = name.to_string();
+        self.sides.clear();
         let plan = if let Some(source) = &table.source {
             self.source_table(name, source, &path)
         } else if table.pairs.is_some() {

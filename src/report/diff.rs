@@ -81,11 +81,21 @@ fn column(a: &ColumnProfile, b: &ColumnProfile, out: &mut String) {
             }
         }
         (.., Some(x), Some(y)) => {
-            let _ = writeln!(out, ": distinct {} → {}", x.distinct, y.distinct);
+            let _ = writeln!(out, ": distinct {} → {}", distinct(x), distinct(y));
         }
         _ => {
             let _ = writeln!(out);
         }
+    }
+}
+
+/// A text column's distinct count as the profile knows it: past the counting limit only a
+/// lower bound.
+fn distinct(t: &super::TextProfile) -> String {
+    if t.complete {
+        t.distinct.to_string()
+    } else {
+        format!("more than {}", t.distinct)
     }
 }
 

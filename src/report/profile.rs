@@ -96,7 +96,14 @@ impl Moments {
     }
 }
 
-/// An exact histogram with [`BINS`] bins that doubles its bin width to take in outlying values.
+/// Fine bins kept while a column is read; at the end they are merged into at most [`BINS`].
+const FINE_BINS: usize = BINS * 64;
+
+/// An exact histogram of [`FINE_BINS`] bins that doubles its bin width to take in outlying
+/// values (each new bin is the union of two old ones, so no count is ever split). At the end,
+/// [`Histogram::coarse`] merges runs of fine bins into at most [`BINS`] bins that cover the
+/// values' range: the data spans at least a quarter of the fine bins, so the coarse bins end
+/// within a few percent of the minimum and maximum, and every count stays exact.
 #[derive(Debug, Clone)]
 struct Histogram {
     start: f64,
@@ -107,38 +114,56 @@ struct Histogram {
 impl Histogram {
     fn new(min: f64, max: f64) -> Histogram {
         let width = if max > min {
-            (max - min) / BINS as f64 * (1.0 + 1e-9)
+            (max - min) / FINE_BINS as f64 * (1.0 + 1e-9)
         } else {
             1.0
         };
         Histogram {
             start: min,
             width,
-            bins: vec![0; BINS],
+            bins: vec![0; FINE_BINS],
         }
     }
 
     fn add(&mut self, x: f64) {
         while x < self.start {
             // Widen to the left: the old bins become the right half.
-            let mut bins = vec![0; BINS];
+            let mut bins = vec![0; FINE_BINS];
             for (i, c) in self.bins.iter().enumerate() {
-                bins[BINS / 2 + i / 2] += c;
+                bins[FINE_BINS / 2 + i / 2] += c;
             }
-            self.start -= self.width * BINS as f64;
+            self.start -= self.width * FINE_BINS as f64;
             self.width *= 2.0;
             self.bins = bins;
         }
-        while x >= self.start + self.width * BINS as f64 {
-            let mut bins = vec![0; BINS];
+        while x >= self.start + self.width * FINE_BINS as f64 {
+            let mut bins = vec![0; FINE_BINS];
             for (i, c) in self.bins.iter().enumerate() {
                 bins[i / 2] += c;
             }
             self.width *= 2.0;
             self.bins = bins;
         }
-        let i = (((x - self.start) / self.width) as usize).min(BINS - 1);
+        let i = (((x - self.start) / self.width) as usize).min(FINE_BINS - 1);
         self.bins[i] += 1;
+    }
+
+    /// At most [`BINS`] bins, each a run of whole fine bins, from the first fine bin that
+    /// holds a value to the last: (start, width, counts).
+    fn coarse(&self) -> (f64, f64, Vec<u64>) {
+        let first = self.bins.iter().position(|&c| c > 0).unwrap_or(0);
+        let last = self.bins.iter().rposition(|&c| c > 0).unwrap_or(0);
+        let span = last - first + 1;
+        let run = span.div_ceil(BINS);
+        let bins = self.bins[first..=last]
+            .chunks(run)
+            .map(|c| c.iter().sum())
+            .collect();
+        (
+            self.start + first as f64 * self.width,
+            self.width * run as f64,
+            bins,
+        )
     }
 }
 
@@ -320,14 +345,15 @@ fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -
         } => {
             p.kind = if datetime { "datetime" } else { "number" }.into();
             if let Some(h) = hist {
+                let (bin_start, bin_width, bins) = h.coarse();
                 p.numeric = Some(NumericProfile {
                     mean: moments.mean(),
                     std: moments.std(),
                     min,
                     max,
-                    bin_start: h.start,
-                    bin_width: h.width,
-                    bins: h.bins,
+                    bin_start,
+                    bin_width,
+                    bins,
                     values: small.map(|mut m| {
                         m.sort();
                         m
@@ -398,7 +424,34 @@ mod tests {
         for x in [0.0, 5.0, 9.99, -100.0, 250.0, 3.0] {
             h.add(x);
         }
-        assert_eq!(h.bins.iter().sum::<u64>(), 6);
-        assert!(h.start <= -100.0 && h.start + h.width * BINS as f64 > 250.0);
+        let (start, width, bins) = h.coarse();
+        assert_eq!(bins.iter().sum::<u64>(), 6);
+        assert!(start <= -100.0 && start + width * bins.len() as f64 > 250.0);
+    }
+
+    #[test]
+    fn histogram_bins_cover_the_range_of_the_values() {
+        // A year of date-times whose first batch covers one month: the histogram widens
+        // several times, yet its bins end near the first and last value.
+        let day = 86_400.0;
+        let mut h = Histogram::new(0.0, 30.0 * day);
+        for i in 0..=36_500 {
+            h.add(i as f64 * day / 100.0);
+        }
+        let (start, width, bins) = h.coarse();
+        let end = start + width * bins.len() as f64;
+        assert!(
+            bins.len() <= BINS && bins.len() >= BINS / 2,
+            "{} bins",
+            bins.len()
+        );
+        assert!(start <= 0.0 && end > 365.0 * day);
+        assert!(
+            end - start < 365.0 * day * 1.07,
+            "bins span {} days",
+            (end - start) / day
+        );
+        assert!(bins.iter().all(|&c| c > 0), "no empty bin: {bins:?}");
+        assert_eq!(bins.iter().sum::<u64>(), 36_501);
     }
 }

@@ -67,6 +67,10 @@ const STRICT_FUNCTIONS: &[&str] = &[
     "from_unixtime",
     "make_date",
     "regexp_like",
+    "add_days",
+    "add_hours",
+    "add_minutes",
+    "add_seconds",
 ];
 
 /// Whether the expression treats NULL as "unknown" throughout (Kleene logic), so evaluating it

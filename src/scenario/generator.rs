@@ -244,7 +244,7 @@ pub struct GeneratorSpec {
     /// `true` with this probability.
     #[serde(default)]
     pub bernoulli: Option<f64>,
-    /// A date-time uniform in `[from, to]` (dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`).
+    /// A date-time uniform in `[from, to]`, to the second: dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`; a date as `to` includes that whole day.
     #[serde(default)]
     pub datetime: Option<[String; 2]>,
     /// Two date-time columns `<name>_start` and `<name>_end`: a start generator plus a length.
@@ -268,13 +268,13 @@ pub struct GeneratorSpec {
     /// Clamp numbers into `[low, high]`.
     #[serde(default)]
     pub clamp: Option<[f64; 2]>,
-    /// Add a number drawn from this generator (for date-times, in `unit`s).
+    /// Add a number drawn from this generator (for date-times, in `unit`s), after `resolution` truncates the drawn value.
     #[serde(default)]
     pub add: Option<Box<GeneratorSpec>>,
     /// Unit of `add` for date-times: `second`, `minute`, `hour` (default) or `day`.
     #[serde(default)]
     pub unit: Option<TimeUnit>,
-    /// Truncate generated date-times to this unit (default `second`).
+    /// Truncate the drawn date-time to this unit (default `second`), before `add`.
     #[serde(default)]
     pub resolution: Option<TimeUnit>,
 }

@@ -226,6 +226,10 @@ pub struct Split {
     /// Seed of the shuffle (default: the scenario's seed).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// Most distinct values a text feature may have to be one-hot encoded (default 100): more
+    /// is an error that names the column, which is usually an identifier to `drop`.
+    #[serde(default = "default_max_categories")]
+    pub max_categories: usize,
     /// The learnability and leakage audit.
     #[serde(default)]
     pub audit: AuditOptions,
@@ -250,6 +254,10 @@ impl Default for AuditOptions {
             on_leak: OnLeak::Warn,
         }
     }
+}
+
+fn default_max_categories() -> usize {
+    100
 }
 
 fn default_leak_threshold() -> f64 {

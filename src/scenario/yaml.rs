@@ -80,14 +80,71 @@ impl Source {
         }
     }
 
-    /// Attaches the location of the diagnostic's key path, when it has one.
+    /// Attaches the location of the diagnostic's key path, when it has one: the position
+    /// inside the value it names when known, else the key.
     pub fn place(&self, mut d: Diagnostic) -> Diagnostic {
         if d.location.is_none()
             && let Some(path) = &d.path
         {
-            d.location = self.locate(path);
+            d.location = d
+                .value_position
+                .and_then(|(line, column)| self.locate_in_value(path, line, column))
+                .or_else(|| self.locate(path));
         }
         d
+    }
+
+    /// The file position of line `line`, column `column` (1-based) of the text of the value at
+    /// `path`: a block scalar (`|`, `>`), a quoted or a plain scalar. Folded lines (`>` and
+    /// plain scalars over several lines) are joined by spaces, as YAML reads them.
+    pub fn locate_in_value(&self, path: &str, line: usize, column: usize) -> Option<Location> {
+        let &(value_line, value_column) = self.spans.values.get(path)?;
+        let lines: Vec<&str> = self.text.lines().collect();
+        // A block scalar's marker is its first content line; its indicator follows the key.
+        let block = self.spans.keys.get(path).and_then(|&(key_line, _)| {
+            let after_key = lines.get(key_line - 1)?.split_once(':')?.1.trim_start();
+            after_key.chars().next().filter(|c| matches!(c, '|' | '>'))
+        });
+        let first = lines.get(value_line - 1)?;
+        let start: String = first.chars().skip(value_column - 1).collect();
+        let (content, literal) = match (block, start.chars().next()?) {
+            (Some(indicator), _) => {
+                let content: Vec<(usize, usize, &str)> = lines
+                    .iter()
+                    .enumerate()
+                    .skip(value_line - 1)
+                    .take_while(|(_, l)| {
+                        l.trim().is_empty() || l.len() - l.trim_start().len() + 1 >= value_column
+                    })
+                    .filter(|(_, l)| !l.trim().is_empty())
+                    .map(|(i, l)| (i + 1, l.len() - l.trim_start().len() + 1, l.trim()))
+                    .collect();
+                (content, indicator == '|')
+            }
+            (None, quote @ ('"' | '\'')) => {
+                let text = start[1..].split(quote).next().unwrap_or("");
+                (vec![(value_line, value_column + 1, text)], true)
+            }
+            (None, _) => (vec![(value_line, value_column, start.trim_end())], true),
+        };
+        if block == Some('|') {
+            // A literal block keeps its lines, blank ones too, less the first line's indentation.
+            return Some(self.location(value_line + line - 1, value_column + column - 1));
+        }
+        if literal {
+            let (file_line, indent, _) = content.get(line - 1)?;
+            return Some(self.location(*file_line, indent + column - 1));
+        }
+        // Folded: the text is the lines joined by spaces.
+        let mut left = column;
+        for (file_line, indent, text) in &content {
+            let width = text.chars().count() + 1;
+            if left <= width {
+                return Some(self.location(*file_line, indent + left - 1));
+            }
+            left -= width;
+        }
+        None
     }
 }
 
@@ -266,5 +323,27 @@ mod tests {
             Some((6, 5))
         );
         assert_eq!(src.locate("a.zzz").map(|l| l.line), Some(1));
+    }
+
+    #[test]
+    fn positions_inside_values_are_placed_in_the_file() {
+        let src = Source::new(
+            "s.yaml",
+            "f: |\n  SELECT x\n  FROM a\n  WHERE x = = 1\ng: \"SELECT = 1\"\nh: SELECT = 1\nc: >\n  SELECT x\n  FROM a WHERE = 1\ni: |\n  SELECT x\n\n    AND = 1\n",
+        );
+        let at = |path: &str, line, column| {
+            src.locate_in_value(path, line, column)
+                .map(|l| (l.line, l.column))
+        };
+        assert_eq!(at("f", 3, 11), Some((4, 13)));
+        assert_eq!(
+            at("i", 3, 7),
+            Some((13, 9)),
+            "blank and more-indented lines count"
+        );
+        assert_eq!(at("g", 1, 8), Some((5, 12)));
+        assert_eq!(at("h", 1, 8), Some((6, 11)));
+        // `SELECT x FROM a WHERE = 1`: column 23 is the `=` on the second folded line.
+        assert_eq!(at("c", 1, 23), Some((9, 16)));
     }
 }

@@ -221,6 +221,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
                 schema.field_with_name(name)?.data_type(),
                 &parts(name)?,
                 n,
+                plan.max_categories,
             )
         })
         .collect::<Result<Vec<_>>>()?;
@@ -315,7 +316,13 @@ struct Encoded {
 }
 
 /// Encodes one feature: booleans as 0/1, numbers as they are, strings one-hot.
-fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> Result<Encoded> {
+fn encode(
+    name: &str,
+    data_type: &DataType,
+    column: &[&ArrayRef],
+    n: usize,
+    max_categories: usize,
+) -> Result<Encoded> {
     let single = |values: FeatureValues, integral: bool, boolean: bool| Encoded {
         columns: vec![FeatureColumn {
             name: name.to_string(),
@@ -346,6 +353,19 @@ fn encode(name: &str, data_type: &DataType, column: &[&ArrayRef], n: usize) -> R
         }
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
             let classes = Classes::of(column)?;
+            if classes.names.len() > max_categories {
+                return Err(Error::runtime(
+                    Diagnostic::at(
+                        "split.drop",
+                        format!(
+                            "text feature `{name}` has {} distinct values: one-hot encoding would make {} columns of X, more than `split.max_categories` ({max_categories})",
+                            classes.names.len(),
+                            classes.names.len()
+                        ),
+                    )
+                    .help(format!("if `{name}` identifies rows, add it to `split.drop`; else raise `split.max_categories`")),
+                ));
+            }
             let columns = (0..classes.names.len())
                 .map(|k| FeatureColumn {
                     name: format!("{name}_{}", classes.names[k]),

@@ -1,11 +1,13 @@
-//! Functions tutas adds to the SQL engine so BigQuery SQL runs: `IF` and `COUNTIF`.
+//! Functions tutas adds to the SQL engine: `IF` and `COUNTIF`, so BigQuery SQL runs, and
+//! date-time arithmetic in whole units (`add_days(ts, n)`, `add_hours`, `add_minutes`,
+//! `add_seconds`), which SQL engines spell in incompatible ways.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int64Array};
 use datafusion::arrow::compute::kernels::zip::zip;
 use datafusion::arrow::compute::{cast, prep_null_mask_filter};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::datatypes::{DataType, TimeUnit};
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDF, ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl,
@@ -16,6 +18,89 @@ use datafusion::logical_expr::{
 pub(super) fn register(ctx: &datafusion::prelude::SessionContext) {
     ctx.register_udf(ScalarUDF::from(IfFunction::new()));
     ctx.register_udaf(countif());
+    for (name, seconds) in ADD_FUNCTIONS {
+        ctx.register_udf(ScalarUDF::from(AddTime::new(name, *seconds)));
+    }
+}
+
+/// The date-time arithmetic functions and the seconds in their unit.
+pub const ADD_FUNCTIONS: &[(&str, i64)] = &[
+    ("add_days", 86_400),
+    ("add_hours", 3_600),
+    ("add_minutes", 60),
+    ("add_seconds", 1),
+];
+
+/// `add_<unit>(ts, n)`: the date-time `n` units after `ts` (before it when `n` is negative);
+/// NULL when either is NULL. A fractional `n` is rounded to the nearest second.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AddTime {
+    name: String,
+    seconds: i64,
+    signature: Signature,
+}
+
+impl AddTime {
+    fn new(name: &str, seconds: i64) -> Self {
+        AddTime {
+            name: name.to_string(),
+            seconds,
+            signature: Signature::any(2, Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for AddTime {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, args: &[DataType]) -> datafusion::error::Result<DataType> {
+        match (&args[0], &args[1]) {
+            (DataType::Timestamp(..), n) if n.is_numeric() || *n == DataType::Null => {
+                Ok(args[0].clone())
+            }
+            (DataType::Null, _) => Ok(DataType::Timestamp(TimeUnit::Second, None)),
+            (a, b) => datafusion::common::plan_err!(
+                "{}(date_time, number) takes a date-time and a number, found {a} and {b}",
+                self.name
+            ),
+        }
+    }
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        let target = args.return_field.data_type().clone();
+        let per_second = match &target {
+            DataType::Timestamp(TimeUnit::Second, _) => 1,
+            DataType::Timestamp(TimeUnit::Millisecond, _) => 1_000,
+            DataType::Timestamp(TimeUnit::Microsecond, _) => 1_000_000,
+            _ => 1_000_000_000,
+        };
+        let scalars = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let arrays = ColumnarValue::values_to_arrays(&args.args)?;
+        let ts = cast(&cast(&arrays[0], &target)?, &DataType::Int64)?;
+        let n = cast(&arrays[1], &DataType::Float64)?;
+        let step = (self.seconds * per_second) as f64;
+        let sums: Int64Array = ts
+            .as_primitive::<datafusion::arrow::datatypes::Int64Type>()
+            .iter()
+            .zip(n.as_primitive::<datafusion::arrow::datatypes::Float64Type>())
+            .map(|(t, n)| Some(t? + (n? * step).round() as i64))
+            .collect();
+        let out = cast(&(Arc::new(sums) as ArrayRef), &target)?;
+        Ok(if scalars && args.number_rows == 1 {
+            ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?)
+        } else {
+            ColumnarValue::Array(out)
+        })
+    }
 }
 
 /// BigQuery's `IF(condition, then, else)`.

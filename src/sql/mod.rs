@@ -281,6 +281,35 @@ fn table_scans(plan: &LogicalPlan) -> Result<Vec<TableReference>, DataFusionErro
     Ok(scans)
 }
 
+/// The SQL expression with every bare identifier in `names` qualified by `qualifier`
+/// (`x` → `qualifier.x`), rewritten on its parsed form; `None` when it does not parse.
+pub fn qualify_identifiers(
+    sql: &str,
+    dialect: &str,
+    names: &std::collections::HashSet<String>,
+    qualifier: &str,
+) -> Option<String> {
+    use sqlparser::ast::{Expr as SqlExpr, Ident, visit_expressions_mut};
+    let dialect = sqlparser::dialect::dialect_from_str(dialect)?;
+    let mut expr = sqlparser::parser::Parser::new(dialect.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_expr())
+        .ok()?;
+    let _ = visit_expressions_mut(&mut expr, |e| {
+        if let SqlExpr::Identifier(i) = e {
+            let name = match i.quote_style {
+                Some(_) => i.value.clone(),
+                None => i.value.to_lowercase(),
+            };
+            if names.contains(&name) {
+                *e = SqlExpr::CompoundIdentifier(vec![Ident::new(qualifier), i.clone()]);
+            }
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    Some(expr.to_string())
+}
+
 /// The identifiers of a SQL expression, each as its parts (`m.topic` is `["m", "topic"]`),
 /// unquoted names lowercased as the engine reads them; empty when it does not parse.
 pub fn expression_identifiers(sql: &str, dialect: &str) -> Vec<Vec<String>> {

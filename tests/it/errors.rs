@@ -98,6 +98,8 @@ refused_edits! {
     bad_probability: "{ choice: colour }" => "{ bernoulli: 1.5 }";
     unknown_locale: "seed: 1" => "seed: 1\nlocale: xx_XX";
     source_outside_project: "  shop:\n    rows: 10" => "  other: { source: /etc/passwd }\n  shop:\n    rows: 10";
+    unknown_side_alias: "s.colour = o.colour" => "q.colour = o.colour";
+    a_parse_error_points_into_the_query: "per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour" => "per_colour: |\n    SELECT colour,\n           COUNT(*) AS n\n    FROM shop WHERE colour = = 'red'\n    GROUP BY colour";
     what_reads_a_failed_table_is_not_reported_again: "{ choice: colour }" => "{ choice: colour, weights: [1] }";
 }
 
@@ -149,4 +151,67 @@ fn an_unwritable_output_folder_is_refused() {
     );
     assert_eq!(o.code, 2, "{}", o.stderr);
     insta::assert_snapshot!(o.stderr);
+}
+
+/// Each word of a scenario (outside comments), one at a time, with an `x` appended.
+fn single_typos(text: &str) -> Vec<(String, String)> {
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let code = line.find('#').map_or(line, |i| &line[..i]);
+        let bytes = code.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i].is_ascii_alphabetic() || bytes[i] == b'_' {
+                let start = i;
+                while i < bytes.len() && word(bytes[i]) {
+                    i += 1;
+                }
+                if i - start >= 3 {
+                    let at = offset + i;
+                    let typo = format!("{}x{}", &text[..at], &text[at..]);
+                    out.push((
+                        format!(
+                            "`{}x` on line {}",
+                            &code[start..i],
+                            text[..at].lines().count()
+                        ),
+                        typo,
+                    ));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+#[test]
+fn each_single_typo_in_the_shipped_scenarios_gives_at_most_one_error() {
+    let mut refused = 0;
+    for scenario in ["scenarios/default.yaml", "scenarios/seed-reference.yaml"] {
+        let text = std::fs::read_to_string(root().join(scenario)).unwrap();
+        let base = root().join("scenarios");
+        for (what, typo) in single_typos(&text) {
+            let loaded = tutas::run::load_source(
+                tutas::scenario::yaml::Source::new(scenario, typo),
+                &base,
+                &tutas::run::LoadOptions::default(),
+            );
+            if let Err(e) = loaded {
+                refused += 1;
+                assert_eq!(
+                    e.diagnostics.len(),
+                    1,
+                    "{scenario}: {what} gives {} errors:\n{}",
+                    e.diagnostics.len(),
+                    e.render()
+                );
+            }
+        }
+    }
+    assert!(refused > 200, "most typos break a scenario: {refused}");
 }

@@ -4,6 +4,7 @@ mod common;
 mod errors;
 mod features;
 mod generation;
+mod language;
 mod outputs;
 mod pipeline;
 mod references;

@@ -349,3 +349,24 @@ fn the_report_page_escapes_everything_from_the_scenario() {
     assert!(!page.contains("<script"));
     assert!(page.contains("&lt;script&gt;k") && page.contains("&lt;script&gt;m"));
 }
+
+#[test]
+fn diff_says_when_a_distinct_count_is_only_a_lower_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = "name: ids\nseed: 1\ntables:\n  t:\n    rows: 1500\n    columns:\n      id: { sequence: \"I{}\" }\n";
+    std::fs::write(dir.path().join("s.yaml"), scenario).unwrap();
+    for out in ["a", "b"] {
+        assert_eq!(
+            tutas(dir.path(), &["run", "s.yaml", "--out", out, "-q"]).code,
+            0
+        );
+    }
+    let o = tutas(dir.path(), &["diff", "a", "b"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout
+            .contains("id (text): distinct more than 1000 → more than 1000"),
+        "{}",
+        o.stdout
+    );
+}
