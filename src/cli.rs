@@ -66,6 +66,10 @@ enum Command {
         /// Write even when the output folder holds files no tutas run wrote (they are kept)
         #[arg(long)]
         force: bool,
+        /// Undecided pairs of a stratum tested one by one before tutas refines them instead
+        /// (for tests of the refinement at small scale)
+        #[arg(long, hide = true, default_value_t = crate::sample::MAX_ENUMERATED_PAIRS)]
+        enumeration_limit: u64,
     },
     /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
     Check {
@@ -199,6 +203,7 @@ fn execute(command: Command) -> Result<()> {
             format,
             memory_limit,
             force,
+            enumeration_limit,
         } => {
             let loaded = load(
                 &scenario,
@@ -215,6 +220,7 @@ fn execute(command: Command) -> Result<()> {
                 format,
                 memory_limit,
                 force,
+                enumeration_limit,
             };
             let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
             if !quiet {

@@ -150,7 +150,7 @@ fn table_section(t: &TableReport, dates: &DateTimeFormat) -> Markup {
                         td.num { (st.produced) }
                         td.num { @if st.exact { (st.satisfying as u64) } @else { (format!("≈ {:.3e}", st.satisfying)) } }
                         td.num { (format!("{:.4}%", st.acceptance * 100.0)) }
-                        td { (st.method) }
+                        td { (st.method) @if !st.detail.is_empty() { br; span.sub { (st.detail) } } }
                     }
                 }
             }

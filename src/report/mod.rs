@@ -157,8 +157,12 @@ pub struct StratumReport {
     pub exact: bool,
     /// Share of uniform pairs that satisfy the condition (what naive rejection would accept).
     pub acceptance: f64,
-    /// `exact` (no rejection) or `rejection` (bounded, over undecided group pairs).
+    /// `exact` (every pair decided or tested), `counted` (refined by side filters and counted
+    /// ranges, no rejection) or `rejection` (bounded, over candidates that must be tested).
     pub method: String,
+    /// How the pairs the key columns left undecided were resolved.
+    #[serde(default)]
+    pub detail: String,
 }
 
 /// The score of one model on the test part.

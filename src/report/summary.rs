@@ -92,6 +92,9 @@ fn table_lines(t: &TableReport, s: &mut String) {
             st.acceptance * 100.0,
             st.method
         );
+        if !st.detail.is_empty() {
+            let _ = writeln!(s, "      {}", st.detail);
+        }
     }
 }
 

@@ -66,6 +66,9 @@ pub struct RunOptions {
     pub memory_limit: Option<usize>,
     /// Write even when the output folder holds files no tutas run wrote (they are kept).
     pub force: bool,
+    /// Undecided pairs of a stratum up to this count are tested one by one; above it they are
+    /// refined ([`crate::sample::MAX_ENUMERATED_PAIRS`] by default).
+    pub enumeration_limit: u64,
 }
 
 /// A table in memory: its schema and batches.
@@ -168,7 +171,7 @@ impl<'a> RunState<'a> {
                 TableKind::Entity(entity) => {
                     let picked = self.bind_picks(&entity.picks)?;
                     let source = EntityTable::new(entity, self.plan.seed, picked);
-                    self.make_table(table, &source, Vec::new())?
+                    self.make_table(table, &source, Vec::new(), Instant::now())?
                 }
                 TableKind::Pairs(pairs) => self.make_pair_table(table, pairs)?,
             };
@@ -189,15 +192,23 @@ impl<'a> RunState<'a> {
     }
 
     fn make_pair_table(&mut self, table: &TablePlan, pairs: &PairPlan) -> Result<TableReport> {
+        // The sampler's preparation (grouping, classifying, counting) is part of the table's time.
+        let started = Instant::now();
         let sides = [
             self.whole_table(&pairs.sides[0].table)?,
             self.whole_table(&pairs.sides[1].table)?,
         ];
         let picked = self.bind_picks(&pairs.picks)?;
-        let (sampler, strata) = self
-            .pool
-            .install(|| PairSampler::new(pairs, [&sides[0], &sides[1]], picked, self.plan.seed))?;
-        self.make_table(table, &sampler, strata)
+        let (sampler, strata) = self.pool.install(|| {
+            PairSampler::new(
+                pairs,
+                [&sides[0], &sides[1]],
+                picked,
+                self.plan.seed,
+                self.options.enumeration_limit,
+            )
+        })?;
+        self.make_table(table, &sampler, strata, started)
     }
 
     /// All rows of a made table as one batch.
@@ -216,6 +227,7 @@ impl<'a> RunState<'a> {
         table: &TablePlan,
         source: &dyn ChunkSource,
         strata: Vec<crate::report::StratumReport>,
+        started: Instant,
     ) -> Result<TableReport> {
         let rows = table.planned_rows().unwrap_or(0);
         let mut writer = TableWriter::create(
@@ -226,6 +238,7 @@ impl<'a> RunState<'a> {
             self.options.format,
         )?;
         let mut stage = Stage::start(format!("table {}", table.name), rows, self.options.progress);
+        stage.started = started;
         let mut profiler = TableProfiler::new(&table.schema);
         let mut report = TableReport {
             name: table.name.clone(),

@@ -21,28 +21,48 @@
 //!    pair. Equality tests across the two sides such as `m.topic = t.topic` are
 //!    decided here, which is where rejection sampling wastes its draws.
 //! 3. **Resolve the undecided.** If the undecided group pairs hold at most
-//!    [`MAX_ENUMERATED_PAIRS`] pairs, each is tested exactly and the satisfying
-//!    ones are listed: the population of satisfying pairs is then known exactly
-//!    and sampling needs no rejection at all. Otherwise undecided pairs are
-//!    proposed and tested in vectorized batches (bounded rejection, see 4).
-//! 4. **Draw.** A draw picks a TRUE group pair with probability ∝ `|g_a|·|g_b|`
-//!    (then a row of each group uniformly) or a listed pair with weight 1, so
-//!    every satisfying pair has the same probability. In rejection mode, a
-//!    proposal from an undecided group pair that fails the condition is redrawn
-//!    from the start, which keeps the result exactly uniform; the number of
-//!    proposals is bounded, and exceeding the bound is an error with the numbers.
+//!    [`MAX_ENUMERATED_PAIRS`] pairs, each is tested and the satisfying ones are listed: the
+//!    satisfying pairs are then known exactly (method `exact`). Above that bound each
+//!    undecided group pair is *refined* ([`refine`]): the condition, its key values put in
+//!    and simplified, is split into conjuncts;
+//!    - conjuncts that read one side filter that side's rows first (`c.limit > 15000 AND
+//!      p.price > 110` over 4·10⁹ pairs becomes 106 × 19 candidates);
+//!    - comparisons of a key of each side (`<`, `<=`, `>`, `>=`, `=`, `BETWEEN`; an interval
+//!      overlap is two of them) are counted per row by sorting the other side
+//!      ([`counted`]): each row of one side knows exactly how many partners it has;
+//!    - what is left (an `OR` across the sides, a function of both, a third key) is tested.
 //!
+//!    Without anything left to test the candidates are exactly the satisfying pairs (method
+//!    `counted`). Otherwise the candidates are tested one by one when there are at most the
+//!    bound, or proposed and tested in vectorized batches (method `rejection`).
+//! 4. **Draw.** A draw picks an entry with probability ∝ its number of pairs: a TRUE group
+//!    pair (then a row of each group uniformly), a listed pair (weight 1), or a refined group
+//!    pair, where the draw's offset names one candidate (for counted ranges: a row of one side
+//!    by its running count, then its k-th partner). Every satisfying pair has the same
+//!    probability. A proposal that must be tested and fails is redrawn from the start, which
+//!    keeps the result exactly uniform; the number of proposals is bounded, and exceeding the
+//!    bound is an error with the numbers. Counted pairs are verified against the condition as
+//!    well: a failure there is a bug, reported as one.
 //! 5. **Gather little.** Drawn pairs are positions in each side sorted by group, so a
 //!    draw reads no memory. Key columns, and pair columns that classification already
 //!    decided per group pair (e.g. `m.topic = t.topic`), are gathered from the small group
 //!    pair table; only the other columns an expression reads are gathered from the sides.
 //!
-//! A stratum with no satisfying pair fails before any row is drawn, naming the
-//! stratum, its condition and the counts. Rows are drawn in chunks, each with
-//! its own stream `(seed, table, "stratum:<name>", chunk)`.
+//! Costs: classification is one evaluation per group pair (at most [`MAX_GROUP_PAIRS`]);
+//! enumeration tests every undecided pair; refinement evaluates the filters once per row,
+//! sorts the other side (`O(n log n)`, and `O(n log n)` memory for a second key) and counts
+//! every row in `O(log n)` (`O(log² n)` for two keys); a counted draw costs as much.
+//!
+//! A stratum fails before any row is drawn when no pair satisfies it, and says so only when
+//! that is proven (every pair decided, tested or counted). When candidates are sampled and
+//! none of the tested ones satisfies, the error says how many were tested and what that
+//! bounds, not that none satisfies. Rows are drawn in chunks, each with its own stream
+//! `(seed, table, "stratum:<name>", chunk)`.
 
 mod classify;
+mod counted;
 mod groups;
+mod refine;
 mod strata;
 
 use std::sync::Arc;
@@ -69,7 +89,8 @@ use strata::{Sampler, build_sampler, draw};
 pub const MAX_KEY_VALUES: usize = 256;
 /// Largest number of group pairs classified at once.
 pub const MAX_GROUP_PAIRS: usize = 1 << 20;
-/// Undecided pairs up to this count are tested exhaustively and listed.
+/// Undecided pairs up to this count are tested exhaustively and listed (the default of
+/// [`PairSampler::new`]'s `enumeration_limit`).
 pub const MAX_ENUMERATED_PAIRS: u64 = 20_000_000;
 /// Proposals per requested row before rejection sampling gives up (plus a fixed allowance).
 pub const MAX_PROPOSALS_PER_ROW: u64 = 10_000;
@@ -80,10 +101,14 @@ struct PairSpace<'a> {
     plan: &'a PairPlan,
     /// The values `pick` generators in `set` draw from.
     picked: PickedColumns,
+    /// Undecided (or candidate) pairs up to this count are tested one by one and listed.
+    enumeration_limit: u64,
     sides: [&'a RecordBatch; 2],
     /// Whether every expression reads NULL as "unknown", so group pairs can be classified.
     grouped: bool,
     groups: [Groups; 2],
+    /// Per side, the indices of its key columns.
+    keys: [Vec<usize>; 2],
     /// Each side's read non-key columns in grouped order (by position); `None` for the others.
     by_position: [Vec<Option<ArrayRef>>; 2],
     /// One row per group pair: key columns hold the groups' values, other side columns are
@@ -151,8 +176,10 @@ impl<'a> PairSampler<'a> {
         sides: [&'a RecordBatch; 2],
         picked: PickedColumns,
         seed: u64,
+        enumeration_limit: u64,
     ) -> Result<(Self, Vec<StratumReport>)> {
-        let space = prepare(plan, sides, picked)?;
+        let mut space = prepare(plan, sides, picked)?;
+        space.enumeration_limit = enumeration_limit;
         let mut samplers = Vec::new();
         let mut reports = Vec::new();
         for stratum in &plan.strata {
@@ -259,6 +286,7 @@ fn prepare<'a>(
         }
     }
     let mut group_pairs = group_pair_batch(plan, sides, &keys, &reps)?;
+
     let mut decided = vec![None; plan.columns.len()];
     // Without grouping, NULL does not stand for "unknown": nothing is decided per group pair.
     if grouped {
@@ -272,9 +300,11 @@ fn prepare<'a>(
     Ok(PairSpace {
         plan,
         picked,
+        enumeration_limit: MAX_ENUMERATED_PAIRS,
         sides,
         grouped,
         groups,
+        keys,
         by_position,
         group_pairs,
         decided,

@@ -6,7 +6,8 @@ use datafusion::arrow::datatypes::DataType;
 use rand::RngExt;
 
 use super::groups::Groups;
-use super::{MAX_ENUMERATED_PAIRS, MAX_PROPOSALS_PER_ROW, PairSpace, Pairs, Reads, reads_of};
+use super::refine::{Refined, Refiner};
+use super::{MAX_PROPOSALS_PER_ROW, PairSpace, Pairs, Reads, reads_of};
 use crate::batch::{eval, eval_mask};
 use crate::error::{Diagnostic, Error, Result};
 use crate::generate::CHUNK_ROWS;
@@ -21,46 +22,46 @@ enum SamplerEntry {
     Groups { a: u32, b: u32, test: bool },
     /// One listed satisfying pair (rows `a`, `b`) of group pair `g`.
     Pair { a: u32, b: u32, g: u32 },
+    /// The candidates of a refined group pair (by index in `Sampler::refined`).
+    Refined(u32),
+}
+
+/// What a proposal needs before it is kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Check {
+    /// Nothing: it satisfies by construction.
+    None,
+    /// Testing: a pair that fails is redrawn.
+    Test,
+    /// Verifying what counting claims: a pair that fails is a bug in tutas.
+    Verify,
 }
 
 pub(super) struct Sampler {
     entries: Vec<SamplerEntry>,
     cumulative: Vec<u64>,
+    refined: Vec<Refined>,
     rejection: bool,
     /// The columns testing the condition needs.
     reads: Reads,
+}
+
+/// What classification and refinement found for a stratum.
+struct Population {
+    entries: Vec<SamplerEntry>,
+    refined: Vec<Refined>,
+    /// Pairs known to satisfy: TRUE group pairs, listed pairs, counted candidates.
+    satisfying: u64,
+    /// Candidate pairs that must be tested.
+    to_test: u64,
+    /// How the undecided group pairs were resolved, for the report.
+    detail: String,
 }
 
 pub(super) fn build_sampler(
     p: &PairSpace,
     stratum: &StratumPlan,
 ) -> Result<(Sampler, StratumReport)> {
-    let [ga, gb] = &p.groups;
-    let nb = gb.count();
-    let population = p.sides[0].num_rows() as u64 * p.sides[1].num_rows() as u64;
-    // Without grouping, NULL does not stand for "unknown": every pair must be tested.
-    let classes = if p.grouped {
-        eval(&stratum.condition, &p.group_pairs)?
-    } else {
-        new_null_array(&DataType::Boolean, p.group_pairs.num_rows())
-    };
-    let classes = classes.as_boolean();
-    let mut true_pairs = 0u64;
-    let mut undecided = 0u64;
-    let mut entries = Vec::new();
-    let mut undecided_groups = Vec::new();
-    for r in 0..classes.len() {
-        let (a, b) = ((r / nb) as u32, (r % nb) as u32);
-        let w = ga.size(a) * gb.size(b);
-        if classes.is_null(r) {
-            undecided += w;
-            undecided_groups.push((a, b));
-        } else if classes.value(r) {
-            true_pairs += w;
-            entries.push(SamplerEntry::Groups { a, b, test: false });
-        }
-    }
-    let rejection = undecided > MAX_ENUMERATED_PAIRS;
     let width = [p.sides[0].num_columns(), p.sides[1].num_columns()];
     let reads = reads_of(
         p.plan,
@@ -69,97 +70,191 @@ pub(super) fn build_sampler(
         &[&stratum.condition],
         &vec![false; p.plan.columns.len()],
     );
-    let mut listed = 0u64;
-    if rejection {
-        entries.extend(undecided_groups.iter().map(|&(a, b)| SamplerEntry::Groups {
-            a,
-            b,
-            test: true,
-        }));
-    } else {
-        for (a, b) in undecided_groups {
-            let g = a * nb as u32 + b;
-            let found = enumerate_satisfying(p, stratum, &reads, g)?;
-            listed += found.len() as u64;
-            entries.extend(
-                found
-                    .into_iter()
-                    .map(|(a, b)| SamplerEntry::Pair { a, b, g }),
-            );
-        }
-    }
+    let found = population(p, stratum, &reads)?;
+    let population = p.sides[0].num_rows() as u64 * p.sides[1].num_rows() as u64;
     let mut total = 0u64;
-    let cumulative: Vec<u64> = entries
+    let cumulative: Vec<u64> = found
+        .entries
         .iter()
         .map(|e| {
             total += match e {
-                SamplerEntry::Groups { a, b, .. } => ga.size(*a) * gb.size(*b),
+                SamplerEntry::Groups { a, b, .. } => p.groups[0].size(*a) * p.groups[1].size(*b),
                 SamplerEntry::Pair { .. } => 1,
+                SamplerEntry::Refined(i) => found.refined[*i as usize].weight,
             };
             total
         })
         .collect();
-    let satisfying = (true_pairs + listed) as f64;
+    let rejection = found.to_test > 0;
+    let counted = found.refined.iter().any(|r| !r.test);
+    let method = match (rejection, counted) {
+        (true, _) => "rejection",
+        (false, true) => "counted",
+        (false, false) => "exact",
+    };
     let mut report = StratumReport {
         name: stratum.name.clone(),
         condition: stratum.sql.trim().to_string(),
         requested: stratum.rows,
         produced: 0,
         population,
-        satisfying,
+        satisfying: found.satisfying as f64,
         exact: !rejection,
-        acceptance: if population == 0 {
-            0.0
-        } else {
-            satisfying / population as f64
-        },
-        method: if rejection {
-            "rejection".into()
-        } else {
-            "exact".into()
-        },
+        acceptance: ratio(found.satisfying as f64, population),
+        method: method.into(),
+        detail: found.detail.clone(),
     };
-    // In exact mode `total` is the number of satisfying pairs; in rejection mode it is never 0.
+    // Without candidates to test, `total` is the number of satisfying pairs: 0 is proven.
     if stratum.rows > 0 && total == 0 {
         return Err(impossible(p, stratum, population));
     }
     let sampler = Sampler {
-        entries,
+        entries: found.entries,
         cumulative,
+        refined: found.refined,
         rejection,
         reads,
     };
     if rejection {
-        // Estimate the share of undecided pairs that satisfy, for the report.
+        // Estimate the share of the candidates that satisfy, for the report.
         let mut rng = stream(0, &p.plan.table, &format!("estimate:{}", stratum.name), 0);
         let (tested, accepted) = estimate_undecided(p, stratum, &sampler, &mut rng)?;
-        let share = if tested == 0 {
-            1.0
-        } else {
-            accepted as f64 / tested as f64
-        };
-        report.satisfying = true_pairs as f64 + undecided as f64 * share;
-        report.acceptance = report.satisfying / population as f64;
-        if tested > 0 && accepted == 0 && true_pairs == 0 {
-            return Err(impossible(p, stratum, population).with_note(format!(
-                "{tested} pairs tested in the undecided groups, none satisfied the condition"
-            )));
+        let share = ratio(accepted as f64, tested);
+        report.satisfying = found.satisfying as f64 + found.to_test as f64 * share;
+        report.acceptance = ratio(report.satisfying, population);
+        if stratum.rows > 0 && accepted == 0 && found.satisfying == 0 {
+            return Err(not_found(p, stratum, population, found.to_test, tested));
         }
     }
     Ok((sampler, report))
 }
 
-trait WithNote {
-    fn with_note(self, note: String) -> Self;
+fn ratio(part: f64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { part / whole as f64 }
 }
 
-impl WithNote for Error {
-    fn with_note(mut self, note: String) -> Self {
-        if let Some(d) = self.diagnostics.last_mut() {
-            d.notes.push(note);
+/// Classifies the group pairs, then lists the undecided ones' satisfying pairs when there are
+/// few, or refines them (side filters, counted ranges) when there are many.
+fn population(p: &PairSpace, stratum: &StratumPlan, reads: &Reads) -> Result<Population> {
+    let [ga, gb] = &p.groups;
+    let nb = gb.count();
+    // Without grouping, NULL does not stand for "unknown": every pair is undecided.
+    let classes = if p.grouped {
+        eval(&stratum.condition, &p.group_pairs)?
+    } else {
+        new_null_array(&DataType::Boolean, p.group_pairs.num_rows())
+    };
+    let classes = classes.as_boolean();
+    let mut found = Population {
+        entries: Vec::new(),
+        refined: Vec::new(),
+        satisfying: 0,
+        to_test: 0,
+        detail: "classified by key columns".into(),
+    };
+    let mut undecided = 0u64;
+    let mut undecided_groups = Vec::new();
+    for r in 0..classes.len() {
+        let (a, b) = ((r / nb) as u32, (r % nb) as u32);
+        let w = ga.size(a) * gb.size(b);
+        if classes.is_null(r) {
+            undecided += w;
+            undecided_groups.push(r as u32);
+        } else if classes.value(r) {
+            found.satisfying += w;
+            found
+                .entries
+                .push(SamplerEntry::Groups { a, b, test: false });
         }
-        self
     }
+    if undecided <= p.enumeration_limit {
+        for g in undecided_groups {
+            let listed = list_satisfying(p, stratum, reads, g, group_pair_candidates(p, g))?;
+            found.satisfying += listed.len() as u64;
+            found.entries.extend(listed);
+        }
+        if undecided > 0 {
+            found.detail = format!("{undecided} undecided pairs tested one by one");
+        }
+        return Ok(found);
+    }
+    let mut refiner = Refiner::new(p, stratum)?;
+    let mut refined = Vec::new();
+    for g in undecided_groups {
+        refined.extend(refiner.refine(g)?);
+    }
+    let to_test: u64 = refined.iter().filter(|r| r.test).map(|r| r.weight).sum();
+    let enumerate = to_test <= p.enumeration_limit;
+    for r in refined {
+        if r.test && enumerate {
+            let candidates = (0..r.weight).filter_map(|k| r.pair(k).map(|(a, b)| (a, b, r.g)));
+            let listed = list_satisfying(p, stratum, reads, r.g, candidates)?;
+            found.satisfying += listed.len() as u64;
+            found.entries.extend(listed);
+        } else {
+            if r.test {
+                found.to_test += r.weight;
+            } else {
+                found.satisfying += r.weight;
+            }
+            found
+                .entries
+                .push(SamplerEntry::Refined(found.refined.len() as u32));
+            found.refined.push(r);
+        }
+    }
+    found.detail = format!(
+        "{undecided} undecided pairs refined: {}{}",
+        refiner.shapes.join("; "),
+        if enumerate && to_test > 0 {
+            format!("; {to_test} candidates tested one by one")
+        } else {
+            String::new()
+        }
+    );
+    Ok(found)
+}
+
+/// Every pair of group pair `g`, in (a, b) order.
+fn group_pair_candidates(p: &PairSpace, g: u32) -> impl Iterator<Item = (u32, u32, u32)> {
+    let nb = p.groups[1].count() as u32;
+    let ga = p.groups[0].positions(g / nb);
+    let gb = p.groups[1].positions(g % nb);
+    ga.flat_map(move |a| gb.clone().map(move |b| (a, b, g)))
+}
+
+/// What tutas counts exactly, for messages about conditions it has to test pair by pair.
+const CONDITION_HELP: &str = "tutas counts exactly: comparisons of one side's columns (with constants or each other), and comparisons of a column of each side (<, <=, >, >=, =, BETWEEN) joined by AND; an OR or a function of both sides is tested pair by pair";
+
+/// A stratum whose candidates were sampled but none satisfied: says what was tested and what
+/// that bounds, not that no pair satisfies.
+fn not_found(
+    p: &PairSpace,
+    stratum: &StratumPlan,
+    population: u64,
+    candidates: u64,
+    tested: u64,
+) -> Error {
+    // No success in `tested` uniform draws: fewer than 3/tested of the candidates satisfy, with
+    // 95% confidence (the rule of three).
+    let bound = (3.0 / tested.max(1) as f64 * candidates as f64).ceil();
+    Error::runtime(
+        Diagnostic::at(
+            &stratum.path,
+            format!(
+                "stratum `{}` of table `{}`: no pair satisfying its condition was found; it needs {} rows",
+                stratum.name, p.plan.table, stratum.rows
+            ),
+        )
+        .note(format!("condition: {}", stratum.sql.trim()))
+        .note(format!(
+            "of the {population} pairs, {candidates} remain after the conditions tutas decides or counts exactly; {tested} of them, drawn at random, were tested and none satisfied"
+        ))
+        .note(format!(
+            "so fewer than {bound} of the candidates satisfy (95% confidence); this is a sample, not a proof"
+        ))
+        .help(CONDITION_HELP),
+    )
 }
 
 fn impossible(p: &PairSpace, stratum: &StratumPlan, population: u64) -> Error {
@@ -184,59 +279,63 @@ fn impossible(p: &PairSpace, stratum: &StratumPlan, population: u64) -> Error {
     )
 }
 
-/// Tests every pair of group pair `g`; returns the satisfying ones in (a, b) order.
-fn enumerate_satisfying(
+/// Tests the candidate pairs (positions and group pair) and lists those that satisfy, in order.
+fn list_satisfying(
     p: &PairSpace,
     stratum: &StratumPlan,
     reads: &Reads,
     g: u32,
-) -> Result<Vec<(u32, u32)>> {
-    let nb = p.groups[1].count() as u32;
-    let ga = p.groups[0].positions(g / nb);
-    let gb = p.groups[1].positions(g % nb);
-    let width = gb.len();
+    candidates: impl Iterator<Item = (u32, u32, u32)>,
+) -> Result<Vec<SamplerEntry>> {
     let mut out = Vec::new();
-    let total = ga.len() * width;
-    let mut start = 0;
-    while start < total {
-        let end = (start + CHUNK_ROWS as usize).min(total);
-        let pairs = Pairs {
-            a: (start..end)
-                .map(|k| ga.start + (k / width) as u32)
-                .collect(),
-            b: (start..end)
-                .map(|k| gb.start + (k % width) as u32)
-                .collect(),
-            g: vec![g; end - start],
-        };
+    let mut candidates = candidates.peekable();
+    while candidates.peek().is_some() {
+        let mut pairs = Pairs::with_capacity(CHUNK_ROWS as usize);
+        for pair in candidates.by_ref().take(CHUNK_ROWS as usize) {
+            pairs.push(pair);
+        }
         let mask = eval_mask(&stratum.condition, &p.rows(reads, &pairs)?)?;
         out.extend(
             (0..pairs.len())
                 .filter(|&i| mask.value(i))
-                .map(|i| (pairs.a[i], pairs.b[i])),
+                .map(|i| SamplerEntry::Pair {
+                    a: pairs.a[i],
+                    b: pairs.b[i],
+                    g,
+                }),
         );
-        start = end;
     }
     Ok(out)
 }
 
-/// One proposal: rows of each side, their group pair, and whether the condition must be tested.
-fn propose(p: &PairSpace, sampler: &Sampler, rng: &mut Rng) -> ((u32, u32, u32), bool) {
+/// One proposal: rows of each side, their group pair, and what it needs before it is kept.
+fn propose(p: &PairSpace, sampler: &Sampler, rng: &mut Rng) -> ((u32, u32, u32), Check) {
     let total = *sampler.cumulative.last().expect("non-empty sampler");
     let x = rng.random_range(0..total);
     let e = sampler.cumulative.partition_point(|&c| c <= x);
     match sampler.entries[e] {
-        SamplerEntry::Pair { a, b, g } => ((a, b, g), false),
+        SamplerEntry::Pair { a, b, g } => ((a, b, g), Check::None),
         SamplerEntry::Groups { a, b, test } => {
             let g = a * p.groups[1].count() as u32 + b;
+            let check = if test { Check::Test } else { Check::None };
             (
                 (
                     draw_position(&p.groups[0], a, rng),
                     draw_position(&p.groups[1], b, rng),
                     g,
                 ),
-                test,
+                check,
             )
+        }
+        SamplerEntry::Refined(i) => {
+            // The offset of `x` within the entry is uniform over its candidates.
+            let before = if e == 0 { 0 } else { sampler.cumulative[e - 1] };
+            let r = &sampler.refined[i as usize];
+            let (a, b) = r
+                .pair(x - before)
+                .expect("an offset below the entry's weight names a candidate");
+            let check = if r.test { Check::Test } else { Check::Verify };
+            ((a, b, r.g), check)
         }
     }
 }
@@ -255,8 +354,8 @@ fn estimate_undecided(
 ) -> Result<(u64, u64)> {
     let mut tested = Pairs::default();
     for _ in 0..100_000 {
-        let (pair, test) = propose(p, sampler, rng);
-        if test {
+        let (pair, check) = propose(p, sampler, rng);
+        if check == Check::Test {
             tested.push(pair);
         }
     }
@@ -276,39 +375,43 @@ pub(super) fn draw(
     n: usize,
 ) -> Result<Pairs> {
     let mut out = Pairs::with_capacity(n);
-    if !sampler.rejection {
-        for _ in 0..n {
-            out.push(propose(p, sampler, rng).0);
-        }
-        return Ok(out);
-    }
     let limit = MAX_PROPOSALS_PER_ROW * n as u64 + 1_000_000;
     let mut proposals = 0u64;
     while out.len() < n {
-        let batch = ((n - out.len()) * 2).clamp(1024, CHUNK_ROWS as usize);
-        let drawn: Vec<((u32, u32, u32), bool)> =
+        let batch = if sampler.rejection {
+            ((n - out.len()) * 2).clamp(1024, CHUNK_ROWS as usize)
+        } else {
+            n - out.len()
+        };
+        let drawn: Vec<((u32, u32, u32), Check)> =
             (0..batch).map(|_| propose(p, sampler, rng)).collect();
         proposals += batch as u64;
-        let mut tested = Pairs::default();
-        for (pair, _) in drawn.iter().filter(|d| d.1) {
-            tested.push(*pair);
+        let mut checked = Pairs::default();
+        for (pair, _) in drawn.iter().filter(|d| d.1 != Check::None) {
+            checked.push(*pair);
         }
-        let mask = if tested.len() == 0 {
-            None
-        } else {
-            Some(eval_mask(
+        let mask = match checked.len() {
+            0 => None,
+            _ => Some(eval_mask(
                 &stratum.condition,
-                &p.rows(&sampler.reads, &tested)?,
-            )?)
+                &p.rows(&sampler.reads, &checked)?,
+            )?),
         };
         let mut k = 0;
-        for (pair, test) in drawn {
-            let ok = if test {
-                k += 1;
-                mask.as_ref().is_some_and(|m| m.value(k - 1))
-            } else {
-                true
+        for (pair, check) in drawn {
+            let ok = match check {
+                Check::None => true,
+                Check::Test | Check::Verify => {
+                    k += 1;
+                    mask.as_ref().is_some_and(|m| m.value(k - 1))
+                }
             };
+            if !ok && check == Check::Verify {
+                return Err(Error::msg(format!(
+                    "internal error, this is a bug in tutas: a counted pair of stratum `{}` does not satisfy its condition",
+                    stratum.name
+                )));
+            }
             if ok && out.len() < n {
                 out.push(pair);
             }
@@ -316,10 +419,11 @@ pub(super) fn draw(
         if proposals > limit && out.len() < n {
             return Err(Error::runtime(
                 Diagnostic::at(&stratum.path, format!(
-                    "stratum `{}` of table `{}`: only {} of {} rows found after {} proposals; its condition is too rare among the undecided pairs",
+                    "stratum `{}` of table `{}`: only {} of {} rows found after {} proposals; its condition is too rare among the candidate pairs",
                     stratum.name, p.plan.table, out.len(), n, proposals
                 ))
-                .note(format!("condition: {}", stratum.sql.trim())),
+                .note(format!("condition: {}", stratum.sql.trim()))
+                .help(CONDITION_HELP),
             ));
         }
     }

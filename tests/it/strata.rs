@@ -251,3 +251,337 @@ fn an_impossible_stratum_fails_at_once_with_its_counts() {
     );
     insta::assert_snapshot!(o.stderr);
 }
+
+/// Customers and products where few of each pass a one-side condition: the pairs that satisfy
+/// `c.credit_limit > limit AND p.price > price` are the product of the two filtered sides.
+fn shop(customers: u64, products: u64, rows: u64, condition: &str) -> String {
+    format!(
+        r#"
+name: shop
+seed: 7
+tables:
+  customer:
+    rows: {customers}
+    columns:
+      id: {{ sequence: "C{{}}" }}
+      credit_limit: {{ log_normal: {{ mu: 8, sigma: 0.6 }}, round: 2 }}
+      segment: {{ choice: [retail, wholesale] }}
+  product:
+    rows: {products}
+    columns:
+      sku: {{ sequence: "P{{}}" }}
+      price: {{ log_normal: {{ mu: 3, sigma: 0.5 }}, round: 2 }}
+  orders:
+    rows: {rows}
+    pairs: {{ c: customer, p: product }}
+    columns:
+      customer: c.id
+      sku: p.sku
+      credit_limit: c.credit_limit
+      price: p.price
+      segment: c.segment
+    strata:
+      - {{ name: rare, share: 1, where: "{condition}" }}
+"#
+    )
+}
+
+/// Draws of (customer, sku) are uniform over `expected` pairs: every drawn pair is one of them
+/// and a chi-square test over their counts passes.
+fn assert_uniform(
+    drawn: &[(String, String)],
+    expected: &std::collections::HashSet<(String, String)>,
+) {
+    let mut counts: HashMap<&(String, String), f64> = HashMap::new();
+    for pair in drawn {
+        assert!(
+            expected.contains(pair),
+            "drew a pair that does not satisfy: {pair:?}"
+        );
+        *counts.entry(pair).or_default() += 1.0;
+    }
+    let e = drawn.len() as f64 / expected.len() as f64;
+    let chi2: f64 = expected
+        .iter()
+        .map(|k| (counts.get(k).copied().unwrap_or(0.0) - e).powi(2) / e)
+        .sum();
+    let df = expected.len() as f64 - 1.0;
+    assert!(
+        chi2 < df + 5.0 * (2.0 * df).sqrt(),
+        "chi2 {chi2} with {df} degrees of freedom"
+    );
+}
+
+fn run_shop(yaml: &str, extra: &[&str]) -> (tempfile::TempDir, Output) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("shop.yaml"), yaml).unwrap();
+    let mut args = vec!["run", "shop.yaml", "--out", "out"];
+    args.extend_from_slice(extra);
+    let o = tutas(dir.path(), &args);
+    (dir, o)
+}
+
+/// (customer, sku) pairs.
+type IdPairs = std::collections::HashSet<(String, String)>;
+
+/// The pairs satisfying `credit_limit > limit AND price > price` in the run's own tables, and
+/// the drawn (customer, sku) pairs.
+fn filtered_pairs(
+    dir: &tempfile::TempDir,
+    limit: f64,
+    price: f64,
+) -> (IdPairs, Vec<(String, String)>) {
+    let out = dir.path().join("out/unprocessed");
+    let (ch, c) = read_csv(&out.join("customer.csv"));
+    let (ph, p) = read_csv(&out.join("product.csv"));
+    let rich: Vec<&String> = c
+        .iter()
+        .filter(|r| r[col(&ch, "credit_limit")].parse::<f64>().unwrap() > limit)
+        .map(|r| &r[0])
+        .collect();
+    let pricey: Vec<&String> = p
+        .iter()
+        .filter(|r| r[col(&ph, "price")].parse::<f64>().unwrap() > price)
+        .map(|r| &r[0])
+        .collect();
+    let expected = rich
+        .iter()
+        .flat_map(|c| pricey.iter().map(move |p| ((*c).clone(), (*p).clone())))
+        .collect();
+    let (_, orders) = read_csv(&out.join("orders.csv"));
+    let drawn = orders
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    (expected, drawn)
+}
+
+#[test]
+fn one_side_conditions_over_four_billion_pairs_are_exact_and_uniform() {
+    let (dir, o) = run_shop(
+        &shop(
+            200_000,
+            20_000,
+            100_000,
+            "c.credit_limit > 15000 AND p.price > 110",
+        ),
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("counted"), "{}", o.stdout);
+    let (expected, drawn) = filtered_pairs(&dir, 15000.0, 110.0);
+    assert_eq!(drawn.len(), 100_000);
+    assert!(
+        (500..5000).contains(&expected.len()),
+        "{} pairs",
+        expected.len()
+    );
+    assert!(
+        o.stdout.contains(&format!(" {} ", expected.len())),
+        "the exact count is reported:\n{}",
+        o.stdout
+    );
+    assert_uniform(&drawn, &expected);
+}
+
+#[test]
+fn one_side_conditions_are_refined_at_a_small_scale_too() {
+    let (dir, o) = run_shop(
+        &shop(
+            3_000,
+            800,
+            60_000,
+            "c.credit_limit > 10000 AND p.price > 60",
+        ),
+        &["--enumeration-limit", "1000"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("counted") && o.stdout.contains("filter(s) on `c`"),
+        "{}",
+        o.stdout
+    );
+    let (expected, drawn) = filtered_pairs(&dir, 10000.0, 60.0);
+    assert!(
+        (50..2000).contains(&expected.len()),
+        "{} pairs",
+        expected.len()
+    );
+    assert_uniform(&drawn, &expected);
+}
+
+#[test]
+fn range_and_mixed_conditions_far_above_the_bound_hold_on_every_row() {
+    for condition in [
+        // A range between a column of each side, satisfied by few of 4e9 pairs.
+        "c.credit_limit < p.price * 4 AND p.price > 60",
+        // One-side filters, a range, and an OR over both sides that is tested.
+        "c.credit_limit > 9000 AND c.credit_limit < p.price * 200 AND (c.segment = 'retail' OR p.price > 80)",
+    ] {
+        let (dir, o) = run_shop(&shop(200_000, 20_000, 20_000, condition), &["-q"]);
+        assert_eq!(o.code, 0, "{condition}: {}", o.stderr);
+        let (h, orders) = read_csv(&dir.path().join("out/unprocessed/orders.csv"));
+        assert_eq!(orders.len(), 20_000);
+        for r in &orders {
+            let limit: f64 = r[col(&h, "credit_limit")].parse().unwrap();
+            let price: f64 = r[col(&h, "price")].parse().unwrap();
+            let retail = r[col(&h, "segment")] == "retail";
+            let ok = if condition.starts_with("c.credit_limit < ") {
+                limit < price * 4.0 && price > 60.0
+            } else {
+                limit > 9000.0 && limit < price * 200.0 && (retail || price > 80.0)
+            };
+            assert!(ok, "{condition}: {r:?}");
+        }
+    }
+}
+
+#[test]
+fn a_condition_no_sample_satisfies_fails_saying_only_what_was_tested() {
+    let (dir, o) = run_shop(
+        &shop(200_000, 20_000, 10, "c.credit_limit * p.price = 12345.678"),
+        &[],
+    );
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        !o.stderr.contains("but 0 of the"),
+        "claims a proof it does not have:\n{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr.contains("were tested and none satisfied") && o.stderr.contains("not a proof"),
+        "{}",
+        o.stderr
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+const OVERLAP: &str = r#"
+name: overlap
+seed: 1
+tables:
+  a:
+    rows: 1_000_000
+    columns:
+      id: { sequence: "A{}" }
+      slot: { window: { start: { datetime: [2020-01-01, 2029-12-31] }, length: { uniform_int: [1, 60] }, unit: minute } }
+  b:
+    rows: 1_000_000
+    columns:
+      id: { sequence: "B{}" }
+      slot: { window: { start: { datetime: [2020-01-01, 2029-12-31] }, length: { uniform_int: [1, 60] }, unit: minute } }
+  p:
+    rows: 50000
+    pairs: { x: a, y: b }
+    columns:
+      a_start: x.slot_start
+      a_end: x.slot_end
+      b_start: y.slot_start
+      b_end: y.slot_end
+    strata:
+      - { name: overlapping, share: 1, where: x.slot_start < y.slot_end AND x.slot_end > y.slot_start }
+"#;
+
+#[test]
+fn interval_overlaps_of_a_million_by_a_million_are_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("o.yaml"), OVERLAP).unwrap();
+    let o = tutas(dir.path(), &["run", "o.yaml", "--out", "out"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let line = o
+        .stdout
+        .lines()
+        .find(|l| l.contains("overlapping"))
+        .unwrap();
+    assert!(line.ends_with("counted"), "{}", o.stdout);
+    let (h, rows) = read_csv(&dir.path().join("out/unprocessed/p.csv"));
+    assert_eq!(rows.len(), 50_000);
+    for r in &rows {
+        let t = |c: &str| secs(&r[col(&h, c)]);
+        assert!(
+            t("a_start") < t("b_end") && t("a_end") > t("b_start"),
+            "{r:?}"
+        );
+    }
+}
+
+/// Counted ranges (one key of each side, and two) draw uniformly over the satisfying pairs.
+/// The columns have more distinct values than grouping keys may, so the undecided pairs are
+/// refined (the enumeration limit is lowered to make them so at this size).
+#[test]
+fn counted_ranges_are_uniform_over_the_satisfying_pairs() {
+    for condition in ["x.v < y.v AND y.v < x.v + 10", "x.s < y.e AND x.e > y.s"] {
+        let yaml = format!(
+            r#"
+name: ranges
+seed: 11
+tables:
+  a:
+    rows: 400
+    columns:
+      id: {{ sequence: "A{{}}" }}
+      v: {{ uniform_int: [0, 2000] }}
+      s: {{ uniform_int: [0, 5000] }}
+      len: {{ uniform_int: [1, 80] }}
+      e: s + len
+  b:
+    rows: 300
+    columns:
+      id: {{ sequence: "B{{}}" }}
+      v: {{ uniform_int: [0, 2000] }}
+      s: {{ uniform_int: [0, 5000] }}
+      len: {{ uniform_int: [1, 80] }}
+      e: s + len
+  p:
+    rows: 40000
+    pairs: {{ x: a, y: b }}
+    columns:
+      a_id: x.id
+      b_id: y.id
+    strata:
+      - {{ name: r, share: 1, where: "{condition}" }}
+"#
+        );
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yaml"), yaml).unwrap();
+        let o = tutas(
+            dir.path(),
+            &["run", "r.yaml", "--out", "out", "--enumeration-limit", "10"],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        assert!(o.stdout.contains("counted"), "{condition}: {}", o.stdout);
+        let out = dir.path().join("out/unprocessed");
+        let (h, a) = read_csv(&out.join("a.csv"));
+        let (_, b) = read_csv(&out.join("b.csv"));
+        let num = |r: &Vec<String>, c: &str| r[col(&h, c)].parse::<i64>().unwrap();
+        let mut expected = std::collections::HashSet::new();
+        for x in &a {
+            for y in &b {
+                let ok = if condition.starts_with("x.v") {
+                    num(x, "v") < num(y, "v") && num(y, "v") < num(x, "v") + 10
+                } else {
+                    num(x, "s") < num(y, "e") && num(x, "e") > num(y, "s")
+                };
+                if ok {
+                    expected.insert((x[0].clone(), y[0].clone()));
+                }
+            }
+        }
+        let (_, p) = read_csv(&out.join("p.csv"));
+        let drawn: Vec<(String, String)> = p
+            .into_iter()
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect();
+        assert!(
+            expected.len() > 100,
+            "{condition}: {} pairs",
+            expected.len()
+        );
+        assert!(
+            o.stdout.contains(&format!(" {} ", expected.len())),
+            "{condition}: the exact count:\n{}",
+            o.stdout
+        );
+        assert_uniform(&drawn, &expected);
+    }
+}
