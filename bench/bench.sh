@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/tutas
+bin=${CARGO_TARGET_DIR:-target}/release/tutas
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

@@ -70,6 +70,10 @@ enum Command {
         /// (for tests of the refinement at small scale)
         #[arg(long, hide = true, default_value_t = crate::sample::MAX_ENUMERATED_PAIRS)]
         enumeration_limit: u64,
+        /// Finish writing every file before each SQL stage, so a query's time is its own
+        /// (for benchmarks)
+        #[arg(long, hide = true)]
+        serial_writes: bool,
     },
     /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
     Check {
@@ -204,6 +208,7 @@ fn execute(command: Command) -> Result<()> {
             memory_limit,
             force,
             enumeration_limit,
+            serial_writes,
         } => {
             let loaded = load(
                 &scenario,
@@ -221,6 +226,7 @@ fn execute(command: Command) -> Result<()> {
                 memory_limit,
                 force,
                 enumeration_limit,
+                serial_writes,
             };
             let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
             if !quiet {

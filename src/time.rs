@@ -73,12 +73,34 @@ fn days_in_month(y: i64, m: u32) -> u32 {
     }
 }
 
-/// The date of the last day formatted, so consecutive values of one day skip the calendar arithmetic.
-#[derive(Debug, Clone, Default)]
+/// Slots of [`DayCache`]: a power of two; six months of days fit without collisions.
+const DAY_SLOTS: usize = 256;
+/// Longest date text a [`DayCache`] slot keeps.
+const DAY_TEXT: usize = 24;
+
+/// Texts formatted before, so that date-times cost a copy instead of the calendar arithmetic:
+/// the date part of recent days (direct-mapped by day number), and, when the format's time
+/// part has no seconds, the text of every minute of the day.
+#[derive(Debug, Clone)]
 pub struct DayCache {
-    days: Option<i64>,
-    date: (i64, u32, u32),
-    prefix: Vec<u8>,
+    days: Vec<i64>,
+    lens: Vec<u8>,
+    texts: Vec<[u8; DAY_TEXT]>,
+    /// The time part of each minute of the day, `minute_width` bytes each (when cached).
+    minutes: Vec<u8>,
+    minute_width: usize,
+}
+
+impl Default for DayCache {
+    fn default() -> Self {
+        DayCache {
+            days: vec![i64::MIN; DAY_SLOTS],
+            lens: vec![0; DAY_SLOTS],
+            texts: vec![[0; DAY_TEXT]; DAY_SLOTS],
+            minutes: Vec::new(),
+            minute_width: 0,
+        }
+    }
 }
 
 /// A compiled strftime-like format supporting `%Y %m %d %H %M %S %%` and literal text.
@@ -158,25 +180,81 @@ impl DateTimeFormat {
 
     /// Appends the formatted date-time to `out`.
     pub fn write(&self, secs: i64, out: &mut Vec<u8>) {
-        self.write_cached(secs, &mut DayCache::default(), out)
+        let date = civil_from_days(secs.div_euclid(86_400));
+        for part in &self.parts {
+            self.write_part(part, date, secs.rem_euclid(86_400), out);
+        }
     }
 
-    /// Appends the formatted date-time, reusing the date text of the previous call when the day is the same.
+    /// Appends the formatted date-time, copying texts `cache` kept from earlier calls.
     pub fn write_cached(&self, secs: i64, cache: &mut DayCache, out: &mut Vec<u8>) {
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
-        if cache.days != Some(days) {
-            cache.days = Some(days);
-            cache.date = civil_from_days(days);
-            cache.prefix.clear();
+        let slot = days as usize & (DAY_SLOTS - 1);
+        if cache.days[slot] != days {
+            let mut text = Vec::with_capacity(DAY_TEXT);
             for part in &self.parts[..self.date_parts] {
-                self.write_part(part, cache.date, sod, &mut cache.prefix);
+                self.write_part(part, civil_from_days(days), sod, &mut text);
+            }
+            if text.len() > DAY_TEXT {
+                out.extend_from_slice(&text);
+                return self.write_time(days, sod, cache, out);
+            }
+            cache.days[slot] = days;
+            cache.lens[slot] = text.len() as u8;
+            cache.texts[slot][..text.len()].copy_from_slice(&text);
+        }
+        out.extend_from_slice(&cache.texts[slot][..cache.lens[slot] as usize]);
+        self.write_time(days, sod, cache, out);
+    }
+
+    /// Appends the parts after the date: from the minute table when they need no seconds.
+    fn write_time(&self, days: i64, sod: i64, cache: &mut DayCache, out: &mut Vec<u8>) {
+        let time = &self.parts[self.date_parts..];
+        if time.is_empty() {
+            return;
+        }
+        let minute_only = time.iter().all(|p| {
+            !matches!(
+                p,
+                FormatPart::Second | FormatPart::Year | FormatPart::Month | FormatPart::Day
+            )
+        });
+        if !minute_only {
+            let date = civil_from_days(days);
+            for part in time {
+                self.write_part(part, date, sod, out);
+            }
+            return;
+        }
+        // Hours, minutes and text: the date is not read.
+        let date = (1970, 1, 1);
+        if cache.minutes.is_empty() {
+            let mut first = Vec::new();
+            for part in time {
+                self.write_part(part, date, 0, &mut first);
+            }
+            cache.minute_width = first.len();
+            for minute in 0..1440 {
+                let start = cache.minutes.len();
+                for part in time {
+                    self.write_part(part, date, minute * 60, &mut cache.minutes);
+                }
+                if cache.minutes.len() - start != cache.minute_width {
+                    // Texts of unequal width (no padding): formatted each time instead.
+                    cache.minute_width = 0;
+                    break;
+                }
             }
         }
-        out.extend_from_slice(&cache.prefix);
-        for part in &self.parts[self.date_parts..] {
-            self.write_part(part, cache.date, sod, out);
+        if cache.minute_width == 0 {
+            for part in time {
+                self.write_part(part, date, sod, out);
+            }
+            return;
         }
+        let at = (sod / 60) as usize * cache.minute_width;
+        out.extend_from_slice(&cache.minutes[at..at + cache.minute_width]);
     }
 
     fn write_part(
@@ -233,5 +311,32 @@ mod tests {
         );
         let f = DateTimeFormat::parse("%Y-%m-%d %H:%M").unwrap();
         assert_eq!(f.format(1_751_331_723), "2025-07-01 01:02");
+    }
+
+    #[test]
+    fn cached_texts_are_the_formatted_texts() {
+        let formats = [
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%d/%m/%Y",
+            "%H:%M %d.%m.%Y",
+            "at %H h",
+            "%Y%m%d",
+        ];
+        for format in formats {
+            let f = DateTimeFormat::parse(format).unwrap();
+            let mut cache = DayCache::default();
+            for i in 0..20_000i64 {
+                // Days far apart share cache slots; seconds cover every minute.
+                let secs = (i * 7_919_993) % 4_000_000_000 - 1_000_000_000 + i % 61;
+                let mut cached = Vec::new();
+                f.write_cached(secs, &mut cache, &mut cached);
+                assert_eq!(
+                    String::from_utf8(cached).unwrap(),
+                    f.format(secs),
+                    "{format} at {secs}"
+                );
+            }
+        }
     }
 }

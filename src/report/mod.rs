@@ -31,8 +31,12 @@ pub struct StageTiming {
     pub rows: u64,
     /// Bytes of the files it wrote.
     pub bytes: u64,
-    /// Wall-clock seconds.
+    /// Wall-clock seconds, until the stage's files were complete.
     pub seconds: f64,
+    /// Wall-clock seconds of the work before writing: making a table's rows, running a query,
+    /// splitting (when it is worth telling apart from `seconds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compute_seconds: Option<f64>,
 }
 
 impl StageTiming {

@@ -45,7 +45,10 @@ enum ColumnAccumulator {
         trues: u64,
     },
     Text {
-        counts: HashMap<String, u64, RandomState>,
+        /// Each value seen, with its count, in order of first appearance.
+        counts: Vec<(String, u64)>,
+        /// Where each value is in `counts`.
+        index: HashMap<String, usize, RandomState>,
         overflow: bool,
     },
     Other,
@@ -66,16 +69,27 @@ struct Moments {
 }
 
 impl Moments {
-    fn add(&mut self, x: f64) {
+    /// Adds a batch of values: its own mean and squared deviations in two passes, merged with
+    /// what came before (Chan et al.), so no value costs a division.
+    fn add_batch(&mut self, xs: &[f64]) {
+        let Some(&first) = xs.first() else {
+            return;
+        };
         if self.n == 0 {
-            self.shift = x;
+            self.shift = first;
         }
-        let x = x - self.shift;
-        self.n += 1;
-        self.sum.add(x);
-        let delta = x - self.running;
-        self.running += delta / self.n as f64;
-        self.m2 += delta * (x - self.running);
+        let shift = self.shift;
+        let batch: CompensatedSum = xs.iter().map(|&x| x - shift).collect();
+        let m = xs.len() as f64;
+        let batch_mean = batch.value() / m;
+        let batch_m2: f64 = xs.iter().map(|&x| (x - shift - batch_mean).powi(2)).sum();
+        let before = self.n as f64;
+        let total = before + m;
+        let delta = batch_mean - self.running;
+        self.running += delta * m / total;
+        self.m2 += batch_m2 + delta * delta * before * m / total;
+        self.sum.add(batch.value());
+        self.n += xs.len() as u64;
     }
 
     /// The mean.
@@ -186,7 +200,8 @@ impl TableProfiler {
                 DataType::Boolean => ColumnAccumulator::Boolean { trues: 0 },
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
                     ColumnAccumulator::Text {
-                        counts: HashMap::default(),
+                        counts: Vec::new(),
+                        index: HashMap::default(),
                         overflow: false,
                     }
                 }
@@ -268,8 +283,8 @@ fn add_column(acc: &mut ColumnAccumulator, a: &ArrayRef) {
             if present.is_empty() {
                 return;
             }
+            moments.add_batch(&present);
             for &x in &present {
-                moments.add(x);
                 *min = min.min(x);
                 *max = max.max(x);
             }
@@ -300,7 +315,11 @@ fn add_column(acc: &mut ColumnAccumulator, a: &ArrayRef) {
             }
         }
         ColumnAccumulator::Boolean { trues } => *trues += a.as_boolean().true_count() as u64,
-        ColumnAccumulator::Text { counts, overflow } => {
+        ColumnAccumulator::Text {
+            counts,
+            index,
+            overflow,
+        } => {
             // Past MAX_CATEGORIES distinct values (ids, names) counting stops: the column is
             // reported as high-cardinality with the counts seen until then.
             if *overflow {
@@ -310,10 +329,14 @@ fn add_column(acc: &mut ColumnAccumulator, a: &ArrayRef) {
                 return;
             };
             for v in s.as_string::<i32>().iter().flatten() {
-                if let Some(c) = counts.get_mut(v) {
-                    *c += 1;
+                // The first few values found by comparison (a category column has few).
+                if let Some(entry) = counts.iter_mut().take(8).find(|(k, _)| k == v) {
+                    entry.1 += 1;
+                } else if let Some(&i) = index.get(v) {
+                    counts[i].1 += 1;
                 } else if counts.len() < MAX_CATEGORIES {
-                    counts.insert(v.to_string(), 1);
+                    index.insert(v.to_string(), counts.len());
+                    counts.push((v.to_string(), 1));
                 } else {
                     *overflow = true;
                     return;
@@ -365,10 +388,12 @@ fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -
             p.kind = "boolean".into();
             p.true_count = Some(trues);
         }
-        ColumnAccumulator::Text { counts, overflow } => {
+        ColumnAccumulator::Text {
+            counts, overflow, ..
+        } => {
             p.kind = "text".into();
             let distinct = counts.len() as u64;
-            let mut top: Vec<(String, u64)> = counts.into_iter().collect();
+            let mut top = counts;
             top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             top.truncate(20);
             p.text = Some(TextProfile {
@@ -393,8 +418,9 @@ mod tests {
         let base = 1_751_328_000i64;
         let values: Vec<i64> = (0..3_000_000i64).map(|i| base + (i * 7919) % 61).collect();
         let mut m = Moments::default();
-        for &v in &values {
-            m.add(v as f64);
+        let floats: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+        for batch in floats.chunks(65_536) {
+            m.add_batch(batch);
         }
         // Exact, in integers: n·Σ(x-b)² - (Σ(x-b))², over n².
         let n = values.len() as i128;

@@ -41,7 +41,7 @@ impl RunReport {
     fn timing_lines(&self, s: &mut String) {
         s.push_str("\ntiming (stages overlap: files of tables that later stages read are written while those stages run)\n");
         for t in &self.timings {
-            let _ = writeln!(
+            let _ = write!(
                 s,
                 "  {:<36} {:>11} rows {:>10} {:>9.3} s {:>12.0} rows/s",
                 t.stage,
@@ -50,6 +50,10 @@ impl RunReport {
                 t.seconds,
                 t.rows_per_second()
             );
+            let _ = match t.compute_seconds {
+                Some(c) => writeln!(s, "  ({c:.3} s before writing)"),
+                None => writeln!(s),
+            };
         }
         let bytes: u64 = self.files.iter().map(|f| f.bytes).sum();
         let _ = writeln!(

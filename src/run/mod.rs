@@ -69,6 +69,9 @@ pub struct RunOptions {
     /// Undecided pairs of a stratum up to this count are tested one by one; above it they are
     /// refined ([`crate::sample::MAX_ENUMERATED_PAIRS`] by default).
     pub enumeration_limit: u64,
+    /// Finish the files being written before each SQL stage (slower; benchmarks time queries
+    /// alone with it).
+    pub serial_writes: bool,
 }
 
 /// A table in memory: its schema and batches.
@@ -249,6 +252,7 @@ impl<'a> RunState<'a> {
         };
         if self.read_later.contains(&table.name) {
             let batches = collect(&self.pool, source, &stage.bar)?;
+            stage.computed();
             self.keep(&table.name, table.schema.clone(), batches.clone())?;
             self.background.push(BackgroundWrite::start(
                 batches,
@@ -314,11 +318,17 @@ impl<'a> RunState<'a> {
     fn run_features(&mut self) -> Result<()> {
         for q in &self.plan.features {
             check_interrupt()?;
-            let stage = Stage::start(format!("feature {}", q.name), 0, self.options.progress);
+            if self.options.serial_writes {
+                for write in std::mem::take(&mut self.background) {
+                    write.finish(&self.out, &mut self.report)?;
+                }
+            }
+            let mut stage = Stage::start(format!("feature {}", q.name), 0, self.options.progress);
             let (schema, batches) = self
                 .engine
                 .query(&q.sql)
                 .map_err(|e| query_error("feature", q, &e))?;
+            stage.computed();
             let writer = TableWriter::create(
                 &self.out,
                 "processed_1",
@@ -349,13 +359,24 @@ impl<'a> RunState<'a> {
         Ok(())
     }
 
+    /// Each check is first counted on every core; only a check that returns rows (a failure,
+    /// or one boolean) is run again for them, in the one-partition order.
     fn run_checks(&mut self) -> Result<()> {
         for q in &self.plan.checks {
             check_interrupt()?;
-            let (_, batches) = self
+            let rows = self
                 .engine
-                .query(&q.sql)
+                .count_rows(&q.sql)
                 .map_err(|e| query_error("check", q, &e))?;
+            let batches = match rows {
+                0 => Vec::new(),
+                _ => {
+                    self.engine
+                        .query(&q.sql)
+                        .map_err(|e| query_error("check", q, &e))?
+                        .1
+                }
+            };
             let result = check_result(&q.name, &batches);
             if !result.passed {
                 return Err(check_failure(q, &result, &batches));
@@ -399,6 +420,7 @@ impl<'a> RunState<'a> {
         let TableData { schema, batches } =
             source.ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
         let s = self.pool.install(|| split(sp, &schema, &batches))?;
+        stage.computed();
         drop(batches);
         let (written, audited) = self.pool.install(|| {
             rayon::join(

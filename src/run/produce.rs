@@ -23,6 +23,8 @@ pub(super) struct Stage {
     pub(super) bar: ProgressBar,
     /// Bytes of the files the stage wrote.
     pub(super) bytes: u64,
+    /// When the work before writing ended, if marked.
+    computed: Option<Instant>,
 }
 
 impl Stage {
@@ -46,17 +48,25 @@ impl Stage {
             started: Instant::now(),
             bar,
             bytes: 0,
+            computed: None,
         }
     }
 
     pub(super) fn done(self, rows: u64, timings: &mut Vec<StageTiming>) {
         self.bar.finish_and_clear();
+        let seconds = self.started.elapsed().as_secs_f64();
         timings.push(StageTiming {
             stage: self.name,
             rows,
             bytes: self.bytes,
-            seconds: self.started.elapsed().as_secs_f64(),
+            seconds,
+            compute_seconds: self.computed.map(|at| (at - self.started).as_secs_f64()),
         });
+    }
+
+    /// Marks the end of the stage's work before writing.
+    pub(super) fn computed(&mut self) {
+        self.computed = Some(Instant::now());
     }
 }
 

@@ -8,6 +8,7 @@
 //! `COPY`, `INSERT`, `SET`) are refused, and no table can be read by path.
 
 mod functions;
+mod parallel;
 mod statistics;
 
 use std::path::Path;
@@ -50,6 +51,8 @@ pub struct Engine {
     ctx: SessionContext,
     runtime: tokio::runtime::Runtime,
     dialect: String,
+    /// Threads queries may use.
+    threads: usize,
 }
 
 /// A query planned without running it.
@@ -73,6 +76,7 @@ impl Engine {
             // One partition keeps every query's row order independent of the thread count.
             .with_target_partitions(1)
             .with_information_schema(false);
+
         config.options_mut().sql_parser.dialect = dialect
             .parse()
             .map_err(|_| Error::msg(format!("unknown SQL dialect `{dialect}`")))?;
@@ -103,6 +107,7 @@ impl Engine {
             ctx,
             runtime,
             dialect: dialect.to_string(),
+            threads: threads.max(1),
         })
     }
 
@@ -195,13 +200,39 @@ impl Engine {
         Ok(PlannedQuery { schema, scans })
     }
 
-    /// Runs a read-only query and collects its result.
+    /// Runs a read-only query and collects its result, on every core where the plan allows,
+    /// in an order that does not depend on the thread count ([`parallel`]).
     pub fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>), DataFusionError> {
         self.runtime.block_on(async {
             let df = self.ctx.sql_with_options(sql, read_only()).await?;
             let schema = Arc::new(df.schema().as_arrow().clone());
-            Ok((schema, df.collect().await?))
+            let context = Arc::new(df.task_ctx());
+            let plan = df.create_physical_plan().await?;
+            let batches = parallel::collect_in_parts(plan, context).await?;
+            Ok((schema, batches))
         })
+    }
+
+    /// The number of rows a read-only query returns, computed on every core (in any order).
+    pub fn count_rows(&self, sql: &str) -> Result<usize, DataFusionError> {
+        let state = self.ctx.state_ref();
+        state
+            .write()
+            .config_mut()
+            .options_mut()
+            .execution
+            .target_partitions = self.threads;
+        let rows = self.runtime.block_on(async {
+            let df = self.ctx.sql_with_options(sql, read_only()).await?;
+            df.count().await
+        });
+        state
+            .write()
+            .config_mut()
+            .options_mut()
+            .execution
+            .target_partitions = 1;
+        rows
     }
 
     /// Parses a SQL expression against `schema` and returns its logical and physical forms.
@@ -383,6 +414,57 @@ mod tests {
             })
             .collect();
         engine.register(name, schema, batches).unwrap();
+    }
+
+    /// The one-partition physical plan of `sql`.
+    fn plan_of(engine: &Engine, sql: &str) -> Arc<dyn datafusion::physical_plan::ExecutionPlan> {
+        engine
+            .runtime
+            .block_on(async { engine.ctx.sql(sql).await?.create_physical_plan().await })
+            .unwrap()
+    }
+
+    #[test]
+    fn joins_that_stream_their_probe_side_run_in_parts_and_others_do_not() {
+        let engine = Engine::new("generic", 2, None, None).unwrap();
+        // 40 batches of `wide`: 10 parts of 4; `narrow` is 20 batches.
+        register_numbers(&engine, "wide", &["k", "v"], 40);
+        register_numbers(&engine, "narrow", &["k"], 20);
+        let split = |sql: &str| {
+            parallel::split_spine(&plan_of(&engine, sql)).map(|p| {
+                datafusion::physical_plan::ExecutionPlanProperties::output_partitioning(&p)
+                    .partition_count()
+            })
+        };
+        assert_eq!(
+            split("SELECT w.k, w.v * 2 FROM wide w WHERE w.v < 50"),
+            Some(10)
+        );
+        assert_eq!(
+            split(
+                "SELECT w.k, n.k FROM wide w LEFT JOIN (SELECT * FROM narrow WHERE k < 10) n ON w.k = n.k"
+            ),
+            Some(10)
+        );
+        assert_eq!(split("SELECT v, COUNT(*) FROM wide GROUP BY v"), None);
+        assert_eq!(split("SELECT * FROM wide ORDER BY v"), None);
+        assert_eq!(split("SELECT * FROM wide LIMIT 10"), None);
+        // Parts give the same rows as one partition, in part order.
+        let sql = "SELECT w.k, w.v FROM wide w JOIN narrow n ON w.k = n.k WHERE w.v < 70";
+        let (_, parts) = engine.query(sql).unwrap();
+        let one = engine
+            .runtime
+            .block_on(async {
+                let df = engine.ctx.sql(sql).await?;
+                df.collect().await
+            })
+            .unwrap();
+        let rows = |b: &[RecordBatch]| {
+            datafusion::arrow::util::pretty::pretty_format_batches(b)
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(rows(&parts), rows(&one));
     }
 
     #[test]
