@@ -33,48 +33,52 @@ pub struct Cli {
     command: Command,
 }
 
+/// The arguments of `tutas run`.
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The scenario file (YAML)
+    scenario: PathBuf,
+    /// Output folder
+    #[arg(long, default_value = "dataset")]
+    out: PathBuf,
+    /// Seed (overrides the scenario's `seed`)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Threads for generation (default: all cores); the output does not depend on it
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Multiply every table's row count by this factor
+    #[arg(long)]
+    scale: Option<f64>,
+    /// Print only errors
+    #[arg(long, short)]
+    quiet: bool,
+    /// Allow `source` paths outside the scenario's folder
+    #[arg(long)]
+    allow_outside_paths: bool,
+    /// File format of generated tables and features (the split is always CSV)
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill into the staging folder beyond it; a join's hash table must fit)
+    #[arg(long, value_parser = parse_bytes)]
+    memory_limit: Option<usize>,
+    /// Write even when the output folder holds files no tutas run wrote (they are kept)
+    #[arg(long)]
+    force: bool,
+    /// Undecided pairs of a stratum tested one by one before tutas refines them instead
+    /// (for tests of the refinement at small scale)
+    #[arg(long, hide = true, default_value_t = crate::sample::MAX_ENUMERATED_PAIRS)]
+    enumeration_limit: u64,
+    /// Finish writing every file before each SQL stage, so a query's time is its own
+    /// (for benchmarks)
+    #[arg(long, hide = true)]
+    serial_writes: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Generate a scenario's tables, run its SQL stages and write the split
-    Run {
-        /// The scenario file (YAML)
-        scenario: PathBuf,
-        /// Output folder
-        #[arg(long, default_value = "dataset")]
-        out: PathBuf,
-        /// Seed (overrides the scenario's `seed`)
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Threads for generation (default: all cores); the output does not depend on it
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Multiply every table's row count by this factor
-        #[arg(long)]
-        scale: Option<f64>,
-        /// Print only errors
-        #[arg(long, short)]
-        quiet: bool,
-        /// Allow `source` paths outside the scenario's folder
-        #[arg(long)]
-        allow_outside_paths: bool,
-        /// File format of generated tables and features (the split is always CSV)
-        #[arg(long, value_enum, default_value = "csv")]
-        format: Format,
-        /// Memory limit of the SQL engine, e.g. 2G or 512M (sorts and aggregations spill into the staging folder beyond it; a join's hash table must fit)
-        #[arg(long, value_parser = parse_bytes)]
-        memory_limit: Option<usize>,
-        /// Write even when the output folder holds files no tutas run wrote (they are kept)
-        #[arg(long)]
-        force: bool,
-        /// Undecided pairs of a stratum tested one by one before tutas refines them instead
-        /// (for tests of the refinement at small scale)
-        #[arg(long, hide = true, default_value_t = crate::sample::MAX_ENUMERATED_PAIRS)]
-        enumeration_limit: u64,
-        /// Finish writing every file before each SQL stage, so a query's time is its own
-        /// (for benchmarks)
-        #[arg(long, hide = true)]
-        serial_writes: bool,
-    },
+    Run(RunArgs),
     /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
     Check {
         /// The scenario file (YAML)
@@ -196,44 +200,31 @@ fn execute(command: Command) -> Result<()> {
             );
             Ok(())
         }
-        Command::Run {
-            scenario,
-            out,
-            seed,
-            threads,
-            scale,
-            quiet,
-            allow_outside_paths,
-            format,
-            memory_limit,
-            force,
-            enumeration_limit,
-            serial_writes,
-        } => {
-            let loaded = load(
-                &scenario,
-                &LoadOptions {
-                    seed,
-                    scale,
-                    allow_outside: allow_outside_paths,
-                },
-            )?;
-            let options = RunOptions {
-                out: out.clone(),
-                threads: threads.unwrap_or_else(default_threads).max(1),
-                progress: !quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
-                format,
-                memory_limit,
-                force,
-                enumeration_limit,
-                serial_writes,
-            };
-            let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
-            if !quiet {
-                print!("{}", report.summary(true));
-                println!("  written to {}", out.display());
-            }
-            Ok(())
-        }
+        Command::Run(args) => run_command(args),
     }
+}
+
+fn run_command(args: RunArgs) -> Result<()> {
+    let load_options = LoadOptions {
+        seed: args.seed,
+        scale: args.scale,
+        allow_outside: args.allow_outside_paths,
+    };
+    let loaded = load(&args.scenario, &load_options)?;
+    let options = RunOptions {
+        out: args.out.clone(),
+        threads: args.threads.unwrap_or_else(default_threads).max(1),
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        format: args.format,
+        memory_limit: args.memory_limit,
+        force: args.force,
+        enumeration_limit: args.enumeration_limit,
+        serial_writes: args.serial_writes,
+    };
+    let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
+    if !args.quiet {
+        print!("{}", report.summary(true));
+        println!("  written to {}", args.out.display());
+    }
+    Ok(())
 }

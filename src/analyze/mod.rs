@@ -114,31 +114,7 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
         unknown: HashMap::new(),
         dependents: HashMap::new(),
     };
-    if locale.is_none() {
-        a.problem(
-            Diagnostic::at(
-                "locale",
-                format!(
-                    "unknown locale `{}`: expected one of {}",
-                    scenario.locale,
-                    list(LOCALES)
-                ),
-            )
-            .suggest(&scenario.locale, LOCALES.iter().copied()),
-        );
-    }
-    if !known_dialect {
-        a.problem(
-            Diagnostic::at(
-                "sql.dialect",
-                format!(
-                    "unknown SQL dialect `{dialect}`: expected one of {}",
-                    list(DIALECTS)
-                ),
-            )
-            .suggest(&dialect, DIALECTS.iter().copied()),
-        );
-    }
+    a.check_settings(locale.is_some(), known_dialect, &dialect);
     a.check_vocab();
     let tables = a.tables();
     let aliases = a.aliases();
@@ -205,6 +181,36 @@ impl Analyzer<'_> {
     /// The seed in force.
     fn seed(&self) -> u64 {
         self.overrides.seed.unwrap_or(self.scenario.seed)
+    }
+
+    /// The locale and the SQL dialect must be known.
+    fn check_settings(&mut self, known_locale: bool, known_dialect: bool, dialect: &str) {
+        let scenario = self.scenario;
+        if !known_locale {
+            self.problem(
+                Diagnostic::at(
+                    "locale",
+                    format!(
+                        "unknown locale `{}`: expected one of {}",
+                        scenario.locale,
+                        list(LOCALES)
+                    ),
+                )
+                .suggest(&scenario.locale, LOCALES.iter().copied()),
+            );
+        }
+        if !known_dialect {
+            self.problem(
+                Diagnostic::at(
+                    "sql.dialect",
+                    format!(
+                        "unknown SQL dialect `{dialect}`: expected one of {}",
+                        list(DIALECTS)
+                    ),
+                )
+                .suggest(dialect, DIALECTS.iter().copied()),
+            );
+        }
     }
 
     fn check_vocab(&mut self) {

@@ -340,53 +340,27 @@ impl Analyzer<'_> {
         };
         let names: Vec<&String> = first.set.keys().collect();
         let expected = sorted(first);
-        let show = |keys: Vec<&String>| {
-            keys.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
         let mut types: HashMap<&str, (ValueType, usize)> = HashMap::new();
         for (i, (stratum, plan)) in declared.iter().zip(strata.iter_mut()).enumerate() {
             if sorted(stratum) != expected {
-                let mut d = Diagnostic::at(
-                    format!("{path}.strata[{i}].set"),
-                    format!(
-                        "every stratum sets the same columns: `{}` sets [{}], `{}` sets [{}]",
-                        first.name,
-                        show(names.clone()),
-                        stratum.name,
-                        show(stratum.set.keys().collect())
-                    ),
-                );
-                if let Some(odd) = stratum.set.keys().find(|k| !names.contains(k)) {
-                    d = d.suggest(odd, names.iter().map(|s| s.as_str()));
-                }
-                self.problem(d);
+                self.problem(other_set_columns(path, i, first, stratum));
                 *plan = None;
                 continue;
             }
             let Some(plan) = plan else { continue };
             for (col, g) in stratum.set.keys().zip(&plan.set) {
-                let ty = g.value_type();
-                let (known, from) = types.entry(col).or_insert((ty, i));
-                match (*known, ty) {
-                    (a, b) if a == b => {}
-                    (ValueType::Int, ValueType::Float) | (ValueType::Float, ValueType::Int) => {
-                        *known = ValueType::Float
-                    }
-                    (a, b) => {
-                        let other = &declared[*from].name;
-                        self.problem(Diagnostic::at(
-                            format!("{path}.strata[{i}].set.{col}"),
-                            format!(
-                                "`{col}` is {} in stratum `{other}` but {} in `{}`",
-                                a.name(),
-                                b.name(),
-                                stratum.name
-                            ),
-                        ));
-                    }
+                let (known, from) = types.entry(col).or_insert((g.value_type(), i));
+                if let Err((a, b)) = unify(known, g.value_type()) {
+                    let other = &declared[*from].name;
+                    self.problem(Diagnostic::at(
+                        format!("{path}.strata[{i}].set.{col}"),
+                        format!(
+                            "`{col}` is {} in stratum `{other}` but {} in `{}`",
+                            a.name(),
+                            b.name(),
+                            stratum.name
+                        ),
+                    ));
                 }
             }
             // In the first stratum's order.
@@ -465,6 +439,44 @@ impl Analyzer<'_> {
             );
         }
         Some(largest_remainder(n, &shares))
+    }
+}
+
+/// The problem of stratum `i`, which sets other columns than `first` and most strata do.
+fn other_set_columns(path: &str, i: usize, first: &Stratum, stratum: &Stratum) -> Diagnostic {
+    let show = |s: &Stratum| {
+        s.set
+            .keys()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut d = Diagnostic::at(
+        format!("{path}.strata[{i}].set"),
+        format!(
+            "every stratum sets the same columns: `{}` sets [{}], `{}` sets [{}]",
+            first.name,
+            show(first),
+            stratum.name,
+            show(stratum)
+        ),
+    );
+    if let Some(odd) = stratum.set.keys().find(|k| !first.set.contains_key(*k)) {
+        d = d.suggest(odd, first.set.keys().map(String::as_str));
+    }
+    d
+}
+
+/// Widens `known` to hold `ty` too (integers and floats make floats); the two types when they
+/// cannot be one.
+fn unify(known: &mut ValueType, ty: ValueType) -> Result<(), (ValueType, ValueType)> {
+    match (*known, ty) {
+        (a, b) if a == b => Ok(()),
+        (ValueType::Int, ValueType::Float) | (ValueType::Float, ValueType::Int) => {
+            *known = ValueType::Float;
+            Ok(())
+        }
+        (a, b) => Err((a, b)),
     }
 }
 

@@ -149,39 +149,7 @@ impl Analyzer<'_> {
         let planned = match self.engine.plan(sql) {
             Ok(planned) => planned,
             Err(e) => {
-                let message = engine_message(&e);
-                let missing = unknown_table(&message);
-                if let Some(table) = &missing
-                    && self.already_unknown(&table_key(table), path)
-                {
-                    return None;
-                }
-                let column = super::unknown_column(&message).map(|c| self.column_key(&c));
-                if let Some(key) = &column
-                    && self.already_unknown(key, path)
-                {
-                    return None;
-                }
-                let mut d = Diagnostic::at(path, format!("{kind} `{name}` is not a valid query"))
-                    .note(format!("SQL engine: {message}"))
-                    .at_parser_position(&message);
-                if message.contains("Interval") {
-                    d = d.help(super::DATE_ARITHMETIC_HELP);
-                }
-                let Some(table) = missing else {
-                    self.problem(d);
-                    if let Some(key) = column {
-                        self.record_unknown(key);
-                    }
-                    return None;
-                };
-                let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
-                d = d.suggest(&table, known.iter().copied());
-                if d.help.is_none() {
-                    d = d.help(format!("tables: {}", known.join(", ")));
-                }
-                self.problem(d);
-                self.record_unknown(table_key(&table));
+                self.query_problem(&engine_message(&e), &format!("{kind} `{name}`"), path);
                 return None;
             }
         };
@@ -205,6 +173,42 @@ impl Analyzer<'_> {
             schema: planned.schema,
             reads,
         })
+    }
+
+    /// Reports a query the engine could not plan, once per unknown table or column.
+    fn query_problem(&mut self, message: &str, what: &str, path: &str) {
+        let missing = unknown_table(message);
+        if let Some(table) = &missing
+            && self.already_unknown(&table_key(table), path)
+        {
+            return;
+        }
+        let column = super::unknown_column(message).map(|c| self.column_key(&c));
+        if let Some(key) = &column
+            && self.already_unknown(key, path)
+        {
+            return;
+        }
+        let mut d = Diagnostic::at(path, format!("{what} is not a valid query"))
+            .note(format!("SQL engine: {message}"))
+            .at_parser_position(message);
+        if message.contains("Interval") {
+            d = d.help(super::DATE_ARITHMETIC_HELP);
+        }
+        let Some(table) = missing else {
+            self.problem(d);
+            if let Some(key) = column {
+                self.record_unknown(key);
+            }
+            return;
+        };
+        let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+        d = d.suggest(&table, known.iter().copied());
+        if d.help.is_none() {
+            d = d.help(format!("tables: {}", known.join(", ")));
+        }
+        self.problem(d);
+        self.record_unknown(table_key(&table));
     }
 
     pub(super) fn split(&mut self) -> Option<SplitPlan> {
@@ -257,19 +261,8 @@ impl Analyzer<'_> {
             }
             None => Some(split.target.clone()),
         };
-        if !(split.test_size > 0.0 && split.test_size < 1.0) {
-            self.problem(Diagnostic::at(
-                "split.test_size",
-                format!("test_size must be in (0, 1), found {}", split.test_size),
-            ));
-        }
+        self.check_split_numbers(split);
         let t = split.audit.leak_threshold;
-        if !(0.5..=1.0).contains(&t) {
-            self.problem(Diagnostic::at(
-                "split.audit.leak_threshold",
-                format!("leak_threshold must be in [0.5, 1], found {t}"),
-            ));
-        }
         let features: Vec<String> = names
             .iter()
             .filter(|n| **n != split.target && !split.drop.iter().any(|d| d == *n))
@@ -295,6 +288,23 @@ impl Analyzer<'_> {
 }
 
 impl Analyzer<'_> {
+    /// The test share and the leak threshold must be in their ranges.
+    fn check_split_numbers(&mut self, split: &crate::scenario::Split) {
+        if !(split.test_size > 0.0 && split.test_size < 1.0) {
+            self.problem(Diagnostic::at(
+                "split.test_size",
+                format!("test_size must be in (0, 1), found {}", split.test_size),
+            ));
+        }
+        let t = split.audit.leak_threshold;
+        if !(0.5..=1.0).contains(&t) {
+            self.problem(Diagnostic::at(
+                "split.audit.leak_threshold",
+                format!("leak_threshold must be in [0.5, 1], found {t}"),
+            ));
+        }
+    }
+
     /// Standardised columns must be numeric features.
     fn check_standardize(&mut self, split: &crate::scenario::Split, schema: &SchemaRef) {
         for (i, c) in split.standardize.iter().enumerate() {

@@ -250,30 +250,7 @@ fn prepare<'a>(
         .chain(plan.strata.iter().map(|s| &s.expr))
         .collect();
     let grouped = exprs.iter().all(|e| null_monotone(e));
-    // Per side, the key columns with their value codes.
-    let mut coded: [Vec<(usize, KeyCodes)>; 2] = [Vec::new(), Vec::new()];
-    if grouped {
-        for side in 0..2 {
-            coded[side] = (0..width[side])
-                .filter(|&i| read[side][i])
-                .filter_map(|i| Some((i, key_codes(sides[side].column(i), MAX_KEY_VALUES)?)))
-                .collect();
-        }
-    }
-    let (groups, reps) = loop {
-        let (ga, ra) = group_rows(sides[0].num_rows(), &coded[0]);
-        let (gb, rb) = group_rows(sides[1].num_rows(), &coded[1]);
-        if ga.count().saturating_mul(gb.count()) <= MAX_GROUP_PAIRS {
-            break ([ga, gb], [ra, rb]);
-        }
-        // Too many group pairs: give up the key with the most distinct values.
-        let side = if ga.count() >= gb.count() { 0 } else { 1 };
-        let worst = (0..coded[side].len())
-            .max_by_key(|&k| coded[side][k].1.distinct)
-            .unwrap_or(0);
-        coded[side].remove(worst);
-    };
-    let keys: [Vec<usize>; 2] = coded.map(|c| c.into_iter().map(|(i, _)| i).collect());
+    let (groups, reps, keys) = group_sides(sides, &read, grouped);
     let mut by_position: [Vec<Option<ArrayRef>>; 2] = [Vec::new(), Vec::new()];
     for side in 0..2 {
         let order = UInt32Array::from(groups[side].order.clone());
@@ -310,6 +287,42 @@ fn prepare<'a>(
         decided,
         output_reads,
     })
+}
+
+/// Groups both sides by their key columns (read, low-cardinality; none without `grouped`),
+/// giving up keys until there are at most [`MAX_GROUP_PAIRS`] group pairs; returns the
+/// groups, a representative row of each, and the key columns of each side.
+#[allow(clippy::type_complexity)]
+fn group_sides(
+    sides: [&RecordBatch; 2],
+    read: &[Vec<bool>; 2],
+    grouped: bool,
+) -> ([Groups; 2], [Vec<u32>; 2], [Vec<usize>; 2]) {
+    // Per side, the key columns with their value codes.
+    let mut coded: [Vec<(usize, KeyCodes)>; 2] = [Vec::new(), Vec::new()];
+    if grouped {
+        for side in 0..2 {
+            coded[side] = (0..sides[side].num_columns())
+                .filter(|&i| read[side][i])
+                .filter_map(|i| Some((i, key_codes(sides[side].column(i), MAX_KEY_VALUES)?)))
+                .collect();
+        }
+    }
+    let (groups, reps) = loop {
+        let (ga, ra) = group_rows(sides[0].num_rows(), &coded[0]);
+        let (gb, rb) = group_rows(sides[1].num_rows(), &coded[1]);
+        if ga.count().saturating_mul(gb.count()) <= MAX_GROUP_PAIRS {
+            break ([ga, gb], [ra, rb]);
+        }
+        // Too many group pairs: give up the key with the most distinct values.
+        let side = if ga.count() >= gb.count() { 0 } else { 1 };
+        let worst = (0..coded[side].len())
+            .max_by_key(|&k| coded[side][k].1.distinct)
+            .unwrap_or(0);
+        coded[side].remove(worst);
+    };
+    let keys = coded.map(|c| c.into_iter().map(|(i, _)| i).collect());
+    (groups, reps, keys)
 }
 
 /// Marks the side columns a physical expression over the side schema reads.
