@@ -2,7 +2,7 @@
 
 use rand_distr::{Exp, LogNormal, Normal, Poisson};
 
-use super::{Analyzer, list, table_key};
+use super::{Analyzer, list};
 use crate::error::Diagnostic;
 use crate::plan::{
     BooleanGenerator, Choice, FakeKind, Generator, Mixture, NumberGenerator, NumberKind,
@@ -356,25 +356,7 @@ impl Analyzer<'_> {
             return None;
         }
         let Some(schema) = self.schemas.get(table).cloned() else {
-            let key = table_key(table);
-            if self.already_unknown(&key, path) {
-                return None;
-            }
-            let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
-            let later = self.scenario.tables.contains_key(table);
-            let mut d = Diagnostic::at(
-                path,
-                format!(
-                    "`pick` refers to table `{table}`, which is not declared before this table"
-                ),
-            );
-            d = if later {
-                d.help(format!("move table `{table}` above this one: a table can only use tables declared before it"))
-            } else {
-                d.suggest(table, known.iter().copied())
-            };
-            self.problem(d);
-            self.record_unknown(key);
+            self.undeclared_table("`pick`", table, path);
             return None;
         };
         let Ok(field) = schema.field_with_name(column) else {

@@ -331,6 +331,28 @@ impl Analyzer<'_> {
         true
     }
 
+    /// Reports that `what` (`pick`, `pairs`) in the current table names `table`, which is not
+    /// declared before it (once per table name).
+    fn undeclared_table(&mut self, what: &str, table: &str, path: &str) {
+        let key = table_key(table);
+        if self.already_unknown(&key, path) {
+            return;
+        }
+        let current = &self.current_table;
+        let d = Diagnostic::at(
+            path,
+            format!("{what} refers to table `{table}`, which is not declared before `{current}`"),
+        );
+        let d = if self.scenario.tables.contains_key(table) {
+            d.help(format!("move table `{table}` above `{current}`: a table can only use tables declared before it"))
+        } else {
+            let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
+            d.suggest(table, known.iter().copied())
+        };
+        self.problem(d);
+        self.record_unknown(key);
+    }
+
     /// The key of an unknown column name in the current table.
     fn column_key(&self, name: &str) -> String {
         format!("{}/column {name}", self.current_table)

@@ -7,7 +7,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::{DFSchema, TableReference};
 use datafusion::error::DataFusionError;
 
-use super::{Analyzer, PlannedExpr, column_reads, is_identifier, table_key};
+use super::{Analyzer, PlannedExpr, column_reads, is_identifier};
 use crate::error::{Diagnostic, engine_message};
 use crate::numeric::largest_remainder;
 use crate::plan::{
@@ -104,24 +104,7 @@ impl Analyzer<'_> {
                 );
             }
             let Some(side) = self.schemas.get(target).cloned() else {
-                let key = table_key(target);
-                if self.already_unknown(&key, &format!("{pairs_path}.{alias}")) {
-                    return None;
-                }
-                let known: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
-                let mut d = Diagnostic::at(
-                    format!("{pairs_path}.{alias}"),
-                    format!(
-                        "`pairs` refers to table `{target}`, which is not declared before `{name}`"
-                    ),
-                );
-                d = if self.scenario.tables.contains_key(target) {
-                    d.help(format!("move table `{target}` above `{name}`: a table can only use tables declared before it"))
-                } else {
-                    d.suggest(target, known.iter().copied())
-                };
-                self.problem(d);
-                self.record_unknown(key);
+                self.undeclared_table("`pairs`", target, &format!("{pairs_path}.{alias}"));
                 return None;
             };
             let qualified = DFSchema::try_from_qualified_schema(alias.as_str(), &side);
