@@ -1,4 +1,4 @@
-//! The command line: `tutas run`, `check`, `report`, `diff` and `schema`. It only parses
+//! The command line: `tutas run`, `check`, `split`, `sql`, `report`, `diff` and `schema`. It only parses
 //! arguments, calls the library and prints; the work is in [`crate::run::load`] and
 //! [`crate::run::run`].
 
@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::error::{EXIT_INVALID, EXIT_OK, Result};
+use crate::error::{Diagnostic, EXIT_INVALID, EXIT_OK, Error, Result};
+use crate::plan::Part;
 use crate::report::RunReport;
 use crate::run::{LoadOptions, RunOptions, load, run};
 use crate::write::Format;
@@ -65,6 +66,17 @@ struct RunArgs {
     /// Write even when the output folder holds files no tutas run wrote (they are kept)
     #[arg(long)]
     force: bool,
+    /// Make the generated tables in this many parts (with --part; no SQL or split runs):
+    /// parts 1..N of a table, concatenated in order, are a single run's table
+    #[arg(long, requires = "part", value_name = "N")]
+    parts: Option<u64>,
+    /// Which part to make, from 1 to --parts
+    #[arg(long, requires = "parts", value_name = "K")]
+    part: Option<u64>,
+    /// With --parts: write only these tables (comma-separated); the tables they read are
+    /// made in memory
+    #[arg(long, requires = "parts", value_delimiter = ',', value_name = "TABLES")]
+    tables: Vec<String>,
     /// Undecided pairs of a stratum tested one by one before tutas refines them instead
     /// (for tests of the refinement at small scale)
     #[arg(long, hide = true, default_value_t = crate::sample::MAX_ENUMERATED_PAIRS)]
@@ -73,6 +85,34 @@ struct RunArgs {
     /// (for benchmarks)
     #[arg(long, hide = true)]
     serial_writes: bool,
+}
+
+/// The arguments of `tutas split`.
+#[derive(Debug, clap::Args)]
+struct SplitArgs {
+    /// The scenario file (YAML)
+    scenario: PathBuf,
+    /// The split's source table: a Parquet file, or a folder of Parquet files (read in name order)
+    #[arg(long, value_name = "PATH")]
+    from: PathBuf,
+    /// Output folder (replaced whole; it must not hold --from)
+    #[arg(long)]
+    out: PathBuf,
+    /// Seed (overrides the scenario's `seed`)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Threads (default: all cores); the output does not depend on it
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print only errors
+    #[arg(long, short)]
+    quiet: bool,
+    /// Allow `source` paths outside the scenario's folder
+    #[arg(long)]
+    allow_outside_paths: bool,
+    /// Write even when the output folder holds files no tutas run wrote (they are kept)
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +127,9 @@ enum Command {
         #[arg(long)]
         allow_outside_paths: bool,
     },
+    /// Split, preprocess and audit a table made elsewhere (Parquet) as the scenario's split
+    /// does, writing OUT/processed_2 and OUT/report.json
+    Split(SplitArgs),
     /// Re-render DIR/report.html from DIR/report.json
     Report {
         /// An output folder of `tutas run`
@@ -98,6 +141,20 @@ enum Command {
         a: PathBuf,
         /// The second run's output folder
         b: PathBuf,
+    },
+    /// Print the scenario's feature, check and insight SQL for another engine
+    Sql {
+        /// The scenario file (YAML)
+        scenario: PathBuf,
+        /// The engine to write the SQL for
+        #[arg(long, value_enum)]
+        dialect: crate::sql::dialect::Target,
+        /// Print JSON: `{"tables": {name: {column: type}}, "generated": [table], "features": {name: sql}, "checks": {...}, "insights": {...}, "locations": {"checks.name": "file:line:column"}}`
+        #[arg(long)]
+        json: bool,
+        /// Allow `source` paths outside the scenario's folder
+        #[arg(long)]
+        allow_outside_paths: bool,
     },
     /// Print the JSON Schema of the scenario language
     Schema,
@@ -201,6 +258,27 @@ fn execute(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Run(args) => run_command(args),
+        Command::Split(args) => split_command(args),
+        Command::Sql {
+            scenario,
+            dialect,
+            json,
+            allow_outside_paths,
+        } => {
+            let options = LoadOptions {
+                allow_outside: allow_outside_paths,
+                ..LoadOptions::default()
+            };
+            let loaded = load(&scenario, &options)?;
+            let exported = crate::run::export(&loaded.plan, &loaded.source, dialect)
+                .map_err(|e| loaded.source.place_all(e))?;
+            if json {
+                print!("{}", exported.to_json());
+            } else {
+                print!("{}", exported.to_sql());
+            }
+            Ok(())
+        }
     }
 }
 
@@ -220,8 +298,51 @@ fn run_command(args: RunArgs) -> Result<()> {
         force: args.force,
         enumeration_limit: args.enumeration_limit,
         serial_writes: args.serial_writes,
+        part: part(args.parts, args.part)?,
+        only_tables: args.tables,
     };
     let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
+    if !args.quiet {
+        print!("{}", report.summary(true));
+        println!("  written to {}", args.out.display());
+    }
+    Ok(())
+}
+
+/// `--parts N --part K` as a part, checked: 1 ≤ K ≤ N.
+fn part(parts: Option<u64>, part: Option<u64>) -> Result<Option<Part>> {
+    match (parts, part) {
+        (Some(of), Some(number)) if of >= 1 && (1..=of).contains(&number) => {
+            Ok(Some(Part { number, of }))
+        }
+        (Some(of), Some(number)) => Err(Error::invalid(Diagnostic::new(format!(
+            "--part {number} --parts {of}: expected 1 ≤ K ≤ N, with N at least 1"
+        )))),
+        _ => Ok(None),
+    }
+}
+
+fn split_command(args: SplitArgs) -> Result<()> {
+    let load_options = LoadOptions {
+        seed: args.seed,
+        scale: None,
+        allow_outside: args.allow_outside_paths,
+    };
+    let loaded = load(&args.scenario, &load_options)?;
+    let options = RunOptions {
+        out: args.out.clone(),
+        threads: args.threads.unwrap_or_else(default_threads).max(1),
+        progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        format: Format::Csv,
+        memory_limit: None,
+        force: args.force,
+        enumeration_limit: crate::sample::MAX_ENUMERATED_PAIRS,
+        serial_writes: false,
+        part: None,
+        only_tables: Vec::new(),
+    };
+    let report = crate::run::split_from(&loaded.plan, &options, &args.from)
+        .map_err(|e| loaded.source.place_all(e))?;
     if !args.quiet {
         print!("{}", report.summary(true));
         println!("  written to {}", args.out.display());

@@ -224,7 +224,7 @@ impl ValueType {
             }
             DataType::Float32 | DataType::Float64 => Some(ValueType::Float),
             DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(ValueType::Str),
-            DataType::Timestamp(ArrowTimeUnit::Second, None) => Some(ValueType::DateTime),
+            DataType::Timestamp(_, None) => Some(ValueType::DateTime),
             _ => None,
         }
     }
@@ -584,5 +584,24 @@ impl FakeKind {
     /// Every kind's name, as written in a scenario.
     pub fn names() -> &'static [&'static str] {
         <FakeKind as strum::VariantNames>::VARIANTS
+    }
+}
+
+/// One of the parts a run is made in (`tutas run --parts N --part K`): part `number` (1-based)
+/// of `of`. Each generated table's rows, in a single run's order, are dealt out in contiguous
+/// ranges of (nearly) equal size, so parts 1..N in order hold exactly a single run's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Part {
+    /// Which part, from 1.
+    pub number: u64,
+    /// How many parts.
+    pub of: u64,
+}
+
+impl Part {
+    /// The rows of a table of `rows` rows that this part makes.
+    pub fn rows(self, rows: u64) -> std::ops::Range<u64> {
+        let at = |k: u64| (rows as u128 * k as u128 / self.of as u128) as u64;
+        at(self.number - 1)..at(self.number)
     }
 }

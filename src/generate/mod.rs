@@ -40,6 +40,8 @@ pub trait ChunkSource: Sync {
     fn chunk_count(&self) -> u64;
     /// Makes chunk `i` (`0 ≤ i < chunk_count()`).
     fn chunk(&self, i: u64) -> Result<RecordBatch>;
+    /// The rows chunk `i` will have, without making it.
+    fn chunk_rows(&self, i: u64) -> u64;
 }
 
 impl PickedColumns {
@@ -107,6 +109,10 @@ impl<'a> EntityTable<'a> {
 impl ChunkSource for EntityTable<'_> {
     fn chunk_count(&self) -> u64 {
         chunk_count(self.plan.rows)
+    }
+
+    fn chunk_rows(&self, chunk: u64) -> u64 {
+        (self.plan.rows - chunk * CHUNK_ROWS).min(CHUNK_ROWS)
     }
 
     fn chunk(&self, chunk: u64) -> Result<RecordBatch> {

@@ -140,6 +140,9 @@ pub struct RunReport {
     pub timings: Vec<StageTiming>,
     /// Total wall-clock seconds.
     pub seconds: f64,
+    /// The part this run made, when it made one (`--parts N --part K`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub part: Option<crate::plan::Part>,
 }
 
 /// What happened in one stratum, for the run summary and report.
@@ -304,6 +307,7 @@ impl RunReport {
             files: Vec::new(),
             timings: Vec::new(),
             seconds: 0.0,
+            part: None,
         }
     }
 

@@ -9,7 +9,16 @@ impl RunReport {
     /// the timing of every stage.
     pub fn summary(&self, with_timing: bool) -> String {
         let mut s = format!("scenario {} (seed {})\n", self.scenario, self.seed);
-        s.push_str("\ntables\n");
+        if let Some(p) = self.part {
+            let _ = writeln!(
+                s,
+                "part {} of {}: rows below are this part's; parts 1..{} in order make each table",
+                p.number, p.of, p.of
+            );
+        }
+        if !self.tables.is_empty() {
+            s.push_str("\ntables\n");
+        }
         for t in &self.tables {
             table_lines(t, &mut s);
         }

@@ -6,9 +6,11 @@
 //! Tables that later stages read are made in memory, registered in the run's SQL engine
 //! and written on a thread of their own; the others are streamed to their files.
 
+mod export;
 mod load;
 mod produce;
 mod queries;
+mod split_from;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -24,7 +26,7 @@ use serde_json::json;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::generate::{CHUNK_ROWS, ChunkSource, EntityTable, PickedColumns};
-use crate::plan::{PairPlan, Plan, SplitPlan, TableKind, TablePlan};
+use crate::plan::{PairPlan, Part, Plan, SplitPlan, TableKind, TablePlan};
 use crate::report::profile::TableProfiler;
 use crate::report::{Audit, InsightResult, RunReport, SplitReport, TableReport};
 use crate::sample::PairSampler;
@@ -37,7 +39,9 @@ use crate::write::{Chunk, Format, TableWriter, write_json};
 use produce::{BackgroundWrite, ChunkMaker, ReportSlot, Stage, collect, produce, stream_to_file};
 use queries::{check_failure, check_result, query_error};
 
+pub use export::{Exported, export};
 pub use load::{LoadOptions, Loaded, load, load_source};
+pub use split_from::split_from;
 
 /// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -72,6 +76,11 @@ pub struct RunOptions {
     /// Finish the files being written before each SQL stage (slower; benchmarks time queries
     /// alone with it).
     pub serial_writes: bool,
+    /// Make only this part of each generated table (no SQL, no split).
+    pub part: Option<Part>,
+    /// With `part`: write only these tables (the tables they read are made in memory).
+    /// Empty: every generated table.
+    pub only_tables: Vec<String>,
 }
 
 /// A table in memory: its schema and batches.
@@ -93,26 +102,35 @@ struct RunState<'a> {
     data: HashMap<String, TableData>,
     /// The names of the tables later stages read.
     read_later: HashSet<String>,
+    /// The tables this run makes: all, or those a part's `only_tables` need.
+    needed: HashSet<String>,
     background: Vec<BackgroundWrite>,
     started: Instant,
 }
 
-/// Runs a plan end to end and puts its outputs in place.
+/// Runs a plan end to end and puts its outputs in place; with `options.part`, makes that
+/// part of every generated table and stops there.
 pub fn run(plan: &Plan, options: &RunOptions) -> Result<RunReport> {
     let mut state = RunState::begin(plan, options)?;
     state.make_tables()?;
-    state.run_features()?;
-    state.run_checks()?;
-    state.run_insights()?;
-    state.split_and_audit()?;
+    if options.part.is_none() {
+        state.run_features()?;
+        state.run_checks()?;
+        state.run_insights()?;
+        state.split_and_audit()?;
+    }
     state.finish()
 }
 
-/// The tables that later stages read as a whole: paired, picked from, queried, or split.
-fn tables_read_later(plan: &Plan) -> HashSet<String> {
+/// The tables that later stages read as a whole: paired, picked from, queried, or split (a
+/// part runs no SQL and no split: only other tables read them).
+fn tables_read_later(plan: &Plan, part: bool) -> HashSet<String> {
     let mut read = HashSet::new();
     for t in &plan.tables {
         read.extend(t.inputs().into_iter().map(str::to_string));
+    }
+    if part {
+        return read;
     }
     for q in plan.queries() {
         read.extend(q.reads.iter().cloned());
@@ -123,9 +141,32 @@ fn tables_read_later(plan: &Plan) -> HashSet<String> {
     read
 }
 
+/// The tables to make: every table, or `only` and the tables they read, transitively.
+fn tables_needed(plan: &Plan, only: &[String]) -> Result<HashSet<String>> {
+    if only.is_empty() {
+        return Ok(plan.tables.iter().map(|t| t.name.clone()).collect());
+    }
+    let mut needed = HashSet::new();
+    let mut pending: Vec<String> = only.to_vec();
+    while let Some(name) = pending.pop() {
+        let table = plan.table(&name).ok_or_else(|| {
+            let names: Vec<&str> = plan.tables.iter().map(|t| t.name.as_str()).collect();
+            Error::invalid(
+                Diagnostic::new(format!("--tables: the scenario has no table `{name}`"))
+                    .suggest(&name, names.iter().copied()),
+            )
+        })?;
+        if needed.insert(name.clone()) {
+            pending.extend(table.inputs().into_iter().map(str::to_string));
+        }
+    }
+    Ok(needed)
+}
+
 impl<'a> RunState<'a> {
     fn begin(plan: &'a Plan, options: &'a RunOptions) -> Result<RunState<'a>> {
         let started = Instant::now();
+        let needed = tables_needed(plan, &options.only_tables)?;
         let out = OutputDir::begin(&options.out, options.force)?;
         // Only a memory limit makes the engine spill; its files stay in the staging folder.
         let spill = match options.memory_limit {
@@ -152,9 +193,13 @@ impl<'a> RunState<'a> {
                 datetime: plan.datetime_format.clone(),
                 booleans: plan.booleans,
             },
-            report: RunReport::new(plan),
+            report: RunReport {
+                part: options.part,
+                ..RunReport::new(plan)
+            },
             data: HashMap::new(),
-            read_later: tables_read_later(plan),
+            read_later: tables_read_later(plan, options.part.is_some()),
+            needed,
             background: Vec::new(),
             started,
         })
@@ -169,8 +214,19 @@ impl<'a> RunState<'a> {
     fn make_tables(&mut self) -> Result<()> {
         for table in &self.plan.tables {
             check_interrupt()?;
+            if !self.needed.contains(&table.name) {
+                continue;
+            }
             let report = match &table.kind {
-                TableKind::Source(path) => self.read_source(table, path)?,
+                // A part writes no source table; it reads one only when a table it makes does.
+                TableKind::Source(_)
+                    if self.options.part.is_some() && !self.read_later.contains(&table.name) =>
+                {
+                    None
+                }
+                TableKind::Source(path) => {
+                    Some(self.read_source(table, path)?).filter(|_| self.options.part.is_none())
+                }
                 TableKind::Entity(entity) => {
                     let picked = self.bind_picks(&entity.picks)?;
                     let source = EntityTable::new(entity, self.plan.seed, picked);
@@ -178,10 +234,12 @@ impl<'a> RunState<'a> {
                 }
                 TableKind::Pairs(pairs) => self.make_pair_table(table, pairs)?,
             };
-            self.report.tables.push(report);
+            self.report.tables.extend(report);
         }
-        for (alias, target) in &self.plan.aliases {
-            self.engine.register_alias(alias, target)?;
+        if self.options.part.is_none() {
+            for (alias, target) in &self.plan.aliases {
+                self.engine.register_alias(alias, target)?;
+            }
         }
         Ok(())
     }
@@ -194,7 +252,11 @@ impl<'a> RunState<'a> {
         })
     }
 
-    fn make_pair_table(&mut self, table: &TablePlan, pairs: &PairPlan) -> Result<TableReport> {
+    fn make_pair_table(
+        &mut self,
+        table: &TablePlan,
+        pairs: &PairPlan,
+    ) -> Result<Option<TableReport>> {
         // The sampler's preparation (grouping, classifying, counting) is part of the table's time.
         let started = Instant::now();
         let sides = [
@@ -211,6 +273,10 @@ impl<'a> RunState<'a> {
                 self.options.enumeration_limit,
             )
         })?;
+        let strata = match self.options.part {
+            Some(part) => part_strata(&sampler, part, strata),
+            None => strata,
+        };
         self.make_table(table, &sampler, strata, started)
     }
 
@@ -224,25 +290,28 @@ impl<'a> RunState<'a> {
     }
 
     /// Makes a generated or sampled table: kept in memory and written in the background when
-    /// later stages read it, else streamed to its file.
+    /// later stages read it, else streamed to its file. A part writes only its chunks, and
+    /// only the tables asked for (the others it makes are inputs of those, kept in memory).
     fn make_table(
         &mut self,
         table: &TablePlan,
         source: &dyn ChunkSource,
         strata: Vec<crate::report::StratumReport>,
         started: Instant,
-    ) -> Result<TableReport> {
-        let rows = table.planned_rows().unwrap_or(0);
-        let mut writer = TableWriter::create(
-            &self.out,
-            "unprocessed",
-            &table.name,
-            &table.schema,
-            self.options.format,
-        )?;
+    ) -> Result<Option<TableReport>> {
+        let whole: u64 = (0..source.chunk_count())
+            .map(|c| source.chunk_rows(c))
+            .sum();
+        let part = PartOf::new(
+            source,
+            self.options.part.map_or(0..whole, |p| p.rows(whole)),
+        );
+        let written = self.options.part.is_none()
+            || self.options.only_tables.is_empty()
+            || self.options.only_tables.contains(&table.name);
+        let rows = part.pieces.iter().map(|p| p.2).sum();
         let mut stage = Stage::start(format!("table {}", table.name), rows, self.options.progress);
         stage.started = started;
-        let mut profiler = TableProfiler::new(&table.schema);
         let mut report = TableReport {
             name: table.name.clone(),
             rows,
@@ -250,12 +319,19 @@ impl<'a> RunState<'a> {
             strata,
             profile: Vec::new(),
         };
+        let mut profiler = TableProfiler::new(&table.schema);
         if self.read_later.contains(&table.name) {
+            stage.bar.set_length(whole);
             let batches = collect(&self.pool, source, &stage.bar)?;
             stage.computed();
             self.keep(&table.name, table.schema.clone(), batches.clone())?;
+            if !written {
+                stage.done(0, &mut self.report.timings);
+                return Ok(None);
+            }
+            let writer = self.writer("unprocessed", &table.name, &table.schema)?;
             self.background.push(BackgroundWrite::start(
-                batches,
+                part.cut(&batches),
                 writer,
                 profiler,
                 self.csv_style().cloned(),
@@ -264,10 +340,11 @@ impl<'a> RunState<'a> {
                 ReportSlot::Table(self.report.tables.len()),
             ));
         } else {
+            let mut writer = self.writer("unprocessed", &table.name, &table.schema)?;
             let style = self.csv_style().cloned();
             stream_to_file(
                 &self.pool,
-                source,
+                &part,
                 &mut writer,
                 &mut profiler,
                 style.as_ref(),
@@ -277,7 +354,12 @@ impl<'a> RunState<'a> {
             report.profile = profiler.finish();
         }
         stage.done(rows, &mut self.report.timings);
-        Ok(report)
+        Ok(Some(report))
+    }
+
+    /// A staged file for a table or feature, in the run's format.
+    fn writer(&self, folder: &str, name: &str, schema: &SchemaRef) -> Result<TableWriter> {
+        TableWriter::create(&self.out, folder, name, schema, self.options.format)
     }
 
     /// Registers a `source` file as a table (queries read the file), reads it whole to profile
@@ -329,13 +411,7 @@ impl<'a> RunState<'a> {
                 .query(&q.sql)
                 .map_err(|e| query_error("feature", q, &e))?;
             stage.computed();
-            let writer = TableWriter::create(
-                &self.out,
-                "processed_1",
-                &q.name,
-                &schema,
-                self.options.format,
-            )?;
+            let writer = self.writer("processed_1", &q.name, &schema)?;
             self.keep(&q.name, schema.clone(), batches.clone())?;
             let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
             self.background.push(BackgroundWrite::start(
@@ -483,6 +559,72 @@ impl<'a> RunState<'a> {
         self.out.commit()?;
         Ok(self.report)
     }
+}
+
+/// A part of a table: the chunks that hold its rows, the first and last cut to the part.
+struct PartOf<'a> {
+    source: &'a dyn ChunkSource,
+    /// (chunk, first row in it, rows) of each piece, in order.
+    pieces: Vec<(u64, u64, u64)>,
+}
+
+impl<'a> PartOf<'a> {
+    /// The pieces of `source` that hold `rows`, a range of the table's rows.
+    fn new(source: &'a dyn ChunkSource, rows: std::ops::Range<u64>) -> PartOf<'a> {
+        let mut pieces = Vec::new();
+        let mut first = 0;
+        for c in 0..source.chunk_count() {
+            let n = source.chunk_rows(c);
+            let (from, to) = (rows.start.max(first), rows.end.min(first + n));
+            if from < to {
+                pieces.push((c, from - first, to - from));
+            }
+            first += n;
+        }
+        PartOf { source, pieces }
+    }
+
+    /// The part's batches cut from the whole table's.
+    fn cut(&self, batches: &[RecordBatch]) -> Vec<RecordBatch> {
+        self.pieces
+            .iter()
+            .map(|&(c, at, n)| batches[c as usize].slice(at as usize, n as usize))
+            .collect()
+    }
+}
+
+impl ChunkSource for PartOf<'_> {
+    fn chunk_count(&self) -> u64 {
+        self.pieces.len() as u64
+    }
+
+    fn chunk(&self, i: u64) -> Result<RecordBatch> {
+        let (c, at, n) = self.pieces[i as usize];
+        let batch = self.source.chunk(c)?;
+        Ok(if n == batch.num_rows() as u64 {
+            batch
+        } else {
+            batch.slice(at as usize, n as usize)
+        })
+    }
+
+    fn chunk_rows(&self, i: u64) -> u64 {
+        self.pieces[i as usize].2
+    }
+}
+
+/// The strata of a part: each stratum's rows in this part (its chunks) as `produced`.
+fn part_strata(
+    sampler: &PairSampler,
+    part: Part,
+    mut strata: Vec<crate::report::StratumReport>,
+) -> Vec<crate::report::StratumReport> {
+    strata.iter_mut().for_each(|s| s.produced = 0);
+    let rows = part.rows(strata.iter().map(|s| s.requested).sum());
+    for (c, _, n) in PartOf::new(sampler, rows).pieces {
+        strata[sampler.chunk_stratum(c)].produced += n;
+    }
+    strata
 }
 
 /// `processed_2/preprocessing.json`: what the split fitted and how it encoded X.

@@ -227,6 +227,18 @@ impl ChunkSource for PairSampler<'_> {
         let pairs = draw(&self.space, &self.samplers[s], stratum, &mut rng, n)?;
         build_rows(&self.space, stratum, &pairs, self.seed, c)
     }
+
+    fn chunk_rows(&self, i: u64) -> u64 {
+        let (s, c) = self.work[i as usize];
+        (self.space.plan.strata[s].rows - c * CHUNK_ROWS).min(CHUNK_ROWS)
+    }
+}
+
+impl PairSampler<'_> {
+    /// The stratum (index in the plan) whose rows output chunk `i` holds.
+    pub fn chunk_stratum(&self, i: u64) -> usize {
+        self.work[i as usize].0
+    }
 }
 
 fn prepare<'a>(

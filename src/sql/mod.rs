@@ -7,6 +7,7 @@
 //! ([`functions`]). Queries are read-only: DDL, DML and statements (`CREATE EXTERNAL TABLE`,
 //! `COPY`, `INSERT`, `SET`) are refused, and no table can be read by path.
 
+pub mod dialect;
 mod functions;
 mod parallel;
 mod statistics;
@@ -45,6 +46,8 @@ pub const DIALECTS: &[&str] = &[
     "mssql",
     "redshift",
 ];
+
+pub use functions::ADD_FUNCTIONS;
 
 /// A SQL engine: a DataFusion session and the runtime its queries run on.
 pub struct Engine {

@@ -74,8 +74,26 @@ impl Chunk {
 pub enum TableWriter {
     /// CSV: header, then each chunk's encoded lines.
     Csv(StagedFile),
-    /// Parquet: one row group per chunk or more.
-    Parquet(Box<parquet::arrow::ArrowWriter<StagedFile>>),
+    /// Parquet: one row group per chunk or more, with the schema the file declares.
+    Parquet(Box<parquet::arrow::ArrowWriter<StagedFile>>, SchemaRef),
+}
+
+/// The schema of a table in Parquet: date-times in microseconds, which Parquet's TIMESTAMP
+/// logical type holds (it has no seconds) and every engine reads as a timestamp.
+pub fn parquet_schema(schema: &SchemaRef) -> SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
+    let fields: Vec<_> = schema
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Timestamp(TimeUnit::Second, tz) => f
+                .as_ref()
+                .clone()
+                .with_data_type(DataType::Timestamp(TimeUnit::Microsecond, tz.clone())),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    std::sync::Arc::new(Schema::new(fields))
 }
 
 impl TableWriter {
@@ -97,9 +115,10 @@ impl TableWriter {
                 let props = parquet::file::properties::WriterProperties::builder()
                     .set_compression(parquet::basic::Compression::SNAPPY)
                     .build();
+                let schema = parquet_schema(schema);
                 let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
                     .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
-                TableWriter::Parquet(Box::new(w))
+                TableWriter::Parquet(Box::new(w), schema)
             }
         })
     }
@@ -110,9 +129,18 @@ impl TableWriter {
             TableWriter::Csv(f) => {
                 f.write_all(chunk.csv.as_deref().expect("CSV chunks are encoded"))?
             }
-            TableWriter::Parquet(w) => w
-                .write(&chunk.batch)
-                .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?,
+            TableWriter::Parquet(w, schema) => {
+                let columns = chunk
+                    .batch
+                    .columns()
+                    .iter()
+                    .zip(schema.fields())
+                    .map(|(c, f)| datafusion::arrow::compute::cast(c, f.data_type()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                let batch = RecordBatch::try_new(schema.clone(), columns)?;
+                w.write(&batch)
+                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?
+            }
         }
         Ok(())
     }
@@ -121,7 +149,7 @@ impl TableWriter {
     pub fn finish(self, out: &OutputDir) -> Result<u64> {
         match self {
             TableWriter::Csv(f) => out.close(f),
-            TableWriter::Parquet(w) => {
+            TableWriter::Parquet(w, _) => {
                 let f = w
                     .into_inner()
                     .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;

@@ -1,0 +1,304 @@
+//! The scenario's SQL for another engine: Apache Spark, BigQuery or DuckDB.
+//!
+//! Each query is parsed with the scenario's dialect and rewritten on its syntax tree, never
+//! as text: table names written as `sql.aliases` become the tables they name (for Spark and
+//! DuckDB; BigQuery keeps them, they are its names), functions tutas adds become the engine's
+//! own (`COUNTIF` → `count_if`, `add_days(ts, n)` → the engine's date-time arithmetic), type
+//! names become the engine's (`DOUBLE` → `FLOAT64` in BigQuery), and quoted names take the
+//! engine's quotes. What has no translation is refused with a message that names it.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser;
+use sqlparser::ast::{
+    DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
+    ObjectNamePart, Statement, visit_expressions_mut, visit_relations_mut,
+};
+use sqlparser::parser::Parser;
+
+use crate::plan::ValueType;
+
+/// An engine the scenario's SQL can be written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Apache Spark SQL.
+    Spark,
+    /// Google BigQuery (GoogleSQL).
+    Bigquery,
+    /// DuckDB.
+    Duckdb,
+}
+
+impl Target {
+    /// The engine's quote for names.
+    fn quote(self) -> char {
+        match self {
+            Target::Spark | Target::Bigquery => '`',
+            Target::Duckdb => '"',
+        }
+    }
+}
+
+/// One query written for `target`: `sql` parsed in `dialect`, `aliases` (alias, table) resolved
+/// except for BigQuery. An error says what could not be translated.
+pub fn translate(
+    sql: &str,
+    dialect: &str,
+    target: Target,
+    aliases: &[(String, String)],
+) -> Result<String, String> {
+    let parser_dialect = sqlparser::dialect::dialect_from_str(dialect)
+        .ok_or_else(|| format!("unknown SQL dialect `{dialect}`"))?;
+    let mut statements =
+        Parser::parse_sql(parser_dialect.as_ref(), sql).map_err(|e| e.to_string())?;
+    let [statement] = statements.as_mut_slice() else {
+        return Err("expected one query".into());
+    };
+    let original = statement.clone();
+    rename_tables(statement, aliases, target);
+    let mut refused = None;
+    let _ = visit_expressions_mut(statement, |e| {
+        if let Err(message) = rewrite(e, target) {
+            refused = Some(message);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    match refused {
+        Some(message) => Err(message),
+        // Nothing to change: the text as written (a BigQuery query stays the user's own).
+        None if *statement == original => Ok(sql.trim().trim_end_matches(';').to_string()),
+        None => Ok(format!("{statement:#}")),
+    }
+}
+
+/// Table names written as an alias (`warehouse.orders`, or the one quoted name
+/// `` `warehouse.orders` ``) become the table they name; for BigQuery, the other way round:
+/// a table that has an alias is written as its alias, so every query reads the same names.
+fn rename_tables(statement: &mut Statement, aliases: &[(String, String)], target: Target) {
+    let _ = visit_relations_mut(statement, |name: &mut ObjectName| {
+        let written: Vec<String> = name
+            .0
+            .iter()
+            .filter_map(|p| match p {
+                ObjectNamePart::Identifier(i) => Some(i.value.clone()),
+                ObjectNamePart::Function(_) => None,
+            })
+            .collect();
+        let joined = written.join(".");
+        let renamed = if target == Target::Bigquery {
+            aliases
+                .iter()
+                .find(|(_, table)| table.eq_ignore_ascii_case(&joined))
+                .map(|(alias, _)| Ident::with_quote('`', alias))
+        } else {
+            aliases
+                .iter()
+                .find(|(alias, _)| alias.eq_ignore_ascii_case(&joined))
+                .map(|(_, table)| Ident::new(table))
+        };
+        match renamed {
+            Some(ident) => *name = ObjectName(vec![ObjectNamePart::Identifier(ident)]),
+            None => {
+                for part in &mut name.0 {
+                    if let ObjectNamePart::Identifier(i) = part {
+                        requote(i, target);
+                    }
+                }
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// The engine's name for a column type.
+pub fn type_name(ty: ValueType, target: Target) -> &'static str {
+    match (ty, target) {
+        (ValueType::Bool, Target::Bigquery) => "BOOL",
+        (ValueType::Bool, _) => "BOOLEAN",
+        (ValueType::Int, Target::Bigquery) => "INT64",
+        (ValueType::Int, _) => "BIGINT",
+        (ValueType::Float, Target::Bigquery) => "FLOAT64",
+        (ValueType::Float, _) => "DOUBLE",
+        (ValueType::Str, Target::Duckdb) => "VARCHAR",
+        (ValueType::Str, _) => "STRING",
+        (ValueType::DateTime, Target::Spark) => "TIMESTAMP_NTZ",
+        (ValueType::DateTime, Target::Bigquery) => "DATETIME",
+        (ValueType::DateTime, Target::Duckdb) => "TIMESTAMP",
+    }
+}
+
+fn requote(i: &mut Ident, target: Target) {
+    if i.quote_style.is_some() {
+        i.quote_style = Some(target.quote());
+    }
+}
+
+/// Rewrites one expression node for `target`.
+fn rewrite(e: &mut Expr, target: Target) -> Result<(), String> {
+    match e {
+        Expr::Identifier(i) => requote(i, target),
+        Expr::CompoundIdentifier(parts) => parts.iter_mut().for_each(|i| requote(i, target)),
+        // Spark's grammar takes EXISTS as a condition only, not as a comparison's operand.
+        Expr::BinaryOp { left, right, .. } if target == Target::Spark => {
+            for operand in [left, right] {
+                if matches!(**operand, Expr::Exists { .. }) {
+                    let exists =
+                        std::mem::replace(&mut **operand, Expr::value(sqlparser::ast::Value::Null));
+                    **operand = Expr::Nested(Box::new(exists));
+                }
+            }
+        }
+        Expr::Cast { data_type, .. } if target == Target::Bigquery => {
+            *data_type = bigquery_type(data_type);
+        }
+        Expr::Function(f) => {
+            let name = function_name(f);
+            match (name.as_str(), target) {
+                ("countif", Target::Spark | Target::Duckdb) => rename(f, "count_if"),
+                ("countif", Target::Bigquery) => rename(f, "COUNTIF"),
+                ("add_days" | "add_hours" | "add_minutes" | "add_seconds", _) => {
+                    *e = date_arithmetic(f, &name, target)?;
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn function_name(f: &Function) -> String {
+    f.name.to_string().to_lowercase()
+}
+
+fn rename(f: &mut Function, name: &str) {
+    f.name = ObjectName(vec![ObjectNamePart::Identifier(Ident::new(name))]);
+}
+
+/// A type name as BigQuery spells it.
+fn bigquery_type(t: &DataType) -> DataType {
+    match t {
+        DataType::Double(_) | DataType::DoublePrecision | DataType::Float(_) | DataType::Real => {
+            DataType::Float64
+        }
+        DataType::BigInt(_) | DataType::Int(_) | DataType::Integer(_) | DataType::SmallInt(_) => {
+            DataType::Int64
+        }
+        DataType::Boolean => DataType::Bool,
+        DataType::Varchar(_) | DataType::Text => DataType::String(None),
+        other => other.clone(),
+    }
+}
+
+/// `add_<unit>(ts, n)` as the engine's arithmetic, to the second.
+fn date_arithmetic(f: &Function, name: &str, target: Target) -> Result<Expr, String> {
+    let seconds = super::ADD_FUNCTIONS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, s)| *s)
+        .ok_or_else(|| format!("`{name}` has no translation"))?;
+    let FunctionArguments::List(list) = &f.args else {
+        return Err(format!("`{name}` takes two arguments"));
+    };
+    let args: Vec<String> = list
+        .args
+        .iter()
+        .map(|a| match a {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e.to_string()),
+            _ => Err(format!("`{name}` takes two plain arguments")),
+        })
+        .collect::<Result<_, _>>()?;
+    let [ts, n] = args.as_slice() else {
+        return Err(format!(
+            "`{name}` takes two arguments: a date-time and a number"
+        ));
+    };
+    let sql = match target {
+        Target::Spark => {
+            format!("timestampadd(SECOND, CAST(ROUND(({n}) * {seconds}) AS BIGINT), {ts})")
+        }
+        Target::Duckdb => format!("({ts}) + to_seconds(CAST(ROUND(({n}) * {seconds}) AS BIGINT))"),
+        Target::Bigquery => {
+            format!("DATETIME_ADD({ts}, INTERVAL CAST(ROUND(({n}) * {seconds}) AS INT64) SECOND)")
+        }
+    };
+    Parser::new(&sqlparser::dialect::GenericDialect {})
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_expr())
+        .map_err(|e| format!("cannot translate `{name}`: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = "WITH gagal AS (SELECT DISTINCT id_murid, id_tutor FROM `tutas_data.interaksi_data` WHERE feedback_score < 4) \
+        SELECT i.*, IF(g.id_murid IS NOT NULL, TRUE, FALSE) AS pernah_gagal FROM `tutas_data.interaksi_data` i \
+        LEFT JOIN gagal g ON i.id_murid = g.id_murid";
+
+    fn aliases() -> Vec<(String, String)> {
+        vec![("tutas_data.interaksi_data".into(), "interaksi".into())]
+    }
+
+    #[test]
+    fn aliases_resolve_and_countif_renames_for_spark_and_duckdb() {
+        let spark = translate(SEED, "bigquery", Target::Spark, &aliases()).unwrap();
+        assert!(
+            spark.contains("FROM interaksi WHERE") && spark.contains("FROM interaksi i"),
+            "{spark}"
+        );
+        assert!(!spark.contains("tutas_data"), "{spark}");
+        let exists = "SELECT * FROM f WHERE f.x <> EXISTS (SELECT 1 FROM i WHERE i.k = f.k)";
+        assert_eq!(
+            translate(exists, "bigquery", Target::Spark, &[]).unwrap(),
+            "SELECT * FROM f WHERE f.x <> (EXISTS (SELECT 1 FROM i WHERE i.k = f.k))"
+        );
+        let counted = translate(
+            "SELECT COUNTIF(a) AS n FROM t",
+            "bigquery",
+            Target::Duckdb,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(counted, "SELECT count_if(a) AS n FROM t");
+    }
+
+    #[test]
+    fn bigquery_keeps_its_names_and_takes_its_types() {
+        let bq = translate(SEED, "bigquery", Target::Bigquery, &aliases()).unwrap();
+        assert_eq!(bq, SEED, "nothing to translate: the query as written");
+        let by_table = translate(
+            "SELECT COUNT(*) FROM interaksi",
+            "bigquery",
+            Target::Bigquery,
+            &aliases(),
+        )
+        .unwrap();
+        assert_eq!(by_table, "SELECT COUNT(*) FROM `tutas_data.interaksi_data`");
+        let cast = translate(
+            "SELECT CAST(COUNTIF(x) AS DOUBLE) / COUNT(*) FROM t",
+            "generic",
+            Target::Bigquery,
+            &[],
+        )
+        .unwrap();
+        assert_eq!(cast, "SELECT CAST(COUNTIF(x) AS FLOAT64) / COUNT(*) FROM t");
+    }
+
+    #[test]
+    fn date_arithmetic_is_each_engines_own() {
+        let sql = "SELECT add_days(at, n) AS due FROM t";
+        assert_eq!(
+            translate(sql, "generic", Target::Spark, &[]).unwrap(),
+            "SELECT timestampadd(SECOND, CAST(ROUND((n) * 86400) AS BIGINT), at) AS due FROM t"
+        );
+        assert!(
+            translate(sql, "generic", Target::Duckdb, &[])
+                .unwrap()
+                .contains("to_seconds(")
+        );
+        assert!(translate("SELECT add_days(at) FROM t", "generic", Target::Spark, &[]).is_err());
+    }
+}
