@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 
 def parse_args(argv):
@@ -185,16 +186,22 @@ def main(argv):
     if sources:
         raise SystemExit(f"error: tables read from files ({', '.join(sources)}) are not made by the Spark driver; generated tables only")
 
+    started = time.time()
     for table in queries["generated"]:
+        begun = time.time()
         maker = make_parts(binary, scenario, scenario_text, table, parts, run_args, args.task_threads)
         made = spark.range(parts, numPartitions=parts).mapInArrow(maker, ddl(queries["tables"][table]))
         made.write.mode("overwrite").parquet(f"{out}/unprocessed/{table}")
         spark.read.parquet(f"{out}/unprocessed/{table}").createOrReplaceTempView(table)
+        print(f"table {table}: {parts} parts in {time.time() - begun:.1f} s", flush=True)
 
     for name, sql in queries["features"].items():
+        begun = time.time()
         spark.sql(sql).write.mode("overwrite").parquet(f"{out}/processed_1/{name}")
         spark.read.parquet(f"{out}/processed_1/{name}").createOrReplaceTempView(name)
+        print(f"feature {name}: {time.time() - begun:.1f} s", flush=True)
 
+    begun = time.time()
     checks = []
     for name, sql in queries["checks"].items():
         result = spark.sql(sql)
@@ -207,15 +214,18 @@ def main(argv):
             spark.stop()
             return 1
     write_text(spark, f"{out}/checks.json", json.dumps(checks, indent=1) + "\n")
+    print(f"checks: {len(checks)} passed in {time.time() - begun:.1f} s", flush=True)
 
+    begun = time.time()
     insights = []
     for name, sql in queries["insights"].items():
         rows = [row.asDict() for row in spark.sql(sql).collect()]
         insights.append({"name": name, "rows": rows})
     write_text(spark, f"{out}/insights.json", json.dumps(insights, indent=1, default=str) + "\n")
+    print(f"insights: {len(insights)} in {time.time() - begun:.1f} s", flush=True)
     print(f"tutas on Spark: {len(queries['generated'])} tables in {parts} parts, "
           f"{len(queries['features'])} features, {len(checks)} checks passed, "
-          f"{len(insights)} insights; written to {out}")
+          f"{len(insights)} insights in {time.time() - started:.1f} s; written to {out}")
     spark.stop()
     return 0
 
