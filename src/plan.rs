@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit as ArrowTimeUnit};
 use datafusion::common::DFSchema;
 use datafusion::logical_expr::Expr;
@@ -80,13 +81,37 @@ pub struct NamedQuery {
 pub struct TablePlan {
     /// Table name.
     pub name: String,
-    /// Output schema.
+    /// Every column it makes, hidden ones included (what later tables read).
     pub schema: SchemaRef,
     /// How it is made.
     pub kind: TableKind,
+    /// The indices of the columns written and seen by SQL, when some are hidden.
+    pub written: Option<Vec<usize>>,
+    /// Rows are written in a random order from the seed.
+    pub shuffle: bool,
 }
 
 impl TablePlan {
+    /// The schema of what is written and queried: hidden columns left out.
+    pub fn written_schema(&self) -> SchemaRef {
+        match &self.written {
+            Some(columns) => Arc::new(
+                self.schema
+                    .project(columns)
+                    .expect("indices are in the schema"),
+            ),
+            None => self.schema.clone(),
+        }
+    }
+
+    /// A batch of the table as written: hidden columns left out.
+    pub fn written_batch(&self, batch: &RecordBatch) -> RecordBatch {
+        match &self.written {
+            Some(columns) => batch.project(columns).expect("indices are in the batch"),
+            None => batch.clone(),
+        }
+    }
+
     /// Rows the table will have, when known before the run (not for file sources).
     pub fn planned_rows(&self) -> Option<u64> {
         match &self.kind {
@@ -503,6 +528,14 @@ pub struct SplitPlan {
     pub seed: u64,
     /// Most distinct values a text feature may have.
     pub max_categories: usize,
+    /// Rows with one value of this column go to one part.
+    pub group: Option<String>,
+    /// The latest rows by this column go to test.
+    pub order_by: Option<String>,
+    /// One-hot encoding leaves out each feature's first category.
+    pub drop_first: bool,
+    /// Text columns left out of X: the audit counts their values found in both parts.
+    pub dropped_text: Vec<String>,
     /// Leak threshold.
     pub leak_threshold: f64,
     /// Whether a leak fails the run.

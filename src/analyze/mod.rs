@@ -60,8 +60,10 @@ struct Analyzer<'a> {
     overrides: &'a Overrides,
     problems: Vec<Diagnostic>,
     locale: Locale,
-    /// Schemas of the tables and features declared so far.
+    /// Schemas of the tables and features declared so far (hidden columns included).
     schemas: IndexMap<String, SchemaRef>,
+    /// The tables with hidden columns: what SQL and the split see of them.
+    written_schemas: HashMap<String, SchemaRef>,
     /// Row counts of the tables declared so far (None for file sources).
     rows: HashMap<String, Option<u64>>,
     /// Tables and features that failed analysis, with the index of the problem that says why
@@ -104,6 +106,7 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
         problems: Vec::new(),
         locale: locale.unwrap_or(Locale::En),
         schemas: IndexMap::new(),
+        written_schemas: HashMap::new(),
         rows: HashMap::new(),
         failed: HashMap::new(),
         failed_columns: HashSet::new(),

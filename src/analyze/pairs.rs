@@ -69,6 +69,8 @@ impl Analyzer<'_> {
             picks: std::mem::take(&mut self.picks),
         };
         Some(TablePlan {
+            written: None,
+            shuffle: false,
             name: name.to_string(),
             schema: Arc::new(Schema::new(out_fields)),
             kind: TableKind::Pairs(Box::new(plan)),

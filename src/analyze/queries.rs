@@ -232,7 +232,11 @@ impl Analyzer<'_> {
             self.record_unknown(key);
             return None;
         };
-        let schema = self.schemas[&from].clone();
+        let schema = self
+            .written_schemas
+            .get(&from)
+            .unwrap_or(&self.schemas[&from])
+            .clone();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let before = self.problems.len();
         let require = |a: &mut Self, col: &str, path: String| {
@@ -253,12 +257,31 @@ impl Analyzer<'_> {
             require(self, c, format!("split.standardize[{i}]"));
         }
         self.check_standardize(split, &schema);
+        for (key, column) in [("group", &split.group), ("order_by", &split.order_by)] {
+            if let Some(c) = column {
+                require(self, c, format!("split.{key}"));
+            }
+        }
+        if split.group.is_some() && split.order_by.is_some() {
+            self.problem(Diagnostic::at(
+                "split.order_by",
+                "a split is either grouped (`group`) or by time (`order_by`), not both",
+            ));
+        }
         let stratify = match split.stratify.as_deref() {
             Some("none") => None,
+            Some(_) if split.order_by.is_some() => {
+                self.problem(Diagnostic::at(
+                    "split.stratify",
+                    "a time split (`order_by`) takes the latest rows as they are: it cannot also stratify",
+                ));
+                None
+            }
             Some(c) => {
                 require(self, c, "split.stratify".into());
                 Some(c.to_string())
             }
+            None if split.order_by.is_some() => None,
             None => Some(split.target.clone()),
         };
         self.check_split_numbers(split);
@@ -269,6 +292,19 @@ impl Analyzer<'_> {
             .map(|s| s.to_string())
             .collect();
         self.check_encodable(&schema, &features);
+        let dropped_text = split
+            .drop
+            .iter()
+            .filter(|c| {
+                schema.field_with_name(c).is_ok_and(|f| {
+                    matches!(
+                        f.data_type(),
+                        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                    )
+                })
+            })
+            .cloned()
+            .collect();
         if self.problems.len() > before {
             return None;
         }
@@ -281,6 +317,10 @@ impl Analyzer<'_> {
             stratify,
             seed: split.seed.unwrap_or(self.seed()),
             max_categories: split.max_categories,
+            group: split.group.clone(),
+            order_by: split.order_by.clone(),
+            drop_first: split.one_hot.drop_first,
+            dropped_text,
             leak_threshold: t,
             leak_is_error: split.audit.on_leak == OnLeak::Error,
         })

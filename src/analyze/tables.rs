@@ -90,11 +90,71 @@ impl Analyzer<'_> {
         } else {
             self.entity_table(name, &path)
         }?;
+        let plan = self.hidden_and_shuffled(plan, &path)?;
         self.schemas.insert(name.to_string(), plan.schema.clone());
+        if plan.written.is_some() {
+            self.written_schemas
+                .insert(name.to_string(), plan.written_schema());
+        }
         self.rows.insert(name.to_string(), plan.planned_rows());
-        if let Err(e) = self.engine.register(name, plan.schema.clone(), vec![]) {
+        if let Err(e) = self.engine.register(name, plan.written_schema(), vec![]) {
             self.problem(Diagnostic::at(&path, e.render()));
         }
+        Some(plan)
+    }
+
+    /// The table's `hidden` columns and `shuffle`, checked.
+    fn hidden_and_shuffled(&mut self, mut plan: TablePlan, path: &str) -> Option<TablePlan> {
+        let table = &self.scenario.tables[&plan.name];
+        if matches!(plan.kind, TableKind::Source(_)) {
+            if !table.hidden.is_empty() || table.shuffle {
+                return self.fail(
+                    path,
+                    "a `source` table is read, not written: `hidden` and `shuffle` do not apply",
+                );
+            }
+            return Some(plan);
+        }
+        plan.shuffle = table.shuffle;
+        if table.hidden.is_empty() {
+            return Some(plan);
+        }
+        let names: Vec<&str> = plan
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().as_str())
+            .collect();
+        let mut hidden = HashSet::new();
+        for (i, column) in table.hidden.iter().enumerate() {
+            let windowed = [format!("{column}_start"), format!("{column}_end")];
+            let matched: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| *n == column || windowed.iter().any(|w| w == n))
+                .collect();
+            if matched.is_empty() {
+                let windows = names.iter().filter_map(|n| n.strip_suffix("_start"));
+                self.problem(
+                    Diagnostic::at(
+                        format!("{path}.hidden[{i}]"),
+                        format!("table `{}` has no column `{column}` to hide", plan.name),
+                    )
+                    .suggest(column, names.iter().copied().chain(windows)),
+                );
+            }
+            hidden.extend(matched);
+        }
+        if hidden.len() == names.len() {
+            return self.fail(
+                format!("{path}.hidden"),
+                "every column is hidden: a table must write at least one",
+            );
+        }
+        let written = (0..names.len())
+            .filter(|&i| !hidden.contains(names[i]))
+            .collect();
+        plan.written = Some(written);
         Some(plan)
     }
 
@@ -129,6 +189,8 @@ impl Analyzer<'_> {
             }
         };
         Some(TablePlan {
+            written: None,
+            shuffle: false,
             name: name.to_string(),
             schema,
             kind: TableKind::Source(full),
@@ -194,6 +256,8 @@ impl Analyzer<'_> {
             picks: std::mem::take(&mut self.picks),
         };
         Some(TablePlan {
+            written: None,
+            shuffle: false,
             name: name.to_string(),
             schema,
             kind: TableKind::Entity(plan),

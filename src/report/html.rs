@@ -192,6 +192,7 @@ fn split_section(sp: &SplitReport) -> Markup {
     html! {
         section {
             h2 { "Split" }
+            @if !sp.method.is_empty() { p { (sp.method) } }
             table {
                 tr { th { "part" } th { "rows" } @for c in &classes { th { "class " (c) } } }
                 @for (name, part) in [("train", &sp.train), ("test", &sp.test)] {
@@ -237,6 +238,20 @@ fn audit_section(a: &Audit) -> Markup {
                         td { (f.feature) }
                         td.num { (format!("{:.3}", f.score.balanced_accuracy)) }
                         td { (f.reason.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+            @if !a.overlaps.is_empty() {
+                h3 { "Columns left out of X: values in both parts" }
+                table {
+                    tr { th { "column" } th { "train values" } th { "test values" } th { "in both" } }
+                    @for o in &a.overlaps {
+                        tr class=[(o.in_both > 0).then_some("leak")] {
+                            td { (o.column) }
+                            td.num { (o.train_values) }
+                            td.num { (o.test_values) }
+                            td.num { (o.in_both) }
+                        }
                     }
                 }
             }

@@ -98,6 +98,24 @@ pub struct SplitReport {
     pub scalers: Vec<Scaler>,
     /// X's columns.
     pub features: Vec<String>,
+    /// How the rows were assigned: `random`, `stratified`, `grouped` or `by time`, with what
+    /// decided it (the groups in each part, the boundary of a time split).
+    #[serde(default)]
+    pub method: String,
+}
+
+/// The values of a text column left out of X found in both parts: rows of one customer in
+/// train and test let a model learn the customer, not the pattern.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Overlap {
+    /// The column.
+    pub column: String,
+    /// Its distinct values in the training part.
+    pub train_values: usize,
+    /// Its distinct values in the test part.
+    pub test_values: usize,
+    /// Values found in both.
+    pub in_both: usize,
 }
 
 /// One output file.
@@ -209,6 +227,9 @@ pub struct Audit {
     pub leak_threshold: f64,
     /// Names of the suspected leaks.
     pub leaks: Vec<String>,
+    /// Text columns left out of X whose values are found in both parts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub overlaps: Vec<Overlap>,
 }
 
 /// Class balance of one part.

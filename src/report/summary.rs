@@ -113,6 +113,9 @@ fn table_lines(t: &TableReport, s: &mut String) {
 
 fn split_lines(sp: &SplitReport, s: &mut String) {
     s.push_str("\nsplit\n");
+    if !sp.method.is_empty() {
+        let _ = writeln!(s, "  {}", sp.method);
+    }
     for (part, b) in [("train", &sp.train), ("test", &sp.test)] {
         let classes: Vec<String> = b.classes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
         let _ = writeln!(
@@ -147,6 +150,13 @@ fn audit_lines(a: &Audit, s: &mut String) {
             "  LEAK {}: {}",
             f.feature,
             f.reason.as_deref().unwrap_or_default()
+        );
+    }
+    for o in a.overlaps.iter().filter(|o| o.in_both > 0) {
+        let _ = writeln!(
+            s,
+            "  OVERLAP {}: {} of {} test values also in train (left out of X, yet other columns can carry them; `split.group: {}` keeps each in one part)",
+            o.column, o.in_both, o.test_values, o.column
         );
     }
 }

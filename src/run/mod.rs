@@ -6,6 +6,7 @@
 //! Tables that later stages read are made in memory, registered in the run's SQL engine
 //! and written on a thread of their own; the others are streamed to their files.
 
+mod arrange;
 mod export;
 mod load;
 mod produce;
@@ -36,6 +37,7 @@ use crate::sql::Engine;
 use crate::write::csv::CsvStyle;
 use crate::write::staging::{MANIFEST, Manifest, OutputDir};
 use crate::write::{Chunk, Format, TableWriter, write_json};
+use arrange::{PartOf, Shuffled, Written, part_strata};
 use produce::{BackgroundWrite, ChunkMaker, ReportSlot, Stage, collect, produce, stream_to_file};
 use queries::{check_failure, check_result, query_error};
 
@@ -273,10 +275,6 @@ impl<'a> RunState<'a> {
                 self.options.enumeration_limit,
             )
         })?;
-        let strata = match self.options.part {
-            Some(part) => part_strata(&sampler, part, strata),
-            None => strata,
-        };
         self.make_table(table, &sampler, strata, started)
     }
 
@@ -290,48 +288,73 @@ impl<'a> RunState<'a> {
     }
 
     /// Makes a generated or sampled table: kept in memory and written in the background when
-    /// later stages read it, else streamed to its file. A part writes only its chunks, and
-    /// only the tables asked for (the others it makes are inputs of those, kept in memory).
+    /// later stages read it, else streamed to its file. A part writes only its rows, and only
+    /// the tables asked for (the others it makes are inputs of those, kept in memory). A
+    /// shuffled table is made whole first; hidden columns are kept for later tables only.
     fn make_table(
         &mut self,
         table: &TablePlan,
-        source: &dyn ChunkSource,
+        made: &dyn ChunkSource,
         strata: Vec<crate::report::StratumReport>,
         started: Instant,
     ) -> Result<Option<TableReport>> {
-        let whole: u64 = (0..source.chunk_count())
-            .map(|c| source.chunk_rows(c))
-            .sum();
-        let part = PartOf::new(
-            source,
-            self.options.part.map_or(0..whole, |p| p.rows(whole)),
+        let whole: u64 = (0..made.chunk_count()).map(|c| made.chunk_rows(c)).sum();
+        let mut stage = Stage::start(
+            format!("table {}", table.name),
+            whole,
+            self.options.progress,
         );
-        let written = self.options.part.is_none()
-            || self.options.only_tables.is_empty()
-            || self.options.only_tables.contains(&table.name);
-        let rows = part.pieces.iter().map(|p| p.2).sum();
-        let mut stage = Stage::start(format!("table {}", table.name), rows, self.options.progress);
         stage.started = started;
+        let shuffled = match table.shuffle {
+            true => Some(Shuffled::new(
+                &self.pool,
+                made,
+                table,
+                self.plan.seed,
+                &stage.bar,
+            )?),
+            false => None,
+        };
+        let source: &dyn ChunkSource = shuffled.as_ref().map_or(made, |s| s as &dyn ChunkSource);
+        let range = self.options.part.map_or(0..whole, |p| p.rows(whole));
+        let strata = match (self.options.part, &shuffled) {
+            (None, _) => strata,
+            (Some(_), None) => part_strata(strata, range.clone(), None),
+            (Some(_), Some(s)) => part_strata(strata, range.clone(), Some(&|r| s.origin(r))),
+        };
+        let written = Written { source, table };
+        let part = PartOf::new(&written, range);
+        let rows = part.rows();
         let mut report = TableReport {
             name: table.name.clone(),
             rows,
-            columns: table.schema.fields().len(),
+            columns: table.written_schema().fields().len(),
             strata,
             profile: Vec::new(),
         };
-        let mut profiler = TableProfiler::new(&table.schema);
+        let schema = table.written_schema();
+        let mut profiler = TableProfiler::new(&schema);
         if self.read_later.contains(&table.name) {
-            stage.bar.set_length(whole);
-            let batches = collect(&self.pool, source, &stage.bar)?;
+            // A shuffled table's progress was shown while it was made.
+            let bar = match shuffled {
+                Some(_) => ProgressBar::hidden(),
+                None => stage.bar.clone(),
+            };
+            let batches = collect(&self.pool, source, &bar)?;
             stage.computed();
-            self.keep(&table.name, table.schema.clone(), batches.clone())?;
-            if !written {
+            self.keep_table(table, batches.clone())?;
+            if !self.writes(table) {
                 stage.done(0, &mut self.report.timings);
                 return Ok(None);
             }
-            let writer = self.writer("unprocessed", &table.name, &table.schema)?;
+            let writer = self.writer("unprocessed", &table.name, &schema)?;
+            let cut = part
+                .cut(&batches)
+                .iter()
+                .map(|b| table.written_batch(b))
+                .collect();
             self.background.push(BackgroundWrite::start(
-                part.cut(&batches),
+                cut,
                 writer,
                 profiler,
                 self.csv_style().cloned(),
@@ -340,7 +363,8 @@ impl<'a> RunState<'a> {
                 ReportSlot::Table(self.report.tables.len()),
             ));
         } else {
-            let mut writer = self.writer("unprocessed", &table.name, &table.schema)?;
+            stage.bar.set_length(rows);
+            let mut writer = self.writer("unprocessed", &table.name, &schema)?;
             let style = self.csv_style().cloned();
             stream_to_file(
                 &self.pool,
@@ -355,6 +379,28 @@ impl<'a> RunState<'a> {
         }
         stage.done(rows, &mut self.report.timings);
         Ok(Some(report))
+    }
+
+    /// Whether this run writes `table`: always, but in a part that names other `--tables`.
+    fn writes(&self, table: &TablePlan) -> bool {
+        self.options.part.is_none()
+            || self.options.only_tables.is_empty()
+            || self.options.only_tables.contains(&table.name)
+    }
+
+    /// Keeps a made table whole for the tables that read it, and registers what SQL sees.
+    fn keep_table(&mut self, table: &TablePlan, batches: Vec<RecordBatch>) -> Result<()> {
+        let written: Vec<RecordBatch> = batches.iter().map(|b| table.written_batch(b)).collect();
+        self.engine
+            .register(&table.name, table.written_schema(), written)?;
+        self.data.insert(
+            table.name.clone(),
+            TableData {
+                schema: table.schema.clone(),
+                batches,
+            },
+        );
+        Ok(())
     }
 
     /// A staged file for a table or feature, in the run's format.
@@ -495,6 +541,14 @@ impl<'a> RunState<'a> {
         let mut stage = Stage::start("split", 0, self.options.progress);
         let TableData { schema, batches } =
             source.ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
+        // A table split directly is split as written: without its hidden columns.
+        let (schema, batches) = match self.plan.table(&sp.from) {
+            Some(t) => (
+                t.written_schema(),
+                batches.iter().map(|b| t.written_batch(b)).collect(),
+            ),
+            None => (schema, batches),
+        };
         let s = self.pool.install(|| split(sp, &schema, &batches))?;
         stage.computed();
         drop(batches);
@@ -511,6 +565,7 @@ impl<'a> RunState<'a> {
             &preprocessing(sp, &s),
         )?;
         self.report.split = Some(SplitReport {
+            method: s.method.clone(),
             train: s.balance(&s.train),
             test: s.balance(&s.test),
             scalers: s.scalers.clone(),
@@ -561,75 +616,9 @@ impl<'a> RunState<'a> {
     }
 }
 
-/// A part of a table: the chunks that hold its rows, the first and last cut to the part.
-struct PartOf<'a> {
-    source: &'a dyn ChunkSource,
-    /// (chunk, first row in it, rows) of each piece, in order.
-    pieces: Vec<(u64, u64, u64)>,
-}
-
-impl<'a> PartOf<'a> {
-    /// The pieces of `source` that hold `rows`, a range of the table's rows.
-    fn new(source: &'a dyn ChunkSource, rows: std::ops::Range<u64>) -> PartOf<'a> {
-        let mut pieces = Vec::new();
-        let mut first = 0;
-        for c in 0..source.chunk_count() {
-            let n = source.chunk_rows(c);
-            let (from, to) = (rows.start.max(first), rows.end.min(first + n));
-            if from < to {
-                pieces.push((c, from - first, to - from));
-            }
-            first += n;
-        }
-        PartOf { source, pieces }
-    }
-
-    /// The part's batches cut from the whole table's.
-    fn cut(&self, batches: &[RecordBatch]) -> Vec<RecordBatch> {
-        self.pieces
-            .iter()
-            .map(|&(c, at, n)| batches[c as usize].slice(at as usize, n as usize))
-            .collect()
-    }
-}
-
-impl ChunkSource for PartOf<'_> {
-    fn chunk_count(&self) -> u64 {
-        self.pieces.len() as u64
-    }
-
-    fn chunk(&self, i: u64) -> Result<RecordBatch> {
-        let (c, at, n) = self.pieces[i as usize];
-        let batch = self.source.chunk(c)?;
-        Ok(if n == batch.num_rows() as u64 {
-            batch
-        } else {
-            batch.slice(at as usize, n as usize)
-        })
-    }
-
-    fn chunk_rows(&self, i: u64) -> u64 {
-        self.pieces[i as usize].2
-    }
-}
-
-/// The strata of a part: each stratum's rows in this part (its chunks) as `produced`.
-fn part_strata(
-    sampler: &PairSampler,
-    part: Part,
-    mut strata: Vec<crate::report::StratumReport>,
-) -> Vec<crate::report::StratumReport> {
-    strata.iter_mut().for_each(|s| s.produced = 0);
-    let rows = part.rows(strata.iter().map(|s| s.requested).sum());
-    for (c, _, n) in PartOf::new(sampler, rows).pieces {
-        strata[sampler.chunk_stratum(c)].produced += n;
-    }
-    strata
-}
-
 /// `processed_2/preprocessing.json`: what the split fitted and how it encoded X.
 fn preprocessing(sp: &SplitPlan, s: &SplitData) -> serde_json::Value {
-    json!({
+    let mut p = json!({
         "source": sp.from,
         "target": sp.target,
         "features": s.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
@@ -639,7 +628,18 @@ fn preprocessing(sp: &SplitPlan, s: &SplitData) -> serde_json::Value {
         "test_size": sp.test_size,
         "stratify": sp.stratify,
         "seed": sp.seed,
-    })
+    });
+    // Written only when set, so files of earlier scenarios stay as they were.
+    for (key, value) in [
+        ("one_hot_drop_first", sp.drop_first.then_some(json!(true))),
+        ("group", sp.group.as_ref().map(|g| json!(g))),
+        ("order_by", sp.order_by.as_ref().map(|o| json!(o))),
+    ] {
+        if let Some(v) = value {
+            p[key] = v;
+        }
+    }
+    p
 }
 
 /// Writes X and y of both parts (`processed_2/`); returns the bytes written.

@@ -26,7 +26,7 @@ pub fn split_from(plan: &Plan, options: &RunOptions, path: &Path) -> Result<RunR
     let files = parquet_files(path)?;
     let mut state = RunState::begin(plan, options)?;
     let stage = Stage::start(format!("read {}", path.display()), 0, options.progress);
-    let (schema, batches) = read_columns(&files, &split_columns(sp), &sp.from)?;
+    let (schema, batches) = read_columns(&files, &split_columns(sp), &sp.dropped_text, &sp.from)?;
     let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
     stage.done(rows, &mut state.report.timings);
     state
@@ -51,10 +51,12 @@ fn refuse_inside(from: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The target, the stratification column and the features, each once.
+/// The target, the stratification, group and order columns and the features, each once.
 fn split_columns(sp: &SplitPlan) -> Vec<String> {
     let mut columns = vec![sp.target.clone()];
     columns.extend(sp.stratify.iter().cloned());
+    columns.extend(sp.group.iter().cloned());
+    columns.extend(sp.order_by.iter().cloned());
     columns.extend(sp.features.iter().cloned());
     let mut seen = std::collections::HashSet::new();
     columns.retain(|c| seen.insert(c.clone()));
@@ -93,11 +95,19 @@ fn parquet_files(path: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Reads `columns` of every file, batch by batch; every file must have them, of one type.
+/// `optional` columns (those the audit's overlap reads) are read where every file has them.
 fn read_columns(
     files: &[PathBuf],
     columns: &[String],
+    optional: &[String],
     source: &str,
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let mut columns = columns.to_vec();
+    for c in optional {
+        if files.iter().all(|f| has_column(f, c)) {
+            columns.push(c.clone());
+        }
+    }
     let mut schema: Option<SchemaRef> = None;
     let mut batches = Vec::new();
     for file in files {
@@ -111,7 +121,7 @@ fn read_columns(
         let builder = ParquetRecordBatchReaderBuilder::try_new(opened).map_err(|e| bad(&e))?;
         let arrow = builder.schema().clone();
         let mut indices = Vec::new();
-        for c in columns {
+        for c in &columns {
             let i = arrow.index_of(c).map_err(|_| {
                 let names: Vec<&str> = arrow.fields().iter().map(|f| f.name().as_str()).collect();
                 Error::invalid(
@@ -148,4 +158,12 @@ fn read_columns(
     }
     let schema = schema.ok_or_else(|| Error::msg("the Parquet input has no rows"))?;
     Ok((schema, batches))
+}
+
+/// Whether a Parquet file has a column (false when it cannot be read: reading it will say why).
+fn has_column(file: &Path, column: &str) -> bool {
+    std::fs::File::open(file)
+        .ok()
+        .and_then(|f| ParquetRecordBatchReaderBuilder::try_new(f).ok())
+        .is_some_and(|b| b.schema().index_of(column).is_ok())
 }

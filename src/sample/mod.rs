@@ -234,13 +234,6 @@ impl ChunkSource for PairSampler<'_> {
     }
 }
 
-impl PairSampler<'_> {
-    /// The stratum (index in the plan) whose rows output chunk `i` holds.
-    pub fn chunk_stratum(&self, i: u64) -> usize {
-        self.work[i as usize].0
-    }
-}
-
 fn prepare<'a>(
     plan: &'a PairPlan,
     sides: [&'a RecordBatch; 2],

@@ -88,6 +88,15 @@ pub struct Table {
     /// Interaction tables only: columns computed (SQL) after the strata's `set` columns, e.g. the label.
     #[serde(default)]
     pub derive: IndexMap<String, String>,
+    /// Columns computed but not written: later columns and tables (`pairs`, `pick`) read them,
+    /// SQL queries and the split do not see them. A window is hidden by its name (both columns)
+    /// or one column at a time (`available_end`).
+    #[serde(default)]
+    pub hidden: Vec<String>,
+    /// Write the rows in a random order (from the seed) instead of the order they are made in
+    /// (stratum by stratum for interaction tables). The table is then made whole in memory.
+    #[serde(default)]
+    pub shuffle: bool,
 }
 
 /// A row count: a whole number (`1000`, `1e6` and `1_000_000` are accepted).
@@ -230,9 +239,31 @@ pub struct Split {
     /// is an error that names the column, which is usually an identifier to `drop`.
     #[serde(default = "default_max_categories")]
     pub max_categories: usize,
+    /// Keep each value of this column in one part: all rows of a customer (patient, user) go
+    /// to train or all to test. Groups are assigned whole, keeping the classes of `stratify`
+    /// as close to their shares as whole groups allow.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// A time split: the latest `test_size` of the rows by this column go to test, so every
+    /// test row is later than every training row (rows tied at the boundary stay in train).
+    #[serde(default)]
+    pub order_by: Option<String>,
+    /// How text features are one-hot encoded.
+    #[serde(default)]
+    pub one_hot: OneHotOptions,
     /// The learnability and leakage audit.
     #[serde(default)]
     pub audit: AuditOptions,
+}
+
+/// How text features are one-hot encoded.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OneHotOptions {
+    /// Leave out the column of each feature's first category (in sorted order), so the
+    /// indicators are not collinear (as pandas' `get_dummies(drop_first=True)`).
+    #[serde(default)]
+    pub drop_first: bool,
 }
 
 /// Options of the leakage audit.

@@ -228,6 +228,7 @@ pub fn audit(
         });
     }
     Ok(Audit {
+        overlaps: data.overlaps.clone(),
         model: format!(
             "logistic regression (linfa-logistic, standardised, {AUDIT_ITERATIONS} steps) on all features; best single-threshold rule per feature; on {} training and {} test rows",
             sample_rows(data).0.len(),

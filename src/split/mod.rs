@@ -25,7 +25,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::generate::rng::stream;
 use crate::numeric::{CompensatedSum, largest_remainder};
 use crate::plan::SplitPlan;
-use crate::report::{PartBalance, Scaler};
+use crate::report::{Overlap, PartBalance, Scaler};
 use crate::scenario::BoolStyle;
 use crate::write::csv::{CsvStyle, FloatTexts, value_texts};
 
@@ -87,6 +87,10 @@ pub struct SplitData {
     pub one_hot: BTreeMap<String, Vec<String>>,
     /// Columns encoded from booleans.
     pub booleans: Vec<String>,
+    /// How rows were assigned to the parts, for the report.
+    pub method: String,
+    /// Text columns left out of X found in both parts.
+    pub overlaps: Vec<Overlap>,
 }
 
 impl SplitData {
@@ -198,11 +202,14 @@ fn split_error(message: String) -> Error {
 /// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
 pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
     let n: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let parts = |name: &str| -> Result<Vec<&ArrayRef>> {
+    let column = |name: &str| -> Result<Vec<&ArrayRef>> {
         let i = schema
             .index_of(name)
             .map_err(|_| split_error(format!("no column `{name}`")))?;
-        let parts: Vec<&ArrayRef> = batches.iter().map(|b| b.column(i)).collect();
+        Ok(batches.iter().map(|b| b.column(i)).collect())
+    };
+    let parts = |name: &str| -> Result<Vec<&ArrayRef>> {
+        let parts = column(name)?;
         let nulls: usize = parts.iter().map(|a| a.null_count()).sum();
         if nulls > 0 {
             return Err(split_error(format!(
@@ -222,6 +229,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
                 &parts(name)?,
                 n,
                 plan.max_categories,
+                plan.drop_first,
             )
         })
         .collect::<Result<Vec<_>>>()?;
@@ -242,7 +250,25 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         Some(c) if *c == plan.target => Some(target.clone()),
         Some(c) => Some(Classes::of(&parts(c)?)?),
     };
-    let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
+    let (train, test, method) = match (&plan.group, &plan.order_by) {
+        (Some(g), _) => group_split(plan, n, strata.as_ref(), &Classes::of(&parts(g)?)?, g)?,
+        (None, Some(o)) => time_split(plan, &parts(o)?, o)?,
+        (None, None) => {
+            let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
+            let method = match &plan.stratify {
+                Some(c) => format!("stratified by `{c}`"),
+                None => "random".to_string(),
+            };
+            (train, test, method)
+        }
+    };
+    let mut overlaps = Vec::new();
+    for name in &plan.dropped_text {
+        let values = column(name)?;
+        if values.iter().all(|a| a.null_count() == 0) {
+            overlaps.push(overlap(name, &Classes::of(&values)?, &train, &test));
+        }
+    }
     let scalers = plan
         .standardize
         .iter()
@@ -257,7 +283,153 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         scalers,
         one_hot,
         booleans,
+        method,
+        overlaps,
     })
+}
+
+/// How many values of a column are found in the training part, the test part, and both.
+fn overlap(name: &str, values: &Classes, train: &[usize], test: &[usize]) -> Overlap {
+    let seen = |rows: &[usize]| {
+        let mut seen = vec![false; values.names.len()];
+        rows.iter()
+            .for_each(|&r| seen[values.codes[r] as usize] = true);
+        seen
+    };
+    let (a, b) = (seen(train), seen(test));
+    Overlap {
+        column: name.to_string(),
+        train_values: a.iter().filter(|&&x| x).count(),
+        test_values: b.iter().filter(|&&x| x).count(),
+        in_both: a.iter().zip(&b).filter(|(x, y)| **x && **y).count(),
+    }
+}
+
+/// Assigns whole groups: groups in a random order, each to test when that brings the test
+/// part's class counts closer to their exact shares (summed squared distance), else to train.
+fn group_split(
+    plan: &SplitPlan,
+    n: usize,
+    strata: Option<&Classes>,
+    groups: &Classes,
+    column: &str,
+) -> Result<(Vec<usize>, Vec<usize>, String)> {
+    let n_test = test_rows(plan, n)?;
+    let classes = strata.map_or(1, |s| s.names.len());
+    let class_of = |r: usize| strata.map_or(0, |s| s.codes[r] as usize);
+    let mut counts = vec![vec![0usize; classes]; groups.names.len()];
+    let mut totals = vec![0usize; classes];
+    for r in 0..n {
+        counts[groups.codes[r] as usize][class_of(r)] += 1;
+        totals[class_of(r)] += 1;
+    }
+    let targets: Vec<f64> = totals
+        .iter()
+        .map(|&t| n_test as f64 * t as f64 / n as f64)
+        .collect();
+    let mut rng = stream(plan.seed, "split", "groups", 0);
+    let mut order: Vec<usize> = (0..groups.names.len()).collect();
+    order.shuffle(&mut rng);
+    let mut in_test = vec![false; groups.names.len()];
+    let mut test_counts = vec![0usize; classes];
+    for g in order {
+        let gain: f64 = (0..classes)
+            .map(|k| {
+                let (now, add) = (test_counts[k] as f64 - targets[k], counts[g][k] as f64);
+                (now + add).powi(2) - now.powi(2)
+            })
+            .sum();
+        if gain < 0.0 {
+            in_test[g] = true;
+            (0..classes).for_each(|k| test_counts[k] += counts[g][k]);
+        }
+    }
+    let (mut train, mut test): (Vec<usize>, Vec<usize>) =
+        (0..n).partition(|&r| !in_test[groups.codes[r] as usize]);
+    if train.is_empty() || test.is_empty() {
+        return Err(split_error(format!(
+            "cannot split {} groups of `{column}` with test_size {}: each part needs at least one group",
+            groups.names.len(),
+            plan.test_size
+        )));
+    }
+    train.shuffle(&mut rng);
+    test.shuffle(&mut rng);
+    let test_groups = in_test.iter().filter(|&&t| t).count();
+    let method = format!(
+        "grouped by `{column}`: {} groups in train, {test_groups} in test, none in both",
+        groups.names.len() - test_groups
+    );
+    Ok((train, test, method))
+}
+
+/// The latest rows by `column` go to test; rows tied with the last training row stay in train,
+/// so every test row is strictly later.
+fn time_split(
+    plan: &SplitPlan,
+    column: &[&ArrayRef],
+    name: &str,
+) -> Result<(Vec<usize>, Vec<usize>, String)> {
+    use datafusion::arrow::compute::{SortColumn, lexsort_to_indices};
+    let arrays: Vec<&dyn Array> = column.iter().map(|a| a.as_ref()).collect();
+    let values = datafusion::arrow::compute::concat(&arrays)?;
+    let n = values.len();
+    let n_test = test_rows(plan, n)?;
+    let rows: ArrayRef = Arc::new(datafusion::arrow::array::UInt64Array::from_iter_values(
+        0..n as u64,
+    ));
+    let sorted = lexsort_to_indices(
+        &[
+            SortColumn {
+                values: values.clone(),
+                options: None,
+            },
+            SortColumn {
+                values: rows,
+                options: None,
+            },
+        ],
+        None,
+    )?;
+    let sorted: Vec<usize> = sorted.values().iter().map(|&i| i as usize).collect();
+    let same = datafusion::arrow::array::make_comparator(
+        values.as_ref(),
+        values.as_ref(),
+        Default::default(),
+    )?;
+    let mut boundary = n - n_test;
+    while boundary < n && same(sorted[boundary - 1], sorted[boundary]).is_eq() {
+        boundary += 1;
+    }
+    if boundary == n {
+        return Err(split_error(format!(
+            "cannot split by `{name}`: the latest {n_test} rows all have its last training value, so no row is later"
+        )));
+    }
+    let text = |r: usize| value_texts(&values.slice(r, 1), &class_style()).map(|t| t.join(""));
+    let method = format!(
+        "by time: the latest {} rows by `{name}` in test (from {}), the training rows up to {}",
+        n - boundary,
+        text(sorted[boundary])?,
+        text(sorted[boundary - 1])?
+    );
+    let mut rng = stream(plan.seed, "split", "shuffle", 0);
+    let (mut train, mut test) = (sorted[..boundary].to_vec(), sorted[boundary..].to_vec());
+    train.shuffle(&mut rng);
+    test.shuffle(&mut rng);
+    Ok((train, test, method))
+}
+
+/// Rows of the test part: `ceil(n · test_size)`, with at least one row in each part.
+fn test_rows(plan: &SplitPlan, n: usize) -> Result<usize> {
+    let n_test = (n as f64 * plan.test_size).ceil() as usize;
+    if n < 2 || n_test == 0 || n_test >= n {
+        return Err(split_error(format!(
+            "cannot split {n} rows with test_size {}: each part needs at least one row",
+            plan.test_size
+        )));
+    }
+    Ok(n_test)
 }
 
 /// Standardises feature `name` with the mean and population standard deviation of the
@@ -322,6 +494,7 @@ fn encode(
     column: &[&ArrayRef],
     n: usize,
     max_categories: usize,
+    drop_first: bool,
 ) -> Result<Encoded> {
     let single = |values: FeatureValues, integral: bool, boolean: bool| Encoded {
         columns: vec![FeatureColumn {
@@ -366,7 +539,7 @@ fn encode(
                     .help(format!("if `{name}` identifies rows, add it to `split.drop`; else raise `split.max_categories`")),
                 ));
             }
-            let columns = (0..classes.names.len())
+            let columns = (usize::from(drop_first)..classes.names.len())
                 .map(|k| FeatureColumn {
                     name: format!("{name}_{}", classes.names[k]),
                     values: FeatureValues::Flags(
@@ -398,13 +571,7 @@ fn shuffle_split(
     n: usize,
     strata: Option<&Classes>,
 ) -> Result<(Vec<usize>, Vec<usize>)> {
-    let n_test = (n as f64 * plan.test_size).ceil() as usize;
-    if n < 2 || n_test == 0 || n_test >= n {
-        return Err(split_error(format!(
-            "cannot split {n} rows with test_size {}: each part needs at least one row",
-            plan.test_size
-        )));
-    }
+    let n_test = test_rows(plan, n)?;
     let mut rng = stream(plan.seed, "split", "shuffle", 0);
     let mut train = Vec::with_capacity(n - n_test);
     let mut test = Vec::with_capacity(n_test);

@@ -1,0 +1,329 @@
+//! Modelling power: hidden columns, shuffled tables, SQL parameters, weighted pairs, time of
+//! day, and splits that do not leak.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::{col, files, read_csv, tutas};
+
+/// Writes `text` as `scenario.yaml` in a fresh folder and runs it there with `args`.
+fn run_text(text: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf, crate::common::Output) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("scenario.yaml"), text).unwrap();
+    let mut all = vec!["run", "scenario.yaml", "--out", "out", "-q"];
+    all.extend_from_slice(args);
+    let o = tutas(dir.path(), &all);
+    let out = dir.path().join("out");
+    (dir, out, o)
+}
+
+const SHOP: &str = r#"
+name: hidden-shop
+seed: 3
+tables:
+  customer:
+    rows: 3000
+    columns:
+      id: { sequence: "C{:05}" }
+      activity: { log_normal: { mu: 0, sigma: 1 } }
+      busy: activity > 1
+  product:
+    rows: 500
+    columns:
+      sku: { sequence: "P{:04}" }
+      price: { uniform: [1, 100], round: 2 }
+      slot: { window: { start: { datetime: [2025-01-01, 2025-01-31] }, length: { uniform_int: [1, 3] } } }
+    hidden: [slot]
+  orders:
+    rows: 20000
+    pairs: { c: customer, p: product }
+    columns:
+      customer: c.id
+      sku: p.sku
+      busy: c.busy
+      late: p.slot_end > TIMESTAMP '2025-01-15 00:00:00'
+      secret: c.activity * 2
+    strata:
+      - { name: cheap, share: 0.7, where: p.price < 50, set: { returned: { bernoulli: 0.1 } } }
+      - { name: dear, share: 0.3, where: p.price >= 50, set: { returned: { bernoulli: 0.3 } } }
+    hidden: [secret]
+    shuffle: true
+  customer_view:
+    rows: 10
+    columns:
+      picked: { pick: customer.activity }
+features:
+  order_features: SELECT * FROM orders
+split: { from: order_features, target: returned, drop: [customer, sku], test_size: 0.25 }
+"#;
+
+fn header(path: &Path) -> Vec<String> {
+    read_csv(path).0
+}
+
+#[test]
+fn hidden_columns_are_read_by_later_columns_and_tables_but_never_written() {
+    let text = SHOP.replace(
+        "  customer:\n    rows: 3000\n",
+        "  customer:\n    rows: 3000\n    hidden: [activity]\n",
+    );
+    for format in ["csv", "parquet"] {
+        let (_dir, out, o) = run_text(&text, &["--format", format]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        for (path, bytes) in files(&out) {
+            let text = String::from_utf8_lossy(&bytes);
+            for hidden in ["activity", "slot_start", "slot_end", "secret"] {
+                assert!(
+                    !text.contains(hidden),
+                    "{path} holds hidden column `{hidden}`"
+                );
+            }
+        }
+        let report = std::fs::read_to_string(out.join("report.json")).unwrap();
+        assert!(!report.contains("\"slot_start\"") && !report.contains("\"secret\""));
+    }
+    let (_dir, out, _) = run_text(&text, &[]);
+    assert_eq!(
+        header(&out.join("unprocessed/customer.csv")),
+        ["id", "busy"]
+    );
+    assert_eq!(
+        header(&out.join("unprocessed/product.csv")),
+        ["sku", "price"]
+    );
+    // `late` read the hidden window; `picked` drew from the hidden `activity`.
+    let (h, rows) = read_csv(&out.join("unprocessed/orders.csv"));
+    let late = col(&h, "late");
+    assert!(rows.iter().any(|r| r[late] == "true") && rows.iter().any(|r| r[late] == "false"));
+    let (h, rows) = read_csv(&out.join("unprocessed/customer_view.csv"));
+    assert!(
+        rows.iter()
+            .all(|r| r[col(&h, "picked")].parse::<f64>().unwrap() > 0.0)
+    );
+}
+
+#[test]
+fn sql_and_the_split_cannot_see_hidden_columns() {
+    let text = SHOP.replace("SELECT * FROM orders", "SELECT secret FROM orders");
+    let (_dir, _out, o) = run_text(&text, &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("secret"), "{}", o.stderr);
+    let text = SHOP.replace("    hidden: [slot]\n", "    hidden: [slots]\n");
+    let (_dir, _out, o) = run_text(&text, &[]);
+    assert_eq!(o.code, 2);
+    insta::assert_snapshot!(o.stderr);
+}
+
+#[test]
+fn a_shuffled_table_is_deterministic_whatever_the_threads_and_parts() {
+    let (_a, one, o) = run_text(SHOP, &["--threads", "1"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_b, three, _) = run_text(SHOP, &["--threads", "3"]);
+    assert!(
+        files(&one) == files(&three),
+        "outputs differ between 1 and 3 threads"
+    );
+    // The shuffle mixes the strata: in made order, the first 14,000 rows are `cheap`.
+    let (h, rows) = read_csv(&one.join("unprocessed/orders.csv"));
+    let (_c, unshuffled, _) = run_text(&SHOP.replace("    shuffle: true\n", ""), &[]);
+    let (_, plain) = read_csv(&unshuffled.join("unprocessed/orders.csv"));
+    assert_ne!(rows, plain);
+    let (mut sorted, mut plain_sorted) = (rows.clone(), plain.clone());
+    sorted.sort();
+    plain_sorted.sort();
+    assert_eq!(sorted, plain_sorted, "the same rows in another order");
+    let (ph, products) = read_csv(&one.join("unprocessed/product.csv"));
+    let price: std::collections::HashMap<&str, f64> = products
+        .iter()
+        .map(|r| {
+            (
+                r[col(&ph, "sku")].as_str(),
+                r[col(&ph, "price")].parse().unwrap(),
+            )
+        })
+        .collect();
+    let sku = col(&h, "sku");
+    let first_dear = rows
+        .iter()
+        .position(|r| price[r[sku].as_str()] >= 50.0)
+        .unwrap();
+    assert!(first_dear < 100, "a `dear` row comes early: {first_dear}");
+    // Parts of a shuffled table still concatenate to it.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("scenario.yaml"), SHOP).unwrap();
+    let mut whole = Vec::new();
+    for k in 1..=3 {
+        let out = format!("part{k}");
+        let k = k.to_string();
+        let o = tutas(
+            dir.path(),
+            &[
+                "run",
+                "scenario.yaml",
+                "--parts",
+                "3",
+                "--part",
+                &k,
+                "--out",
+                &out,
+                "-q",
+            ],
+        );
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let bytes = std::fs::read(dir.path().join(&out).join("unprocessed/orders.csv")).unwrap();
+        let body = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
+        whole.extend_from_slice(if k == "1" { &bytes } else { &bytes[body..] });
+        let report: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(&out).join("report.json")).unwrap(),
+        )
+        .unwrap();
+        let strata = &report["tables"][2]["strata"];
+        let sum = strata[0]["produced"].as_u64().unwrap() + strata[1]["produced"].as_u64().unwrap();
+        assert!(sum == 6666 || sum == 6667, "{sum}");
+    }
+    assert!(whole == std::fs::read(one.join("unprocessed/orders.csv")).unwrap());
+}
+
+const CLINIC: &str = r#"
+name: clinic
+seed: 11
+tables:
+  patient:
+    rows: 400
+    columns:
+      patient_no: { sequence: "{}" }
+      pid: { sequence: "P{:04}" }
+      age: { uniform_int: [18, 90] }
+  clinic:
+    rows: 20
+    columns:
+      cid: { sequence: "K{:02}" }
+      kind: { choice: [general, dental, eye] }
+  visit:
+    rows: 6000
+    pairs: { p: patient, c: clinic }
+    columns:
+      pid: p.pid
+      patient_no: CAST(p.patient_no AS BIGINT)
+      age: p.age
+      kind: c.kind
+    strata:
+      - { name: young, share: 0.5, where: age < 50, set: { day: { uniform_int: [1, 365] }, no_show: { bernoulli: 0.3 } } }
+      - { name: old, share: 0.5, where: age >= 50, set: { day: { uniform_int: [1, 365] }, no_show: { bernoulli: 0.1 } } }
+features:
+  visits: SELECT * FROM visit
+split:
+  from: visits
+  target: no_show
+  drop: [pid]
+  test_size: 0.25
+  one_hot: { drop_first: true }
+"#;
+
+/// A column of a split part as numbers.
+fn numbers(out: &Path, file: &str, column: &str) -> Vec<f64> {
+    let (h, rows) = read_csv(&out.join("processed_2").join(file));
+    let c = col(&h, column);
+    rows.iter().map(|r| r[c].parse().unwrap()).collect()
+}
+
+fn report(out: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn a_grouped_split_keeps_each_group_in_one_part_and_the_classes_near_their_shares() {
+    let text = CLINIC.replace(
+        "  test_size: 0.25\n",
+        "  test_size: 0.25\n  group: patient_no\n",
+    );
+    let (_dir, out, o) = run_text(&text, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let train: std::collections::HashSet<i64> = numbers(&out, "X_train.csv", "patient_no")
+        .iter()
+        .map(|&x| x as i64)
+        .collect();
+    let test: Vec<f64> = numbers(&out, "X_test.csv", "patient_no");
+    assert!(
+        test.iter().all(|&p| !train.contains(&(p as i64))),
+        "a patient in both parts"
+    );
+    // Each class's test rows are within one group's rows of its exact share.
+    let all: Vec<f64> = [numbers(&out, "X_train.csv", "patient_no"), test.clone()].concat();
+    let mut sizes = std::collections::HashMap::new();
+    all.iter()
+        .for_each(|&p| *sizes.entry(p as i64).or_insert(0usize) += 1);
+    let largest = *sizes.values().max().unwrap() as f64;
+    let r = report(&out);
+    let (tr, te) = (&r["split"]["train"], &r["split"]["test"]);
+    let n_test = (6000.0f64 * 0.25).ceil();
+    for class in ["0", "1"] {
+        let (a, b) = (
+            tr["classes"][class].as_f64().unwrap(),
+            te["classes"][class].as_f64().unwrap(),
+        );
+        let exact = n_test * (a + b) / 6000.0;
+        assert!(
+            (b - exact).abs() <= largest,
+            "class {class}: {b} test rows, exact {exact}, largest group {largest}"
+        );
+    }
+    assert!(
+        r["split"]["method"]
+            .as_str()
+            .unwrap()
+            .starts_with("grouped by `patient_no`")
+    );
+    let overlap = &r["audit"]["overlaps"][0];
+    assert_eq!(
+        (overlap["column"].as_str(), overlap["in_both"].as_u64()),
+        (Some("pid"), Some(0))
+    );
+    // Without `group`, the audit shows the patients found in both parts.
+    let (_dir, out, _) = run_text(CLINIC, &[]);
+    let r = report(&out);
+    assert!(r["audit"]["overlaps"][0]["in_both"].as_u64().unwrap() > 100);
+    assert!(o.stdout.is_empty() && !r["split"]["method"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn a_time_split_puts_every_test_row_after_every_training_row() {
+    let text = CLINIC.replace(
+        "  test_size: 0.25\n",
+        "  test_size: 0.25\n  order_by: day\n",
+    );
+    let (_dir, out, o) = run_text(&text, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let train = numbers(&out, "X_train.csv", "day");
+    let test = numbers(&out, "X_test.csv", "day");
+    let last_train = train.iter().cloned().fold(f64::MIN, f64::max);
+    let first_test = test.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        last_train < first_test,
+        "train up to {last_train}, test from {first_test}"
+    );
+    assert!(
+        test.len() <= 1500 && test.len() > 1400,
+        "{} test rows",
+        test.len()
+    );
+    let bad = text.replace(
+        "  order_by: day\n",
+        "  order_by: day\n  stratify: no_show\n",
+    );
+    let (_dir, _out, o) = run_text(&bad, &[]);
+    assert_eq!(o.code, 2);
+    assert!(o.stderr.contains("cannot also stratify"), "{}", o.stderr);
+}
+
+#[test]
+fn one_hot_can_drop_each_features_first_category() {
+    let (_dir, out, o) = run_text(CLINIC, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, _) = read_csv(&out.join("processed_2/X_train.csv"));
+    assert!(!h.contains(&"kind_dental".to_string()), "{h:?}");
+    assert!(h.contains(&"kind_eye".to_string()) && h.contains(&"kind_general".to_string()));
+    let pre: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("processed_2/preprocessing.json")).unwrap())
+            .unwrap();
+    assert_eq!(pre["one_hot_drop_first"], true);
+}
