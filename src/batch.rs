@@ -53,3 +53,66 @@ pub fn append_evaluated(
 pub fn eval(expr: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Result<ArrayRef> {
     Ok(expr.evaluate(batch)?.into_array(batch.num_rows())?)
 }
+
+/// Evaluates a column's SQL parameters over the rows made so far (`batch`, whose first row is
+/// row `first` of the table or chunk) as Float64, each value checked against its domain: a
+/// value out of it is an error that names the row and the values the expression read.
+pub fn evaluate_params(
+    params: &[crate::plan::ParamExpr],
+    batch: &RecordBatch,
+    first: u64,
+) -> Result<Vec<ArrayRef>> {
+    use datafusion::arrow::datatypes::{DataType, Float64Type};
+    params
+        .iter()
+        .map(|p| {
+            let values = eval(&p.physical, batch)?;
+            let values = datafusion::arrow::compute::cast(&values, &DataType::Float64)?;
+            let numbers = values.as_primitive::<Float64Type>();
+            let bad = (0..numbers.len())
+                .find(|&i| numbers.is_null(i) || !p.domain.holds(numbers.value(i)));
+            if let Some(i) = bad {
+                return Err(param_error(p, batch, i, first, numbers));
+            }
+            Ok(values)
+        })
+        .collect()
+}
+
+fn param_error(
+    p: &crate::plan::ParamExpr,
+    batch: &RecordBatch,
+    i: usize,
+    first: u64,
+    numbers: &datafusion::arrow::array::Float64Array,
+) -> crate::error::Error {
+    use datafusion::arrow::util::display::array_value_to_string;
+    let value = match numbers.is_null(i) {
+        true => "empty (NULL)".to_string(),
+        false => numbers.value(i).to_string(),
+    };
+    let read: Vec<String> = p
+        .reads
+        .iter()
+        .filter_map(|name| {
+            let column = batch.column_by_name(name)?;
+            Some(format!(
+                "{name} = {}",
+                array_value_to_string(column, i).ok()?
+            ))
+        })
+        .collect();
+    let context = match read.is_empty() {
+        true => String::new(),
+        false => format!(", where {}", read.join(", ")),
+    };
+    crate::error::Error::runtime(crate::error::Diagnostic::at(
+        &p.path,
+        format!(
+            "`{}` is {value} in row {}{context}; expected {}",
+            p.sql.trim(),
+            first + i as u64 + 1,
+            p.domain.describe()
+        ),
+    ))
+}

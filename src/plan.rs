@@ -172,6 +172,8 @@ pub enum ColumnPlan {
         name: String,
         /// The generator.
         generator: Generator,
+        /// Its SQL parameters, over the columns before it.
+        params: Vec<ParamExpr>,
     },
     /// A window: two date-time columns from one stream keyed by `key`.
     Window {
@@ -187,6 +189,8 @@ pub enum ColumnPlan {
         length: NumberGenerator,
         /// Seconds per unit of length.
         unit: i64,
+        /// The SQL parameters of both generators, over the columns before it.
+        params: Vec<ParamExpr>,
     },
     /// A SQL expression over the columns before it.
     Sql {
@@ -365,12 +369,118 @@ pub enum NumberKind {
     Poisson(Poisson<f64>),
     /// Uniform date-time (seconds) in `[low, high]`.
     DateTime(i64, i64),
+    /// A uniform day of `days` from `first_day` (days since 1970), an hour by weight (running
+    /// sums of 24 weights), a uniform second of that hour.
+    DateTimeByHour {
+        /// The first day.
+        first_day: i64,
+        /// How many days.
+        days: i64,
+        /// Running sums of the hours' weights.
+        cumulative: Vec<f64>,
+    },
     /// A value of a uniformly chosen row of an earlier table's column.
     Pick(PickId),
     /// One arm per row, by weight.
     Mixture(Mixture<NumberGenerator>),
     /// The same value in every row.
     Constant(f64),
+    /// A distribution with a parameter that is SQL over the row.
+    Modelled(Modelled),
+}
+
+/// A distribution whose parameters may be SQL over the row (at least one is).
+#[derive(Debug, Clone, Copy)]
+pub struct Modelled {
+    /// Which distribution.
+    pub dist: Dist,
+    /// Its first parameter: low, mean, mu, rate or mean (Poisson).
+    pub a: Param,
+    /// Its second parameter: high, std or sigma (unused by the one-parameter ones).
+    pub b: Param,
+}
+
+/// A distribution of [`Modelled`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dist {
+    /// Uniform real in `[a, b]`.
+    Uniform,
+    /// Uniform integer in `[round(a), round(b)]`.
+    UniformInt,
+    /// Normal with mean `a` and standard deviation `b`.
+    Normal,
+    /// Log-normal with `mu` `a` and `sigma` `b`.
+    LogNormal,
+    /// Exponential with rate `a`.
+    Exponential,
+    /// Poisson with mean `a`.
+    Poisson,
+}
+
+/// A numeric parameter: a number, or the value in this row of a parameter column (the
+/// column's [`ParamExpr`] with this index, evaluated before the column is drawn).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param {
+    /// The same in every row.
+    Fixed(f64),
+    /// The row's value of parameter expression `i`.
+    Row(usize),
+}
+
+/// A generator parameter written as SQL over the columns before it.
+pub struct ParamExpr {
+    /// The SQL text.
+    pub sql: String,
+    /// Key path, for errors.
+    pub path: String,
+    /// The expression, planned against the columns before it.
+    pub physical: Arc<dyn PhysicalExpr>,
+    /// The values it must take.
+    pub domain: Domain,
+    /// The columns it reads, named in errors.
+    pub reads: BTreeSet<String>,
+}
+
+impl std::fmt::Debug for ParamExpr {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "ParamExpr({})", self.sql)
+    }
+}
+
+/// The values a parameter may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Domain {
+    /// Any finite number.
+    Finite,
+    /// A probability, in `[0, 1]`.
+    Probability,
+    /// Above 0.
+    Positive,
+    /// 0 or more.
+    NonNegative,
+}
+
+impl Domain {
+    /// Whether `x` is in the domain.
+    pub fn holds(self, x: f64) -> bool {
+        x.is_finite()
+            && match self {
+                Domain::Finite => true,
+                Domain::Probability => (0.0..=1.0).contains(&x),
+                Domain::Positive => x > 0.0,
+                Domain::NonNegative => x >= 0.0,
+            }
+    }
+
+    /// What the domain is, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Domain::Finite => "a finite number",
+            Domain::Probability => "a probability in [0, 1]",
+            Domain::Positive => "a number above 0",
+            Domain::NonNegative => "a number ≥ 0",
+        }
+    }
 }
 
 /// A generator of booleans.
@@ -378,6 +488,8 @@ pub enum NumberKind {
 pub enum BooleanGenerator {
     /// `true` with probability p.
     Bernoulli(f64),
+    /// `true` with the probability a parameter column gives each row.
+    BernoulliRow(usize),
     /// One of the values, uniformly or by weight.
     Choice(Choice<bool>),
     /// A value of a uniformly chosen row of an earlier table's column.
@@ -483,12 +595,20 @@ pub struct PairColumn {
 pub struct DerivedColumn {
     /// Column name.
     pub name: String,
-    /// The SQL text.
+    /// The SQL text (of a generator: its parameters').
     pub sql: String,
-    /// The expression over the pair and set columns.
-    pub physical: Arc<dyn PhysicalExpr>,
+    /// How it is computed.
+    pub value: Derived,
     /// The columns it reads.
     pub reads: BTreeSet<String>,
+}
+
+/// How a derived column is computed.
+pub enum Derived {
+    /// SQL over the pair, set and earlier derived columns.
+    Sql(Arc<dyn PhysicalExpr>),
+    /// A generator, its parameters SQL over those columns (a label drawn from a model).
+    Generate(Generator, Vec<ParamExpr>),
 }
 
 /// One stratum.
@@ -507,6 +627,9 @@ pub struct StratumPlan {
     pub expr: Expr,
     /// Generators of the set columns, in `set_columns` order.
     pub set: Vec<Generator>,
+    /// Each set column's SQL parameters, over the condition schema and the set columns
+    /// before it.
+    pub set_params: Vec<Vec<ParamExpr>>,
 }
 
 /// The split stage.

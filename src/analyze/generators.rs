@@ -5,10 +5,11 @@ use rand_distr::{Exp, LogNormal, Normal, Poisson};
 use super::{Analyzer, list};
 use crate::error::Diagnostic;
 use crate::plan::{
-    BooleanGenerator, Choice, FakeKind, Generator, Mixture, NumberGenerator, NumberKind,
-    NumberType, PickId, PickSource, SequencePattern, TextGenerator, ValueType,
+    BooleanGenerator, Choice, Dist, Domain, FakeKind, Generator, Mixture, Modelled,
+    NumberGenerator, NumberKind, NumberType, Param, ParamExpr, PickId, PickSource, SequencePattern,
+    TextGenerator, ValueType,
 };
-use crate::scenario::{ChoiceSpec, GeneratorSpec, KindSpec, Scalar, TimeUnit};
+use crate::scenario::{ChoiceSpec, GeneratorSpec, KindSpec, NumberSpec, Scalar, TimeUnit};
 use crate::time::{parse_datetime, parse_datetime_end};
 
 impl Analyzer<'_> {
@@ -60,6 +61,12 @@ impl Analyzer<'_> {
                 "`start` is only used by `sequence`",
             ));
         }
+        if g.hours.is_some() && !matches!(kind, KindSpec::Datetime(_)) {
+            self.problem(Diagnostic::at(
+                format!("{path}.hours"),
+                "`hours` is only used by `datetime`",
+            ));
+        }
         if g.weights.is_some() && !matches!(kind, KindSpec::Choice(_)) {
             self.problem(Diagnostic::at(
                 format!("{path}.weights"),
@@ -90,53 +97,123 @@ impl Analyzer<'_> {
                 }
             },
             KindSpec::Choice(choice) => self.choice(choice, g.weights.as_deref(), &at("choice")),
-            KindSpec::Uniform([lo, hi]) => {
-                self.range_ok(
-                    lo <= hi && lo.is_finite() && hi.is_finite(),
-                    &at("uniform"),
-                    &format!("[{lo}, {hi}]"),
-                )?;
-                number(NumberKind::Uniform(lo, hi), NumberType::Float)
-            }
-            KindSpec::UniformInt([lo, hi]) => {
-                self.range_ok(lo <= hi, &at("uniform_int"), &format!("[{lo}, {hi}]"))?;
-                number(NumberKind::UniformInt(lo, hi), NumberType::Int)
-            }
-            KindSpec::Normal(n) => match Normal::new(n.mean, n.std) {
-                Ok(d) if n.std > 0.0 => number(NumberKind::Normal(d), NumberType::Float),
-                _ => self.fail(
-                    at("normal.std"),
-                    format!("`std` must be a positive number, found {}", n.std),
+            KindSpec::Uniform([lo, hi]) => match (lo.fixed(), hi.fixed()) {
+                (Some(lo), Some(hi)) => {
+                    self.range_ok(
+                        lo <= hi && lo.is_finite() && hi.is_finite(),
+                        &at("uniform"),
+                        &format!("[{lo}, {hi}]"),
+                    )?;
+                    number(NumberKind::Uniform(lo, hi), NumberType::Float)
+                }
+                _ => self.modelled(Dist::Uniform, [lo, hi], NumberType::Float, &at("uniform")),
+            },
+            KindSpec::UniformInt([lo, hi]) => match (lo.fixed(), hi.fixed()) {
+                (Some(lo), Some(hi)) if lo.fract() != 0.0 || hi.fract() != 0.0 => self.fail(
+                    at("uniform_int"),
+                    format!("`uniform_int` takes whole numbers, found [{lo}, {hi}]"),
+                ),
+                (Some(lo), Some(hi)) => {
+                    self.range_ok(lo <= hi, &at("uniform_int"), &format!("[{lo}, {hi}]"))?;
+                    number(
+                        NumberKind::UniformInt(lo as i64, hi as i64),
+                        NumberType::Int,
+                    )
+                }
+                _ => self.modelled(
+                    Dist::UniformInt,
+                    [lo, hi],
+                    NumberType::Int,
+                    &at("uniform_int"),
                 ),
             },
-            KindSpec::LogNormal(n) => match LogNormal::new(n.mu, n.sigma) {
-                Ok(d) if n.sigma > 0.0 => number(NumberKind::LogNormal(d), NumberType::Float),
-                _ => self.fail(
-                    at("log_normal.sigma"),
-                    format!("`sigma` must be a positive number, found {}", n.sigma),
+            KindSpec::Normal(n) => match (n.mean.fixed(), n.std.fixed()) {
+                (Some(mean), Some(std)) => match Normal::new(mean, std) {
+                    Ok(d) if std > 0.0 => number(NumberKind::Normal(d), NumberType::Float),
+                    _ => self.fail(
+                        at("normal.std"),
+                        format!("`std` must be a positive number, found {std}"),
+                    ),
+                },
+                _ => self.modelled(
+                    Dist::Normal,
+                    [&n.mean, &n.std],
+                    NumberType::Float,
+                    &at("normal"),
                 ),
             },
-            KindSpec::Exponential(rate) => match Exp::new(rate) {
-                Ok(d) if rate > 0.0 => number(NumberKind::Exponential(d), NumberType::Float),
-                _ => self.fail(at("exponential"), "the rate must be a positive number"),
+            KindSpec::LogNormal(n) => match (n.mu.fixed(), n.sigma.fixed()) {
+                (Some(mu), Some(sigma)) => match LogNormal::new(mu, sigma) {
+                    Ok(d) if sigma > 0.0 => number(NumberKind::LogNormal(d), NumberType::Float),
+                    _ => self.fail(
+                        at("log_normal.sigma"),
+                        format!("`sigma` must be a positive number, found {sigma}"),
+                    ),
+                },
+                _ => self.modelled(
+                    Dist::LogNormal,
+                    [&n.mu, &n.sigma],
+                    NumberType::Float,
+                    &at("log_normal"),
+                ),
             },
-            KindSpec::Poisson(mean) => match Poisson::new(mean) {
-                Ok(d) => number(NumberKind::Poisson(d), NumberType::Int),
-                Err(_) => self.fail(at("poisson"), "the mean must be a positive number"),
+            KindSpec::Exponential(rate) => match rate.fixed() {
+                Some(rate) => match Exp::new(rate) {
+                    Ok(d) if rate > 0.0 => number(NumberKind::Exponential(d), NumberType::Float),
+                    _ => self.fail(at("exponential"), "the rate must be a positive number"),
+                },
+                None => self.modelled(
+                    Dist::Exponential,
+                    [rate, &NumberSpec::Number(0.0)],
+                    NumberType::Float,
+                    &at("exponential"),
+                ),
             },
-            KindSpec::Bernoulli(p) if (0.0..=1.0).contains(&p) => {
-                Some(Generator::Boolean(BooleanGenerator::Bernoulli(p)))
-            }
-            KindSpec::Bernoulli(p) => self.fail(
-                at("bernoulli"),
-                format!("a probability must be in [0, 1], found {p}"),
-            ),
+            KindSpec::Poisson(mean) => match mean.fixed() {
+                Some(mean) => match Poisson::new(mean) {
+                    Ok(d) => number(NumberKind::Poisson(d), NumberType::Int),
+                    Err(_) => self.fail(at("poisson"), "the mean must be a positive number"),
+                },
+                None => self.modelled(
+                    Dist::Poisson,
+                    [mean, &NumberSpec::Number(0.0)],
+                    NumberType::Int,
+                    &at("poisson"),
+                ),
+            },
+            KindSpec::Bernoulli(p) => match p.fixed() {
+                Some(p) if (0.0..=1.0).contains(&p) => {
+                    Some(Generator::Boolean(BooleanGenerator::Bernoulli(p)))
+                }
+                Some(p) => self.fail(
+                    at("bernoulli"),
+                    format!("a probability must be in [0, 1], found {p}"),
+                ),
+                None => match self.param(p, Domain::Probability, &at("bernoulli"))? {
+                    Param::Row(i) => Some(Generator::Boolean(BooleanGenerator::BernoulliRow(i))),
+                    Param::Fixed(p) => Some(Generator::Boolean(BooleanGenerator::Bernoulli(p))),
+                },
+            },
             KindSpec::Datetime([a, b]) => {
                 let (Some(lo), Some(hi)) = (parse_datetime(a), parse_datetime_end(b)) else {
                     return self.fail(at("datetime"), format!("expected two dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`, found [{a}, {b}]"));
                 };
                 self.range_ok(lo <= hi, &at("datetime"), &format!("[{a}, {b}]"))?;
-                number(NumberKind::DateTime(lo, hi), NumberType::DateTime)
+                match &g.hours {
+                    None => number(NumberKind::DateTime(lo, hi), NumberType::DateTime),
+                    Some(hours) => {
+                        if [a, b].iter().any(|d| d.trim().contains([' ', 'T'])) {
+                            return self.fail(at("datetime"), format!("with `hours`, the range is whole days: give dates `YYYY-MM-DD`, found [{a}, {b}]"));
+                        }
+                        let cumulative = self.hour_weights(hours, &at("hours"))?;
+                        let kind = NumberKind::DateTimeByHour {
+                            first_day: lo.div_euclid(86_400),
+                            days: (hi - lo + 1) / 86_400,
+                            cumulative,
+                        };
+                        number(kind, NumberType::DateTime)
+                    }
+                }
             }
             KindSpec::Window(_) => self.fail(
                 at("window"),
@@ -146,6 +223,117 @@ impl Analyzer<'_> {
             KindSpec::Mixture(arms) => self.mixture(arms, &at("mixture")),
             KindSpec::Constant(value) => Some(constant(value)),
         }
+    }
+
+    /// A distribution with SQL parameters: each becomes a parameter column of this column.
+    fn modelled(
+        &mut self,
+        dist: Dist,
+        [a, b]: [&NumberSpec; 2],
+        ty: NumberType,
+        path: &str,
+    ) -> Option<Generator> {
+        let (key_a, key_b, domain_b) = match dist {
+            Dist::Uniform | Dist::UniformInt => ("[0]", "[1]", Domain::Finite),
+            Dist::Normal => (".mean", ".std", Domain::Positive),
+            Dist::LogNormal => (".mu", ".sigma", Domain::Positive),
+            Dist::Exponential | Dist::Poisson => ("", "", Domain::Finite),
+        };
+        let domain_a = match dist {
+            Dist::Exponential => Domain::Positive,
+            Dist::Poisson => Domain::NonNegative,
+            _ => Domain::Finite,
+        };
+        let a = self.param(a, domain_a, &format!("{path}{key_a}"));
+        let b = self.param(b, domain_b, &format!("{path}{key_b}"));
+        let kind = NumberKind::Modelled(Modelled { dist, a: a?, b: b? });
+        Some(Generator::Number(NumberGenerator::plain(kind, ty)))
+    }
+
+    /// A parameter: a number, checked against its domain, or SQL over the columns available
+    /// here, planned and kept as a parameter column of the column being compiled.
+    fn param(&mut self, spec: &NumberSpec, domain: Domain, path: &str) -> Option<Param> {
+        let sql = match spec {
+            NumberSpec::Number(x) if domain.holds(*x) => return Some(Param::Fixed(*x)),
+            NumberSpec::Number(x) => {
+                return self.fail(path, format!("expected {}, found {x}", domain.describe()));
+            }
+            NumberSpec::Sql(sql) => sql,
+        };
+        let Some(schema) = self.param_schema.clone() else {
+            return self.fail(
+                path,
+                format!(
+                    "a SQL parameter (`{sql}`) needs the columns of a row: it is not available here"
+                ),
+            );
+        };
+        let planned = self.sql_expr(sql, &schema, path)?;
+        if !planned.data_type.is_numeric() {
+            return self.fail(
+                path,
+                format!(
+                    "a parameter must be a number; `{sql}` is {}",
+                    planned.data_type
+                ),
+            );
+        }
+        self.params.push(ParamExpr {
+            sql: sql.clone(),
+            path: path.to_string(),
+            reads: super::column_reads(&planned.physical),
+            physical: planned.physical,
+            domain,
+        });
+        Some(Param::Row(self.params.len() - 1))
+    }
+
+    /// The running sums of 24 hourly weights from `{ "8-17": 0.7, 20: 0.1, ... }`.
+    fn hour_weights(
+        &mut self,
+        hours: &indexmap::IndexMap<String, f64>,
+        path: &str,
+    ) -> Option<Vec<f64>> {
+        let mut weights = [None::<f64>; 24];
+        for (key, &w) in hours {
+            let at = format!("{path}.{key}");
+            let range = match key.split_once('-') {
+                Some((a, b)) => a
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .zip(b.trim().parse::<usize>().ok()),
+                None => key.trim().parse::<usize>().ok().map(|h| (h, h)),
+            };
+            let Some((first, last)) = range.filter(|(a, b)| a <= b && *b < 24) else {
+                return self.fail(
+                    at,
+                    format!("expected an hour `0`–`23` or a range such as `8-17`, found `{key}`"),
+                );
+            };
+            if !(w >= 0.0 && w.is_finite()) {
+                return self.fail(at, format!("a weight must be a number ≥ 0, found {w}"));
+            }
+            // A range's weight is shared by its hours: `"8-17": 0.7` is 70% of the weight.
+            let each = w / (last - first + 1) as f64;
+            for (h, weight) in weights.iter_mut().enumerate().take(last + 1).skip(first) {
+                if weight.replace(each).is_some() {
+                    return self.fail(at, format!("hour {h} is given twice"));
+                }
+            }
+        }
+        let mut total = 0.0;
+        let cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                total += w.unwrap_or(0.0);
+                total
+            })
+            .collect();
+        if total <= 0.0 {
+            return self.fail(path, "the hours' weights must not all be 0");
+        }
+        Some(cumulative)
     }
 
     fn range_ok(&mut self, ok: bool, path: &str, shown: &str) -> Option<()> {

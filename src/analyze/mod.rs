@@ -64,6 +64,10 @@ struct Analyzer<'a> {
     schemas: IndexMap<String, SchemaRef>,
     /// The tables with hidden columns: what SQL and the split see of them.
     written_schemas: HashMap<String, SchemaRef>,
+    /// The columns a generator's SQL parameters may read where it is being compiled.
+    param_schema: Option<DFSchema>,
+    /// The SQL parameters of the column being compiled, by [`crate::plan::Param::Row`] index.
+    params: Vec<crate::plan::ParamExpr>,
     /// Row counts of the tables declared so far (None for file sources).
     rows: HashMap<String, Option<u64>>,
     /// Tables and features that failed analysis, with the index of the problem that says why
@@ -107,6 +111,8 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
         locale: locale.unwrap_or(Locale::En),
         schemas: IndexMap::new(),
         written_schemas: HashMap::new(),
+        param_schema: None,
+        params: Vec::new(),
         rows: HashMap::new(),
         failed: HashMap::new(),
         failed_columns: HashSet::new(),
@@ -172,6 +178,20 @@ struct PlannedExpr {
 }
 
 impl Analyzer<'_> {
+    /// Compiles with SQL parameters over `schema`; returns what `compile` gave and the
+    /// parameters it planned.
+    fn with_params<T>(
+        &mut self,
+        schema: DFSchema,
+        compile: impl FnOnce(&mut Self) -> Option<T>,
+    ) -> (Option<T>, Vec<crate::plan::ParamExpr>) {
+        self.param_schema = Some(schema);
+        self.params.clear();
+        let compiled = compile(self);
+        self.param_schema = None;
+        (compiled, std::mem::take(&mut self.params))
+    }
+
     fn problem(&mut self, d: Diagnostic) {
         self.problems.push(d);
     }

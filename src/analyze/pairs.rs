@@ -11,8 +11,8 @@ use super::{Analyzer, PlannedExpr, column_reads, is_identifier};
 use crate::error::{Diagnostic, engine_message};
 use crate::numeric::largest_remainder;
 use crate::plan::{
-    DerivedColumn, Generator, NumberType, PairColumn, PairPlan, Side, StratumPlan, TableKind,
-    TablePlan, ValueType,
+    Derived, DerivedColumn, Generator, NumberType, PairColumn, PairPlan, ParamExpr, Side,
+    StratumPlan, TableKind, TablePlan, ValueType,
 };
 use crate::scenario::{ColumnSpec, Stratum};
 
@@ -178,24 +178,15 @@ impl Analyzer<'_> {
     fn derive(&mut self, name: &str, path: &str, fields: &mut Vec<Field>) -> Vec<DerivedColumn> {
         let table = &self.scenario.tables[name];
         let mut derive = Vec::new();
-        for (col, sql) in &table.derive {
+        for (col, spec) in &table.derive {
             let dpath = format!("{path}.derive.{col}");
             let Ok(schema) = DFSchema::try_from(Schema::new(fields.clone())) else {
                 break;
             };
-            match self.sql_expr(sql, &schema, &dpath) {
-                Some(PlannedExpr {
-                    physical,
-                    data_type,
-                    ..
-                }) => {
+            match self.derived(col, spec, schema, &dpath) {
+                Some((derived, data_type)) => {
                     fields.push(Field::new(col, data_type, true));
-                    derive.push(DerivedColumn {
-                        name: col.clone(),
-                        sql: sql.clone(),
-                        reads: column_reads(&physical),
-                        physical,
-                    });
+                    derive.push(derived);
                 }
                 None => {
                     self.failed_columns.insert(col.clone());
@@ -203,6 +194,52 @@ impl Analyzer<'_> {
             }
         }
         derive
+    }
+
+    /// One `derive` column: SQL, a constant, or a generator with SQL parameters over `schema`.
+    fn derived(
+        &mut self,
+        col: &str,
+        spec: &ColumnSpec,
+        schema: DFSchema,
+        path: &str,
+    ) -> Option<(DerivedColumn, DataType)> {
+        let (generator, params) = match spec {
+            ColumnSpec::Sql(sql) => {
+                let PlannedExpr {
+                    physical,
+                    data_type,
+                    ..
+                } = self.sql_expr(sql, &schema, path)?;
+                let derived = DerivedColumn {
+                    name: col.to_string(),
+                    sql: sql.clone(),
+                    reads: column_reads(&physical),
+                    value: Derived::Sql(physical),
+                };
+                return Some((derived, data_type));
+            }
+            ColumnSpec::Constant(v) => (super::generators::constant(v), Vec::new()),
+            ColumnSpec::Generate(g) => {
+                let (generator, params) = self.with_params(schema, |a| a.generator(g, path, false));
+                (generator?, params)
+            }
+        };
+        let data_type = generator.value_type().arrow();
+        let derived = DerivedColumn {
+            name: col.to_string(),
+            sql: params
+                .iter()
+                .map(|p| p.sql.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            reads: params
+                .iter()
+                .flat_map(|p| p.reads.iter().cloned())
+                .collect(),
+            value: Derived::Generate(generator, params),
+        };
+        Some((derived, data_type))
     }
 
     /// Plans every stratum, one entry per declared stratum (`None` where it failed); empty
@@ -260,18 +297,29 @@ impl Analyzer<'_> {
         };
         let condition = self.sql_expr(&sql, schema, &where_path);
         let mut set = Vec::new();
+        let mut set_params = Vec::new();
         for (col, spec) in &stratum.set {
             let cpath = format!("{path}.set.{col}");
-            let generator = match spec {
-                ColumnSpec::Constant(v) => Some(super::generators::constant(v)),
-                ColumnSpec::Generate(g) => self.generator(g, &cpath, false),
-                ColumnSpec::Sql(_) => self.fail(
-                    &cpath,
-                    "`set` takes generators or constants; SQL over the row belongs in `derive`",
+            let (generator, params) = match spec {
+                ColumnSpec::Constant(v) => (Some(super::generators::constant(v)), Vec::new()),
+                // Parameters read what the condition reads: the pair columns and the linked rows
+                // (a set column's value is for `derive`, which comes after every `set`).
+                ColumnSpec::Generate(g) => {
+                    self.with_params(schema.clone(), |a| a.generator(g, &cpath, false))
+                }
+                ColumnSpec::Sql(_) => (
+                    self.fail(
+                        &cpath,
+                        "`set` takes generators or constants; SQL over the row belongs in `derive`",
+                    ),
+                    Vec::new(),
                 ),
             };
             match generator {
-                Some(g) => set.push((col.clone(), g)),
+                Some(g) => {
+                    set.push((col.clone(), g));
+                    set_params.push(params);
+                }
                 None => {
                     self.failed_columns.insert(col.clone());
                 }
@@ -295,6 +343,7 @@ impl Analyzer<'_> {
             condition: condition.physical,
             expr: condition.logical,
             set: set.into_iter().map(|(_, g)| g).collect(),
+            set_params,
         })
     }
 
@@ -349,9 +398,12 @@ impl Analyzer<'_> {
                 }
             }
             // In the first stratum's order.
-            let mut by_name: HashMap<&String, Generator> =
-                stratum.set.keys().zip(plan.set.drain(..)).collect();
-            plan.set = names.iter().filter_map(|n| by_name.remove(n)).collect();
+            let mut by_name: HashMap<&String, (Generator, Vec<ParamExpr>)> = stratum
+                .set
+                .keys()
+                .zip(plan.set.drain(..).zip(plan.set_params.drain(..)))
+                .collect();
+            (plan.set, plan.set_params) = names.iter().filter_map(|n| by_name.remove(n)).unzip();
         }
         let set_columns: Vec<(String, ValueType)> = names
             .into_iter()

@@ -9,7 +9,9 @@ use datafusion::common::DFSchema;
 
 use super::{Analyzer, PlannedExpr, is_identifier};
 use crate::error::Diagnostic;
-use crate::plan::{ColumnPlan, EntityPlan, Generator, NumberType, TableKind, TablePlan, ValueType};
+use crate::plan::{
+    ColumnPlan, EntityPlan, Generator, NumberType, ParamExpr, TableKind, TablePlan, ValueType,
+};
 use crate::report::human_bytes;
 use crate::scenario::{ColumnSpec, KindSpec, RowCount, TimeUnit, WindowSpec};
 
@@ -272,9 +274,9 @@ impl Analyzer<'_> {
         path: &str,
         fields: &[Field],
     ) -> Option<(ColumnPlan, Vec<Field>)> {
+        let schema = DFSchema::try_from(Schema::new(fields.to_vec())).ok()?;
         match spec {
             ColumnSpec::Sql(sql) => {
-                let schema = DFSchema::try_from(Schema::new(fields.to_vec())).ok()?;
                 let PlannedExpr {
                     physical,
                     data_type,
@@ -290,17 +292,25 @@ impl Analyzer<'_> {
             }
             ColumnSpec::Constant(value) => {
                 let generator = super::generators::constant(value);
-                Some(generated(col, generator))
+                Some(generated(col, generator, Vec::new()))
             }
             ColumnSpec::Generate(g) => match g.kinds().as_slice() {
-                [KindSpec::Window(w)] => self.window(col, w, path),
+                [KindSpec::Window(w)] => {
+                    let (window, params) = self.with_params(schema, |a| a.window(col, w, path));
+                    let (mut plan, fields) = window?;
+                    if let ColumnPlan::Window { params: p, .. } = &mut plan {
+                        *p = params;
+                    }
+                    Some((plan, fields))
+                }
                 [_, _, ..] if g.window.is_some() => self.fail(
                     path,
                     "`window` cannot be combined with another generator kind",
                 ),
                 _ => {
-                    let generator = self.generator(g, path, false)?;
-                    Some(generated(col, generator))
+                    let (generator, params) =
+                        self.with_params(schema, |a| a.generator(g, path, false));
+                    Some(generated(col, generator?, params))
                 }
             },
         }
@@ -346,6 +356,7 @@ impl Analyzer<'_> {
             start,
             length,
             unit: w.unit.unwrap_or(TimeUnit::Hour).seconds(),
+            params: Vec::new(),
         };
         Some((plan, fields))
     }
@@ -405,12 +416,13 @@ impl Analyzer<'_> {
 }
 
 /// A generator column and its field.
-fn generated(col: &str, generator: Generator) -> (ColumnPlan, Vec<Field>) {
+fn generated(col: &str, generator: Generator, params: Vec<ParamExpr>) -> (ColumnPlan, Vec<Field>) {
     let field = Field::new(col, generator.value_type().arrow(), false);
     (
         ColumnPlan::Generated {
             name: col.to_string(),
             generator,
+            params,
         },
         vec![field],
     )

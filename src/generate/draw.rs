@@ -17,8 +17,8 @@ use rand_distr::Distribution;
 use super::locale::{TextSink, write_fake};
 use super::rng::Rng;
 use crate::plan::{
-    BooleanGenerator, Generator, NumberGenerator, NumberKind, NumberType, PickId, SequencePattern,
-    TextGenerator,
+    BooleanGenerator, Dist, Generator, Modelled, NumberGenerator, NumberKind, NumberType, Param,
+    PickId, SequencePattern, TextGenerator,
 };
 
 /// The values of a table's `pick` sources, bound before generation (by [`PickId`]).
@@ -28,6 +28,40 @@ pub struct PickedColumns(pub(super) Vec<ArrayRef>);
 impl PickedColumns {
     fn get(&self, id: PickId) -> &ArrayRef {
         &self.0[id.0]
+    }
+}
+
+/// What a column's generator reads besides its stream: the picked columns, and its SQL
+/// parameters evaluated over the chunk's rows `first..` (Float64, checked, no NULLs).
+#[derive(Clone, Copy)]
+pub struct Inputs<'a> {
+    /// The table's picked columns.
+    pub picked: &'a PickedColumns,
+    /// The column's parameter values, by [`Param::Row`] index.
+    pub params: &'a [ArrayRef],
+    /// The chunk's first row.
+    pub first: u64,
+}
+
+impl<'a> Inputs<'a> {
+    /// Inputs with picks and no parameters.
+    pub fn picks(picked: &'a PickedColumns, first: u64) -> Inputs<'a> {
+        Inputs {
+            picked,
+            params: &[],
+            first,
+        }
+    }
+
+    /// A parameter's value in row `row`.
+    #[inline]
+    fn param(&self, p: Param, row: u64) -> f64 {
+        match p {
+            Param::Fixed(x) => x,
+            Param::Row(i) => self.params[i]
+                .as_primitive::<Float64Type>()
+                .value((row - self.first) as usize),
+        }
     }
 }
 
@@ -45,7 +79,7 @@ fn draw_index(rng: &mut Rng, n: usize, cumulative: Option<&[f64]>) -> usize {
 
 impl NumberGenerator {
     /// Draws a number for row `row`, modifiers applied.
-    pub fn draw(&self, rng: &mut Rng, row: u64, picked: &PickedColumns) -> f64 {
+    pub fn draw(&self, rng: &mut Rng, row: u64, inputs: &Inputs) -> f64 {
         let mut x = match &self.kind {
             NumberKind::Sequence { start } => (*start + row as i64) as f64,
             NumberKind::Choice(c) => {
@@ -65,10 +99,20 @@ impl NumberGenerator {
             NumberKind::Exponential(d) => d.sample(rng),
             NumberKind::Poisson(d) => d.sample(rng),
             NumberKind::DateTime(lo, hi) => rng.random_range(*lo..=*hi) as f64,
-            NumberKind::Pick(id) => pick_number(picked.get(*id), rng),
+            NumberKind::DateTimeByHour {
+                first_day,
+                days,
+                cumulative,
+            } => {
+                let day = first_day + rng.random_range(0..*days);
+                let hour = draw_index(rng, 24, Some(cumulative)) as i64;
+                (day * 86_400 + hour * 3_600 + rng.random_range(0..3_600)) as f64
+            }
+            NumberKind::Pick(id) => pick_number(inputs.picked.get(*id), rng),
+            NumberKind::Modelled(m) => draw_modelled(m, rng, row, inputs),
             NumberKind::Mixture(m) => {
                 let arm = &m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))];
-                arm.draw(rng, row, picked)
+                arm.draw(rng, row, inputs)
             }
         };
         if self.resolution > 1 {
@@ -76,7 +120,7 @@ impl NumberGenerator {
             x = (s - s.rem_euclid(self.resolution)) as f64;
         }
         if let Some((generator, scale)) = &self.add {
-            x += generator.draw(rng, row, picked) * scale;
+            x += generator.draw(rng, row, inputs) * scale;
         }
         if let Some(d) = self.round {
             let p = 10f64.powi(d as i32);
@@ -94,21 +138,22 @@ impl NumberGenerator {
 }
 
 impl BooleanGenerator {
-    /// Draws a boolean.
-    pub fn draw(&self, rng: &mut Rng, picked: &PickedColumns) -> bool {
+    /// Draws a boolean for row `row`.
+    pub fn draw(&self, rng: &mut Rng, row: u64, inputs: &Inputs) -> bool {
         match self {
             BooleanGenerator::Bernoulli(p) => rng.random_bool(*p),
+            BooleanGenerator::BernoulliRow(i) => rng.random_bool(inputs.param(Param::Row(*i), row)),
             BooleanGenerator::Choice(c) => {
                 c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())]
             }
             BooleanGenerator::Constant(v) => *v,
             BooleanGenerator::Pick(id) => {
-                let a = picked.get(*id);
+                let a = inputs.picked.get(*id);
                 let i = rng.random_range(0..a.len());
                 a.as_boolean().value(i)
             }
             BooleanGenerator::Mixture(m) => {
-                m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))].draw(rng, picked)
+                m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))].draw(rng, row, inputs)
             }
         }
     }
@@ -116,7 +161,7 @@ impl BooleanGenerator {
 
 impl TextGenerator {
     /// Appends a drawn string for row `row` to `out`.
-    pub fn draw(&self, rng: &mut Rng, row: u64, picked: &PickedColumns, out: &mut impl TextSink) {
+    pub fn draw(&self, rng: &mut Rng, row: u64, inputs: &Inputs, out: &mut impl TextSink) {
         match self {
             TextGenerator::Sequence(pattern) => write_sequence(pattern, row, out),
             TextGenerator::Fake(kind, locale) => write_fake(*kind, *locale, rng, out),
@@ -125,13 +170,34 @@ impl TextGenerator {
             }
             TextGenerator::Constant(v) => out.push_text(v),
             TextGenerator::Pick(id) => {
-                let a = picked.get(*id);
+                let a = inputs.picked.get(*id);
                 let i = rng.random_range(0..a.len());
                 out.push_text(a.as_string::<i32>().value(i));
             }
             TextGenerator::Mixture(m) => m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))]
-                .draw(rng, row, picked, out),
+                .draw(rng, row, inputs, out),
         }
+    }
+}
+
+/// Draws from a distribution with the row's parameters (checked to be in their domains
+/// before drawing). Each consumes the same draws as its fixed-parameter kind, so a SQL
+/// parameter that is the same in every row gives that kind's values.
+fn draw_modelled(m: &Modelled, rng: &mut Rng, row: u64, inputs: &Inputs) -> f64 {
+    use rand_distr::{Exp, LogNormal, Normal, Poisson};
+    let (a, b) = (inputs.param(m.a, row), inputs.param(m.b, row));
+    match m.dist {
+        Dist::Uniform if a == b => a,
+        Dist::Uniform => rng.random_range(a.min(b)..=a.max(b)),
+        Dist::UniformInt => {
+            let (lo, hi) = (a.round() as i64, b.round() as i64);
+            rng.random_range(lo.min(hi)..=lo.max(hi)) as f64
+        }
+        Dist::Normal => Normal::new(a, b).map_or(f64::NAN, |d| d.sample(rng)),
+        Dist::LogNormal => LogNormal::new(a, b).map_or(f64::NAN, |d| d.sample(rng)),
+        Dist::Exponential => Exp::new(a).map_or(f64::NAN, |d| d.sample(rng)),
+        Dist::Poisson if a == 0.0 => 0.0,
+        Dist::Poisson => Poisson::new(a).map_or(f64::NAN, |d| d.sample(rng)),
     }
 }
 
@@ -164,25 +230,24 @@ fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {
 pub fn generate_column(
     generator: &Generator,
     rng: &mut Rng,
-    first: u64,
     n: usize,
-    picked: &PickedColumns,
+    inputs: &Inputs,
 ) -> ArrayRef {
-    let rows = first..first + n as u64;
+    let rows = inputs.first..inputs.first + n as u64;
     match generator {
         Generator::Text(g) => {
             let mut b = StringBuilder::with_capacity(n, n * 16);
             for row in rows {
                 // The generator writes into the builder's current value; an empty append ends the row.
-                g.draw(rng, row, picked, &mut b);
+                g.draw(rng, row, inputs, &mut b);
                 b.append_value("");
             }
             Arc::new(b.finish())
         }
         Generator::Boolean(g) => {
             let mut b = BooleanBuilder::with_capacity(n);
-            for _ in rows {
-                b.append_value(g.draw(rng, picked));
+            for row in rows {
+                b.append_value(g.draw(rng, row, inputs));
             }
             Arc::new(b.finish())
         }
@@ -190,21 +255,21 @@ pub fn generate_column(
             NumberType::Int => {
                 let mut b = Int64Builder::with_capacity(n);
                 for row in rows {
-                    b.append_value(g.draw(rng, row, picked) as i64);
+                    b.append_value(g.draw(rng, row, inputs) as i64);
                 }
                 Arc::new(b.finish())
             }
             NumberType::Float => {
                 let mut b = Float64Builder::with_capacity(n);
                 for row in rows {
-                    b.append_value(g.draw(rng, row, picked));
+                    b.append_value(g.draw(rng, row, inputs));
                 }
                 Arc::new(b.finish())
             }
             NumberType::DateTime => {
                 let mut b = TimestampSecondBuilder::with_capacity(n);
                 for row in rows {
-                    b.append_value(g.draw(rng, row, picked) as i64);
+                    b.append_value(g.draw(rng, row, inputs) as i64);
                 }
                 Arc::new(b.finish())
             }
@@ -218,15 +283,14 @@ pub fn generate_window(
     length: &NumberGenerator,
     unit: i64,
     rng: &mut Rng,
-    first: u64,
     n: usize,
-    picked: &PickedColumns,
+    inputs: &Inputs,
 ) -> (ArrayRef, ArrayRef) {
     let mut s = TimestampSecondBuilder::with_capacity(n);
     let mut e = TimestampSecondBuilder::with_capacity(n);
-    for row in first..first + n as u64 {
-        let a = start.draw(rng, row, picked) as i64;
-        let len = length.draw(rng, row, picked);
+    for row in inputs.first..inputs.first + n as u64 {
+        let a = start.draw(rng, row, inputs) as i64;
+        let len = length.draw(rng, row, inputs);
         s.append_value(a);
         e.append_value(a + (len * unit as f64).round() as i64);
     }
@@ -278,7 +342,11 @@ mod tests {
         };
         let mut rng = stream(1, "t", "c", 0);
         let minutes: std::collections::HashSet<i64> = (0..1000)
-            .map(|row| day.draw(&mut rng, row, &PickedColumns::default()) as i64 % 86_400 / 60)
+            .map(|row| {
+                day.draw(&mut rng, row, &Inputs::picks(&PickedColumns::default(), 0)) as i64
+                    % 86_400
+                    / 60
+            })
             .collect();
         assert!(
             minutes.len() > 500,

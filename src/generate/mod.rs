@@ -22,6 +22,7 @@ use datafusion::arrow::datatypes::{Field, SchemaRef};
 use crate::batch::append_evaluated;
 use crate::error::{Error, Result};
 use crate::plan::{ColumnPlan, EntityPlan, PickSource, ValueType};
+pub use draw::Inputs;
 use draw::{generate_column, generate_window};
 
 pub use draw::PickedColumns;
@@ -123,9 +124,19 @@ impl ChunkSource for EntityTable<'_> {
         let mut arrays: Vec<ArrayRef> = Vec::new();
         for column in &plan.columns {
             match column {
-                ColumnPlan::Generated { name, generator } => {
+                ColumnPlan::Generated {
+                    name,
+                    generator,
+                    params,
+                } => {
+                    let params = column_params(params, &fields, &arrays, n, first)?;
+                    let inputs = Inputs {
+                        picked: &self.picked,
+                        params: &params,
+                        first,
+                    };
                     let mut rng = rng::stream(self.seed, &plan.table, name, chunk);
-                    arrays.push(generate_column(generator, &mut rng, first, n, &self.picked));
+                    arrays.push(generate_column(generator, &mut rng, n, &inputs));
                     fields.push(Field::new(name, generator.value_type().arrow(), false));
                 }
                 ColumnPlan::Window {
@@ -135,10 +146,16 @@ impl ChunkSource for EntityTable<'_> {
                     start,
                     length,
                     unit,
+                    params,
                 } => {
+                    let params = column_params(params, &fields, &arrays, n, first)?;
+                    let inputs = Inputs {
+                        picked: &self.picked,
+                        params: &params,
+                        first,
+                    };
                     let mut rng = rng::stream(self.seed, &plan.table, key, chunk);
-                    let (s, e) =
-                        generate_window(start, length, *unit, &mut rng, first, n, &self.picked);
+                    let (s, e) = generate_window(start, length, *unit, &mut rng, n, &inputs);
                     arrays.push(s);
                     arrays.push(e);
                     fields.push(Field::new(start_name, ValueType::DateTime.arrow(), false));
@@ -151,4 +168,19 @@ impl ChunkSource for EntityTable<'_> {
         }
         Ok(RecordBatch::try_new(plan.schema.clone(), arrays)?)
     }
+}
+
+/// A column's SQL parameters evaluated over the columns made before it (none: no work).
+fn column_params(
+    params: &[crate::plan::ParamExpr],
+    fields: &[Field],
+    arrays: &[ArrayRef],
+    n: usize,
+    first: u64,
+) -> Result<Vec<ArrayRef>> {
+    if params.is_empty() {
+        return Ok(Vec::new());
+    }
+    let so_far = crate::batch::batch(fields.to_vec(), arrays.to_vec(), n)?;
+    crate::batch::evaluate_params(params, &so_far, first)
 }

@@ -91,10 +91,12 @@ pub(super) fn produce(
         next = range.end;
         let (made, written) = pool.install(|| {
             rayon::join(
-                || range.into_par_iter().map(make).collect::<Result<Vec<_>>>(),
+                || range.into_par_iter().map(make).collect::<Vec<_>>(),
                 || pending.iter().try_for_each(&mut *sink),
             )
         });
+        // The first failed chunk's error, whatever thread finished first.
+        let made: Result<Vec<Chunk>> = made.into_iter().collect();
         written?;
         for c in pending.drain(..) {
             bar.inc(c.batch.num_rows() as u64);

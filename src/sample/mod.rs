@@ -74,12 +74,12 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::utils::collect_columns;
 
-use crate::batch::{append_evaluated, batch, eval};
+use crate::batch::{append_evaluated, batch, eval, evaluate_params};
 use crate::error::Result;
 use crate::generate::draw::generate_column;
 use crate::generate::rng::stream;
-use crate::generate::{CHUNK_ROWS, ChunkSource, PickedColumns};
-use crate::plan::{PairPlan, StratumPlan};
+use crate::generate::{CHUNK_ROWS, ChunkSource, Inputs, PickedColumns};
+use crate::plan::{Derived, PairPlan, StratumPlan};
 use crate::report::StratumReport;
 use classify::null_monotone;
 use groups::{Groups, KeyCodes, group_rows, key_codes};
@@ -247,6 +247,9 @@ fn prepare<'a>(
     }
     for stratum in &plan.strata {
         mark_side_columns(&stratum.condition, width, &mut read);
+        for p in stratum.set_params.iter().flatten() {
+            mark_side_columns(&p.physical, width, &mut read);
+        }
     }
     let exprs: Vec<&Expr> = plan
         .columns
@@ -278,7 +281,19 @@ fn prepare<'a>(
             *d = (values.null_count() == 0).then(|| values.clone());
         }
     }
-    let output_reads = reads_of(plan, width, &decided, &[], &vec![true; plan.columns.len()]);
+    // The rows built for output also feed the `set` parameters.
+    let set_params: Vec<&Arc<dyn PhysicalExpr>> = plan
+        .strata
+        .iter()
+        .flat_map(|s| s.set_params.iter().flatten().map(|p| &p.physical))
+        .collect();
+    let output_reads = reads_of(
+        plan,
+        width,
+        &decided,
+        &set_params,
+        &vec![true; plan.columns.len()],
+    );
     Ok(PairSpace {
         plan,
         picked,
@@ -492,30 +507,50 @@ fn build_rows(
         .map(|f| f.as_ref().clone())
         .collect();
     let mut columns: Vec<ArrayRef> = rows.columns()[first..].to_vec();
-    for ((name, ty), generator) in plan.set_columns.iter().zip(&stratum.set) {
-        let mut rng = stream(
-            seed,
-            &plan.table,
-            &format!("set:{}:{name}", stratum.name),
-            chunk,
-        );
-        columns.push(generate_column(
-            generator,
-            &mut rng,
-            chunk * CHUNK_ROWS,
-            n,
-            &p.picked,
-        ));
+    let first = chunk * CHUNK_ROWS;
+    let sets = plan
+        .set_columns
+        .iter()
+        .zip(&stratum.set)
+        .zip(&stratum.set_params);
+    for (((name, ty), generator), params) in sets {
+        let params = match params.is_empty() {
+            true => Vec::new(),
+            false => evaluate_params(params, &rows, first)?,
+        };
+        let inputs = Inputs {
+            picked: &p.picked,
+            params: &params,
+            first,
+        };
+        let key = format!("set:{}:{name}", stratum.name);
+        let mut rng = stream(seed, &plan.table, &key, chunk);
+        columns.push(generate_column(generator, &mut rng, n, &inputs));
         fields.push(Field::new(name, ty.arrow(), false));
     }
     for derived in &plan.derive {
-        append_evaluated(
-            &mut fields,
-            &mut columns,
-            n,
-            &derived.name,
-            &derived.physical,
-        )?;
+        match &derived.value {
+            Derived::Sql(physical) => {
+                append_evaluated(&mut fields, &mut columns, n, &derived.name, physical)?
+            }
+            Derived::Generate(generator, params) => {
+                let so_far = batch(fields.clone(), columns.clone(), n)?;
+                let params = evaluate_params(params, &so_far, first)?;
+                let inputs = Inputs {
+                    picked: &p.picked,
+                    params: &params,
+                    first,
+                };
+                let key = format!("derive:{}", derived.name);
+                let mut rng = stream(seed, &plan.table, &key, chunk);
+                columns.push(generate_column(generator, &mut rng, n, &inputs));
+                fields.push(Field::new(
+                    &derived.name,
+                    generator.value_type().arrow(),
+                    true,
+                ));
+            }
+        }
     }
     let schema = Arc::new(Schema::new(fields));
     Ok(RecordBatch::try_new(schema, columns)?)

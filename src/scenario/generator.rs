@@ -69,6 +69,73 @@ impl JsonSchema for ColumnSpec {
     }
 }
 
+/// A numeric parameter: a number, or a SQL expression (a string) over the columns available
+/// where the generator is (earlier columns; in interaction tables the pair columns, the `set`
+/// columns before it and `a.col` of the linked rows), e.g. `"1 / (1 + exp(-score))"`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NumberSpec {
+    /// The same in every row.
+    Number(f64),
+    /// SQL evaluated per row.
+    Sql(String),
+}
+
+impl NumberSpec {
+    /// The number, when it is one.
+    pub fn fixed(&self) -> Option<f64> {
+        match self {
+            NumberSpec::Number(x) => Some(*x),
+            NumberSpec::Sql(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for NumberSpec {
+    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        match self {
+            NumberSpec::Number(x) => write!(f, "{x}"),
+            NumberSpec::Sql(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NumberSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = NumberSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number, or a SQL expression (string) over the columns before it")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumberSpec, E> {
+                Ok(NumberSpec::Number(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumberSpec, E> {
+                Ok(NumberSpec::Number(v as f64))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumberSpec, E> {
+                Ok(NumberSpec::Number(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NumberSpec, E> {
+                Ok(NumberSpec::Sql(v.to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for NumberSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "NumberSpec".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A number, or a SQL expression (string) over the columns before it.",
+            "type": ["number", "string"]
+        })
+    }
+}
+
 /// A literal value in a list, a constant or a weighted choice.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scalar {
@@ -225,10 +292,10 @@ pub struct GeneratorSpec {
     pub weights: Option<Vec<f64>>,
     /// A real number uniform in `[low, high]`.
     #[serde(default)]
-    pub uniform: Option<[f64; 2]>,
+    pub uniform: Option<[NumberSpec; 2]>,
     /// A whole number uniform in `[low, high]`, both included.
     #[serde(default)]
-    pub uniform_int: Option<[i64; 2]>,
+    pub uniform_int: Option<[NumberSpec; 2]>,
     /// Normal distribution `{ mean, std }`.
     #[serde(default)]
     pub normal: Option<NormalSpec>,
@@ -237,13 +304,13 @@ pub struct GeneratorSpec {
     pub log_normal: Option<LogNormalSpec>,
     /// Exponential distribution with this rate.
     #[serde(default)]
-    pub exponential: Option<f64>,
+    pub exponential: Option<NumberSpec>,
     /// Poisson distribution with this mean (whole numbers).
     #[serde(default)]
-    pub poisson: Option<f64>,
+    pub poisson: Option<NumberSpec>,
     /// `true` with this probability.
     #[serde(default)]
-    pub bernoulli: Option<f64>,
+    pub bernoulli: Option<NumberSpec>,
     /// A date-time uniform in `[from, to]`, to the second: dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`; a date as `to` includes that whole day.
     #[serde(default)]
     pub datetime: Option<[String; 2]>,
@@ -277,26 +344,31 @@ pub struct GeneratorSpec {
     /// Truncate the drawn date-time to this unit (default `second`), before `add`.
     #[serde(default)]
     pub resolution: Option<TimeUnit>,
+    /// With `datetime` given as dates: weights of the hours of the day, by hour (`9`) or range
+    /// of hours (`"8-17"`, both included, the weight shared by its hours); hours not listed
+    /// never occur. A day is drawn uniformly, then an hour by weight, then a second in it.
+    #[serde(default)]
+    pub hours: Option<indexmap::IndexMap<String, f64>>,
 }
 
 /// Parameters of a normal distribution.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NormalSpec {
     /// Mean.
-    pub mean: f64,
+    pub mean: NumberSpec,
     /// Standard deviation (> 0).
-    pub std: f64,
+    pub std: NumberSpec,
 }
 
 /// Parameters of a log-normal distribution.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogNormalSpec {
     /// Mean of the underlying normal.
-    pub mu: f64,
+    pub mu: NumberSpec,
     /// Standard deviation of the underlying normal (> 0).
-    pub sigma: f64,
+    pub sigma: NumberSpec,
 }
 
 /// A time window written as two columns, `<name>_start` and `<name>_end`.
@@ -351,19 +423,19 @@ pub enum KindSpec<'a> {
     /// `choice: ...`
     Choice(&'a ChoiceSpec),
     /// `uniform: [low, high]`
-    Uniform([f64; 2]),
+    Uniform(&'a [NumberSpec; 2]),
     /// `uniform_int: [low, high]`
-    UniformInt([i64; 2]),
+    UniformInt(&'a [NumberSpec; 2]),
     /// `normal: { mean, std }`
-    Normal(NormalSpec),
+    Normal(&'a NormalSpec),
     /// `log_normal: { mu, sigma }`
-    LogNormal(LogNormalSpec),
+    LogNormal(&'a LogNormalSpec),
     /// `exponential: rate`
-    Exponential(f64),
+    Exponential(&'a NumberSpec),
     /// `poisson: mean`
-    Poisson(f64),
+    Poisson(&'a NumberSpec),
     /// `bernoulli: p`
-    Bernoulli(f64),
+    Bernoulli(&'a NumberSpec),
     /// `datetime: [from, to]`
     Datetime(&'a [String; 2]),
     /// `window: { start, length, unit }`
@@ -416,18 +488,19 @@ impl GeneratorSpec {
             add: _,
             unit: _,
             resolution: _,
+            hours: _,
         } = self;
         [
             sequence.as_deref().map(KindSpec::Sequence),
             fake.as_deref().map(KindSpec::Fake),
             choice.as_ref().map(KindSpec::Choice),
-            uniform.map(KindSpec::Uniform),
-            uniform_int.map(KindSpec::UniformInt),
-            normal.map(KindSpec::Normal),
-            log_normal.map(KindSpec::LogNormal),
-            exponential.map(KindSpec::Exponential),
-            poisson.map(KindSpec::Poisson),
-            bernoulli.map(KindSpec::Bernoulli),
+            uniform.as_ref().map(KindSpec::Uniform),
+            uniform_int.as_ref().map(KindSpec::UniformInt),
+            normal.as_ref().map(KindSpec::Normal),
+            log_normal.as_ref().map(KindSpec::LogNormal),
+            exponential.as_ref().map(KindSpec::Exponential),
+            poisson.as_ref().map(KindSpec::Poisson),
+            bernoulli.as_ref().map(KindSpec::Bernoulli),
             datetime.as_ref().map(KindSpec::Datetime),
             window.as_ref().map(KindSpec::Window),
             pick.as_deref().map(KindSpec::Pick),

@@ -18,8 +18,8 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 pub use generator::{
-    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec, Scalar, TimeUnit,
-    WindowSpec,
+    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec, NumberSpec, Scalar,
+    TimeUnit, WindowSpec,
 };
 
 /// A whole scenario: entity tables, interaction tables, the SQL stages and the split.
@@ -85,9 +85,11 @@ pub struct Table {
     /// Interaction tables only: the strata, each a condition with an exact share or row count.
     #[serde(default)]
     pub strata: Vec<Stratum>,
-    /// Interaction tables only: columns computed (SQL) after the strata's `set` columns, e.g. the label.
+    /// Interaction tables only: columns computed after the strata's `set` columns, e.g. the
+    /// label: SQL over the row, or a generator whose parameters are SQL over it (a label drawn
+    /// from a model of the features).
     #[serde(default)]
-    pub derive: IndexMap<String, String>,
+    pub derive: IndexMap<String, ColumnSpec>,
     /// Columns computed but not written: later columns and tables (`pairs`, `pick`) read them,
     /// SQL queries and the split do not see them. A window is hidden by its name (both columns)
     /// or one column at a time (`available_end`).

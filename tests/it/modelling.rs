@@ -327,3 +327,189 @@ fn one_hot_can_drop_each_features_first_category() {
             .unwrap();
     assert_eq!(pre["one_hot_drop_first"], true);
 }
+
+const MODEL: &str = r#"
+name: sql-parameters
+seed: 5
+tables:
+  customer:
+    rows: 100000
+    columns:
+      id: { sequence: "C{:06}" }
+      score: { uniform: [-6, 6] }
+      churn: { bernoulli: "1 / (1 + exp(-score))" }
+      spend: { normal: { mean: "100 + 10 * score", std: 5 } }
+  product:
+    rows: 200
+    columns:
+      sku: { sequence: "P{:03}" }
+      price: { uniform: [1, 100], round: 2 }
+  orders:
+    rows: 50000
+    pairs: { c: customer, p: product }
+    columns:
+      id: c.id
+      sku: p.sku
+    strata:
+      - { name: all, share: 1, where: "TRUE", set: { returned: { bernoulli: "p.price / 100" } } }
+    derive:
+      label: { bernoulli: "CASE WHEN returned THEN 0.9 ELSE 0.1 END" }
+"#;
+
+/// The rate of `true` in each bucket of an input against the mean probability there: within
+/// four binomial standard deviations in every bucket.
+fn rates_match(pairs: &[(f64, bool)], buckets: &[(f64, f64)], p: impl Fn(f64) -> f64) {
+    for &(lo, hi) in buckets {
+        let rows: Vec<&(f64, bool)> = pairs.iter().filter(|(x, _)| *x >= lo && *x < hi).collect();
+        let n = rows.len() as f64;
+        assert!(n > 1000.0, "bucket [{lo}, {hi}) has {n} rows");
+        let expected: f64 = rows.iter().map(|(x, _)| p(*x)).sum();
+        let variance: f64 = rows.iter().map(|(x, _)| p(*x) * (1.0 - p(*x))).sum();
+        let observed = rows.iter().filter(|(_, b)| *b).count() as f64;
+        let z = (observed - expected) / variance.sqrt().max(1.0);
+        assert!(
+            z.abs() < 4.0,
+            "bucket [{lo}, {hi}): {observed} true, expected {expected:.1} (z = {z:.2})"
+        );
+    }
+}
+
+#[test]
+fn a_bernoulli_with_a_sql_probability_matches_it_in_every_bucket_of_its_input() {
+    let (_dir, out, o) = run_text(MODEL, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&out.join("unprocessed/customer.csv"));
+    let (score, churn, spend) = (col(&h, "score"), col(&h, "churn"), col(&h, "spend"));
+    let pairs: Vec<(f64, bool)> = rows
+        .iter()
+        .map(|r| (r[score].parse().unwrap(), r[churn] == "true"))
+        .collect();
+    let buckets: Vec<(f64, f64)> = (-6..6).map(|b| (b as f64, b as f64 + 1.0)).collect();
+    rates_match(&pairs, &buckets, |s| 1.0 / (1.0 + (-s).exp()));
+    // The normal's mean follows the row: residuals have mean 0 and sd 5 overall.
+    let residuals: Vec<f64> = rows
+        .iter()
+        .map(|r| r[spend].parse::<f64>().unwrap() - 100.0 - 10.0 * r[score].parse::<f64>().unwrap())
+        .collect();
+    let mean = residuals.iter().sum::<f64>() / residuals.len() as f64;
+    let sd =
+        (residuals.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / residuals.len() as f64).sqrt();
+    assert!(
+        mean.abs() < 0.1 && (sd - 5.0).abs() < 0.1,
+        "mean {mean}, sd {sd}"
+    );
+    // In an interaction table: `set` reads the linked product, `derive` draws from `set`.
+    let (ph, products) = read_csv(&out.join("unprocessed/product.csv"));
+    let price: std::collections::HashMap<String, f64> = products
+        .iter()
+        .map(|r| {
+            (
+                r[col(&ph, "sku")].clone(),
+                r[col(&ph, "price")].parse().unwrap(),
+            )
+        })
+        .collect();
+    let (h, orders) = read_csv(&out.join("unprocessed/orders.csv"));
+    let (sku, returned, label) = (col(&h, "sku"), col(&h, "returned"), col(&h, "label"));
+    let pairs: Vec<(f64, bool)> = orders
+        .iter()
+        .map(|r| (price[&r[sku]], r[returned] == "true"))
+        .collect();
+    rates_match(
+        &pairs,
+        &[(1.0, 25.0), (25.0, 50.0), (50.0, 75.0), (75.0, 101.0)],
+        |x| x / 100.0,
+    );
+    let pairs: Vec<(f64, bool)> = orders
+        .iter()
+        .map(|r| {
+            (
+                f64::from(u8::from(r[returned] == "true")),
+                r[label] == "true",
+            )
+        })
+        .collect();
+    rates_match(&pairs, &[(0.0, 0.5), (0.5, 1.5)], |r| {
+        if r > 0.5 { 0.9 } else { 0.1 }
+    });
+}
+
+#[test]
+fn a_sql_parameter_that_is_the_same_everywhere_gives_the_numbers_value() {
+    let line = "      spend: { normal: { mean: \"100 + 10 * score\", std: 5 } }\n";
+    let with = |noise: &str| MODEL.replace(line, &format!("{line}      noise: {noise}\n"));
+    let fixed = with("{ normal: { mean: 3, std: 2 } }");
+    let sql = with("{ normal: { mean: \"1 + 2\", std: \"2\" } }");
+    assert!(fixed.contains("noise") && sql.contains("noise"));
+    let (_a, a, _) = run_text(&fixed, &[]);
+    let (_b, b, o) = run_text(&sql, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let file = "unprocessed/customer.csv";
+    assert!(std::fs::read(a.join(file)).unwrap() == std::fs::read(b.join(file)).unwrap());
+}
+
+#[test]
+fn a_parameter_out_of_its_range_names_the_row_and_what_it_read() {
+    let bad = MODEL.replace("1 / (1 + exp(-score))", "score / 5");
+    let (_dir, out, o) = run_text(&bad, &[]);
+    assert_eq!(o.code, 1);
+    assert!(!out.exists());
+    insta::assert_snapshot!(o.stderr);
+    let text = MODEL.replace("1 / (1 + exp(-score))", "id");
+    let (_dir, _out, o) = run_text(&text, &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("a parameter must be a number; `id` is Utf8"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn date_times_follow_the_hours_weights_without_helper_columns() {
+    let text = r#"
+name: hours
+seed: 9
+tables:
+  visit:
+    rows: 100000
+    columns:
+      at: { datetime: [2025-01-01, 2025-01-31], hours: { "0-5": 0.06, "8-17": 0.7, 20: 0.24 } }
+"#;
+    let (_dir, out, o) = run_text(text, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&out.join("unprocessed/visit.csv"));
+    let mut per_hour = [0f64; 24];
+    let mut days = std::collections::HashSet::new();
+    for r in &rows {
+        let t = crate::common::secs(&r[col(&h, "at")]);
+        per_hour[(t.rem_euclid(86_400) / 3_600) as usize] += 1.0;
+        days.insert(t.div_euclid(86_400));
+    }
+    assert_eq!(days.len(), 31, "every day of January, no other");
+    let n = rows.len() as f64;
+    for (hour, count) in per_hour.iter().enumerate() {
+        // Weights sum to 1: 0.06 over six hours, 0.7 over ten, 0.24 at 20:00.
+        let p = match hour {
+            0..=5 => 0.01,
+            8..=17 => 0.07,
+            20 => 0.24,
+            _ => 0.0,
+        };
+        let sd = (n * p * (1.0 - p)).sqrt().max(1.0);
+        assert!(
+            (count - n * p).abs() < 5.0 * sd,
+            "hour {hour}: {count} rows, expected {}",
+            n * p
+        );
+    }
+    let bad = text.replace("2025-01-31]", "2025-01-31 12:00]");
+    let (_dir, _out, o) = run_text(&bad, &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr.contains("with `hours`, the range is whole days"),
+        "{}",
+        o.stderr
+    );
+}
