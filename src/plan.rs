@@ -579,6 +579,21 @@ pub struct Side {
     pub alias: String,
     /// The table.
     pub table: String,
+    /// Rows are drawn in proportion to this weight, when given.
+    pub weight: Option<SideWeight>,
+}
+
+/// The weight of a side's rows: SQL over the table's columns.
+#[derive(Debug, Clone)]
+pub struct SideWeight {
+    /// The SQL text.
+    pub sql: String,
+    /// Key path, for errors.
+    pub path: String,
+    /// The expression over the table's columns (hidden ones too).
+    pub physical: Arc<dyn PhysicalExpr>,
+    /// The columns it reads.
+    pub reads: BTreeSet<String>,
 }
 
 /// A pair column: SQL over the linked rows.

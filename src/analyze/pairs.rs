@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DFSchema, TableReference};
 use datafusion::error::DataFusionError;
 
@@ -12,9 +12,9 @@ use crate::error::{Diagnostic, engine_message};
 use crate::numeric::largest_remainder;
 use crate::plan::{
     Derived, DerivedColumn, Generator, NumberType, PairColumn, PairPlan, ParamExpr, Side,
-    StratumPlan, TableKind, TablePlan, ValueType,
+    SideWeight, StratumPlan, TableKind, TablePlan, ValueType,
 };
-use crate::scenario::{ColumnSpec, Stratum};
+use crate::scenario::{ColumnSpec, SideSpec, Stratum};
 
 impl Analyzer<'_> {
     pub(super) fn pair_table(&mut self, name: &str, path: &str) -> Option<TablePlan> {
@@ -91,14 +91,15 @@ impl Analyzer<'_> {
             );
         }
         if self.reads_failed_input(
-            pairs.values().map(String::as_str),
+            pairs.values().map(|s| s.table()),
             &format!("table `{name}`"),
         ) {
             return None;
         }
         let mut sides = Vec::new();
         let mut schema: Option<DFSchema> = None;
-        for (alias, target) in pairs {
+        for (alias, spec) in pairs {
+            let target = spec.table();
             if !is_identifier(alias) {
                 return self.fail(
                     format!("{pairs_path}.{alias}"),
@@ -129,12 +130,42 @@ impl Analyzer<'_> {
                     );
                 }
             }
+            let weight = match spec {
+                SideSpec::Table(_) => None,
+                SideSpec::Weighted { weight, .. } => Some(self.side_weight(
+                    weight,
+                    &side,
+                    &format!("{pairs_path}.{alias}.weight"),
+                )?),
+            };
             sides.push(Side {
                 alias: alias.clone(),
-                table: target.clone(),
+                table: target.to_string(),
+                weight,
             });
         }
         Some((<[Side; 2]>::try_from(sides).ok()?, schema?))
+    }
+
+    /// A side's weight: numeric SQL over its table's columns.
+    fn side_weight(&mut self, sql: &str, side: &SchemaRef, path: &str) -> Option<SideWeight> {
+        let schema = DFSchema::try_from(side.as_ref().clone()).ok()?;
+        let planned = self.sql_expr(sql, &schema, path)?;
+        if !planned.data_type.is_numeric() {
+            return self.fail(
+                path,
+                format!(
+                    "a weight must be a number; `{sql}` is {}",
+                    planned.data_type
+                ),
+            );
+        }
+        Some(SideWeight {
+            sql: sql.to_string(),
+            path: path.to_string(),
+            reads: column_reads(&planned.physical),
+            physical: planned.physical,
+        })
     }
 
     /// The pair columns, SQL over the linked rows, with their output fields.

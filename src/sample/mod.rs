@@ -43,6 +43,15 @@
 //!    keeps the result exactly uniform; the number of proposals is bounded, and exceeding the
 //!    bound is an error with the numbers. Counted pairs are verified against the condition as
 //!    well: a failure there is a bug, reported as one.
+//!
+//!    With weighted sides (`pairs: { p: { table, weight } }`) a satisfying pair `(a, b)` is
+//!    drawn with probability ∝ `w(a)·w(b)` instead ([`weights`]): a TRUE group pair has mass
+//!    `W(g_a)·W(g_b)` (its groups' summed weights) and its rows are drawn ∝ their weights; a
+//!    listed pair has mass `w(a)·w(b)`; a refined group pair has mass `count·max(w_a)·max(w_b)`
+//!    and a proposal from it is kept with probability `w(a)·w(b) / (max(w_a)·max(w_b))`. The
+//!    last is rejection from an envelope: still exact, but as many proposals per row as the
+//!    largest weight product over the mean one, so very uneven weights over counted strata
+//!    cost more draws (bounded like every rejection).
 //! 5. **Gather little.** Drawn pairs are positions in each side sorted by group, so a
 //!    draw reads no memory. Key columns, and pair columns that classification already
 //!    decided per group pair (e.g. `m.topic = t.topic`), are gathered from the small group
@@ -64,6 +73,7 @@ mod counted;
 mod groups;
 mod refine;
 mod strata;
+mod weights;
 
 use std::sync::Arc;
 
@@ -119,6 +129,8 @@ struct PairSpace<'a> {
     decided: Vec<Option<ArrayRef>>,
     /// The columns the output rows need.
     output_reads: Reads,
+    /// The sides' row weights, when a side is weighted.
+    weights: Option<weights::Weights>,
 }
 
 /// The columns a batch of drawn pairs must hold to evaluate some expressions; the others are
@@ -294,6 +306,7 @@ fn prepare<'a>(
         &set_params,
         &vec![true; plan.columns.len()],
     );
+    let weights = weights::Weights::of(plan, sides, &groups)?;
     Ok(PairSpace {
         plan,
         picked,
@@ -306,6 +319,7 @@ fn prepare<'a>(
         group_pairs,
         decided,
         output_reads,
+        weights,
     })
 }
 

@@ -7,6 +7,7 @@ use rand::RngExt;
 
 use super::groups::Groups;
 use super::refine::{Refined, Refiner};
+use super::weights::Weights;
 use super::{MAX_PROPOSALS_PER_ROW, PairSpace, Pairs, Reads, reads_of};
 use crate::batch::{eval, eval_mask};
 use crate::error::{Diagnostic, Error, Result};
@@ -35,12 +36,17 @@ enum Check {
     Test,
     /// Verifying what counting claims: a pair that fails is a bug in tutas.
     Verify,
+    /// Not kept: a weighted draw from counted candidates fell outside its envelope.
+    Dropped,
 }
 
 pub(super) struct Sampler {
     entries: Vec<SamplerEntry>,
     cumulative: Vec<u64>,
+    /// With weighted sides: running sums of the entries' masses (see [`super::weights`]).
+    masses: Option<Vec<f64>>,
     refined: Vec<Refined>,
+    /// Proposals may be turned down: candidates to test, or weighted counted candidates.
     rejection: bool,
     /// The columns testing the condition needs.
     reads: Reads,
@@ -85,9 +91,24 @@ pub(super) fn build_sampler(
             total
         })
         .collect();
-    let rejection = found.to_test > 0;
+    let masses = p.weights.as_ref().map(|w| masses(p, w, &found));
+    if let Some(m) = &masses
+        && stratum.rows > 0
+        && m.last().copied().unwrap_or(0.0) <= 0.0
+        && total > 0
+    {
+        return Err(Error::runtime(Diagnostic::at(
+            &stratum.path,
+            format!(
+                "stratum `{}` of table `{}`: every pair that satisfies it has weight 0",
+                stratum.name, p.plan.table
+            ),
+        )));
+    }
+    let enveloped = masses.is_some() && !found.refined.is_empty();
+    let rejection = found.to_test > 0 || enveloped;
     let counted = found.refined.iter().any(|r| !r.test);
-    let method = match (rejection, counted) {
+    let method = match (found.to_test > 0, counted) {
         (true, _) => "rejection",
         (false, true) => "counted",
         (false, false) => "exact",
@@ -99,7 +120,7 @@ pub(super) fn build_sampler(
         produced: 0,
         population,
         satisfying: found.satisfying as f64,
-        exact: !rejection,
+        exact: found.to_test == 0,
         acceptance: ratio(found.satisfying as f64, population),
         method: method.into(),
         detail: found.detail.clone(),
@@ -111,11 +132,12 @@ pub(super) fn build_sampler(
     let sampler = Sampler {
         entries: found.entries,
         cumulative,
+        masses,
         refined: found.refined,
         rejection,
         reads,
     };
-    if rejection {
+    if found.to_test > 0 {
         // Estimate the share of the candidates that satisfy, for the report.
         let mut rng = stream(0, &p.plan.table, &format!("estimate:{}", stratum.name), 0);
         let (tested, accepted) = estimate_undecided(p, stratum, &sampler, &mut rng)?;
@@ -127,6 +149,27 @@ pub(super) fn build_sampler(
         }
     }
     Ok((sampler, report))
+}
+
+/// Running sums of the entries' masses under the sides' weights.
+fn masses(p: &PairSpace, w: &Weights, found: &Population) -> Vec<f64> {
+    let mut total = 0.0;
+    found
+        .entries
+        .iter()
+        .map(|e| {
+            total += match *e {
+                SamplerEntry::Groups { a, b, .. } => {
+                    w.group(0, &p.groups[0], a) * w.group(1, &p.groups[1], b)
+                }
+                SamplerEntry::Pair { a, b, .. } => w.at(0, a) * w.at(1, b),
+                SamplerEntry::Refined(i) => {
+                    found.refined[i as usize].weight as f64 * w.max[0] * w.max[1]
+                }
+            };
+            total
+        })
+        .collect()
 }
 
 fn ratio(part: f64, whole: u64) -> f64 {
@@ -310,6 +353,9 @@ fn list_satisfying(
 
 /// One proposal: rows of each side, their group pair, and what it needs before it is kept.
 fn propose(p: &PairSpace, sampler: &Sampler, rng: &mut Rng) -> ((u32, u32, u32), Check) {
+    if let (Some(masses), Some(w)) = (&sampler.masses, &p.weights) {
+        return propose_weighted(p, sampler, masses, w, rng);
+    }
     let total = *sampler.cumulative.last().expect("non-empty sampler");
     let x = rng.random_range(0..total);
     let e = sampler.cumulative.partition_point(|&c| c <= x);
@@ -335,6 +381,43 @@ fn propose(p: &PairSpace, sampler: &Sampler, rng: &mut Rng) -> ((u32, u32, u32),
                 .pair(x - before)
                 .expect("an offset below the entry's weight names a candidate");
             let check = if r.test { Check::Test } else { Check::Verify };
+            ((a, b, r.g), check)
+        }
+    }
+}
+
+/// One proposal with weighted sides: an entry by mass, then rows in proportion to their
+/// weights (group pairs) or uniformly and kept under the envelope (counted candidates).
+fn propose_weighted(
+    p: &PairSpace,
+    sampler: &Sampler,
+    masses: &[f64],
+    w: &Weights,
+    rng: &mut Rng,
+) -> ((u32, u32, u32), Check) {
+    let x = rng.random::<f64>() * masses[masses.len() - 1];
+    let e = masses.partition_point(|&c| c <= x).min(masses.len() - 1);
+    match sampler.entries[e] {
+        SamplerEntry::Pair { a, b, g } => ((a, b, g), Check::None),
+        SamplerEntry::Groups { a, b, test } => {
+            let g = a * p.groups[1].count() as u32 + b;
+            let pair = (
+                w.draw(0, &p.groups[0], a, rng),
+                w.draw(1, &p.groups[1], b, rng),
+                g,
+            );
+            (pair, if test { Check::Test } else { Check::None })
+        }
+        SamplerEntry::Refined(i) => {
+            let r = &sampler.refined[i as usize];
+            let (a, b) = r
+                .pair(rng.random_range(0..r.weight))
+                .expect("an offset below the entry's weight names a candidate");
+            let check = match (w.keep(a, b, rng), r.test) {
+                (false, _) => Check::Dropped,
+                (true, true) => Check::Test,
+                (true, false) => Check::Verify,
+            };
             ((a, b, r.g), check)
         }
     }
@@ -387,7 +470,10 @@ pub(super) fn draw(
             (0..batch).map(|_| propose(p, sampler, rng)).collect();
         proposals += batch as u64;
         let mut checked = Pairs::default();
-        for (pair, _) in drawn.iter().filter(|d| d.1 != Check::None) {
+        for (pair, _) in drawn
+            .iter()
+            .filter(|d| matches!(d.1, Check::Test | Check::Verify))
+        {
             checked.push(*pair);
         }
         let mask = match checked.len() {
@@ -401,6 +487,7 @@ pub(super) fn draw(
         for (pair, check) in drawn {
             let ok = match check {
                 Check::None => true,
+                Check::Dropped => false,
                 Check::Test | Check::Verify => {
                     k += 1;
                     mask.as_ref().is_some_and(|m| m.value(k - 1))

@@ -76,9 +76,11 @@ pub struct Table {
     /// Read the table from a CSV or Parquet file (relative to the scenario file) instead of generating it.
     #[serde(default)]
     pub source: Option<String>,
-    /// Makes this an interaction table: each row links one row of each named table, e.g. `{ c: customer, p: product }`.
+    /// Makes this an interaction table: each row links one row of each named table, e.g.
+    /// `{ c: customer, p: product }`; a side may carry a weight, `{ table: customer, weight:
+    /// "activity" }`, so its rows are drawn in proportion to it.
     #[serde(default)]
-    pub pairs: Option<IndexMap<String, String>>,
+    pub pairs: Option<IndexMap<String, SideSpec>>,
     /// Columns in output order. A string is a SQL expression; a mapping is a generator; a number or boolean is a constant.
     #[serde(default)]
     pub columns: IndexMap<String, ColumnSpec>,
@@ -99,6 +101,81 @@ pub struct Table {
     /// (stratum by stratum for interaction tables). The table is then made whole in memory.
     #[serde(default)]
     pub shuffle: bool,
+}
+
+/// One linked table of `pairs`: its name, or `{ table, weight }`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SideSpec {
+    /// Rows drawn uniformly.
+    Table(String),
+    /// Rows drawn in proportion to `weight`, SQL over the table's columns (≥ 0).
+    Weighted {
+        /// The table.
+        table: String,
+        /// The weight of each row.
+        weight: String,
+    },
+}
+
+impl SideSpec {
+    /// The linked table.
+    pub fn table(&self) -> &str {
+        match self {
+            SideSpec::Table(t) | SideSpec::Weighted { table: t, .. } => t,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SideSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Weighted {
+            table: String,
+            weight: String,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = SideSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a table name, or { table, weight }")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<SideSpec, E> {
+                Ok(SideSpec::Table(v.to_string()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<SideSpec, A::Error> {
+                let w = Weighted::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(SideSpec::Weighted {
+                    table: w.table,
+                    weight: w.weight,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for SideSpec {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "SideSpec".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A linked table: its name, or { table, weight } with a SQL weight (≥ 0) over its columns.",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "table": { "type": "string" },
+                        "weight": { "type": "string", "description": "SQL over the table's columns: rows are drawn in proportion to it." }
+                    },
+                    "required": ["table", "weight"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }
 
 /// A row count: a whole number (`1000`, `1e6` and `1_000_000` are accepted).

@@ -513,3 +513,153 @@ tables:
         o.stderr
     );
 }
+
+const WEIGHTED: &str = r#"
+name: weighted
+seed: 11
+tables:
+  a:
+    rows: 40
+    hidden: [w]
+    columns:
+      id: { sequence: "A{}" }
+      k: { choice: [x, y] }
+      v: { uniform: [0, 100], round: 2 }
+      w: { uniform_int: [0, 4] }
+      shown_w: w
+  b:
+    rows: 30
+    columns:
+      id: { sequence: "B{}" }
+      k: { choice: [x, y] }
+      v: { uniform: [0, 100], round: 2 }
+  p:
+    rows: 60000
+    pairs: { l: { table: a, weight: w }, r: { table: b, weight: "1 + v / 10.0" } }
+    columns:
+      a_id: l.id
+      b_id: r.id
+    strata:
+      - { name: same_key, rows: 20000, where: "l.k = r.k", set: { stratum: { constant: same_key } } }
+      - { name: below, rows: 20000, where: "l.v < r.v", set: { stratum: { constant: below } } }
+      - { name: tested, rows: 20000, where: "l.v + r.v > 100 OR l.v < 20", set: { stratum: { constant: tested } } }
+"#;
+
+/// Rows of weighted sides are drawn in proportion to the product of the weights among the
+/// pairs that satisfy each stratum, whichever way the sampler finds them (key groups, counted
+/// ranges, pairs tested one by one); a row of weight 0 is never drawn.
+#[test]
+fn weighted_sides_draw_pairs_in_proportion_to_the_product_of_their_weights() {
+    let (_dir, out, o) = run_text(WEIGHTED, &["--enumeration-limit", "10"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (ah, a) = read_csv(&out.join("unprocessed/a.csv"));
+    let (bh, b) = read_csv(&out.join("unprocessed/b.csv"));
+    let (ph, p) = read_csv(&out.join("unprocessed/p.csv"));
+    assert!(!ah.contains(&"w".to_string()), "{ah:?}");
+    let field = |h: &[String], r: &[String], c: &str| r[col(h, c)].clone();
+    let num = |h: &[String], r: &[String], c: &str| field(h, r, c).parse::<f64>().unwrap();
+    let conditions: [(&str, fn(&str, f64, &str, f64) -> bool); 3] = [
+        ("same_key", |ka, _, kb, _| ka == kb),
+        ("below", |_, va, _, vb| va < vb),
+        ("tested", |_, va, _, vb| va + vb > 100.0 || va < 20.0),
+    ];
+    for (stratum, holds) in conditions {
+        let mut expected = std::collections::HashMap::new();
+        for x in &a {
+            for y in &b {
+                let w = num(&ah, x, "shown_w") * (1.0 + num(&bh, y, "v") / 10.0);
+                let ok = holds(
+                    &field(&ah, x, "k"),
+                    num(&ah, x, "v"),
+                    &field(&bh, y, "k"),
+                    num(&bh, y, "v"),
+                );
+                if ok && w > 0.0 {
+                    expected.insert((field(&ah, x, "id"), field(&bh, y, "id")), w);
+                }
+            }
+        }
+        let rows: Vec<_> = p
+            .iter()
+            .filter(|r| field(&ph, r, "stratum") == stratum)
+            .collect();
+        assert_eq!(rows.len(), 20000, "{stratum}");
+        let mut observed = std::collections::HashMap::new();
+        for r in rows {
+            let key = (field(&ph, r, "a_id"), field(&ph, r, "b_id"));
+            assert!(
+                expected.contains_key(&key),
+                "{stratum}: drew {key:?}, which has weight 0 or fails"
+            );
+            *observed.entry(key).or_insert(0.0) += 1.0;
+        }
+        let total: f64 = expected.values().sum();
+        let chi2: f64 = expected
+            .iter()
+            .map(|(k, w)| {
+                let e = 20000.0 * w / total;
+                (observed.get(k).copied().unwrap_or(0.0) - e).powi(2) / e
+            })
+            .sum();
+        let df = expected.len() as f64 - 1.0;
+        assert!(
+            chi2 < df + 5.0 * (2.0 * df).sqrt(),
+            "{stratum}: chi2 {chi2}, {df} degrees of freedom"
+        );
+        // Against uniform drawing, the same statistic must be far off: the test has power.
+        let n = expected.len() as f64;
+        let uniform: f64 = expected
+            .keys()
+            .map(|k| {
+                let e = 20000.0 / n;
+                (observed.get(k).copied().unwrap_or(0.0) - e).powi(2) / e
+            })
+            .sum();
+        assert!(
+            uniform > df + 10.0 * (2.0 * df).sqrt(),
+            "{stratum}: uniform chi2 {uniform}"
+        );
+    }
+    let negative = WEIGHTED.replace("weight: w }", "weight: \"w - 2\" }");
+    let (_dir, out, o) = run_text(&negative, &[]);
+    assert_eq!(o.code, 1);
+    assert!(
+        o.stderr.contains("the weight `w - 2` is -2 in row"),
+        "{}",
+        o.stderr
+    );
+    assert!(!out.exists());
+}
+
+/// The two modelling scenarios make data a model can learn from but not perfectly: the
+/// audit's logistic regression beats always predicting the majority class, and stays far
+/// from perfect; the appointments' grouped split shares no patient between the parts.
+#[test]
+fn the_modelling_scenarios_are_learnable_but_not_perfectly() {
+    for (scenario, overlap) in [
+        ("scenarios/appointments.yaml", Some("patient_id")),
+        ("scenarios/transactions.yaml", None),
+    ] {
+        let (_dir, out, o) = crate::common::run_scenario(scenario, &["--scale", "0.25"]);
+        assert_eq!(o.code, 0, "{scenario}: {}", o.stderr);
+        let audit = &report(&out)["audit"];
+        let accuracy = audit["baseline"]["accuracy"].as_f64().unwrap();
+        let balanced = audit["baseline"]["balanced_accuracy"].as_f64().unwrap();
+        let majority = audit["majority_accuracy"].as_f64().unwrap();
+        assert!(
+            accuracy > majority,
+            "{scenario}: accuracy {accuracy}, majority {majority}"
+        );
+        assert!(
+            (0.6..0.9).contains(&balanced),
+            "{scenario}: balanced accuracy {balanced}"
+        );
+        assert!(audit["leaks"].as_array().unwrap().is_empty(), "{scenario}");
+        if let Some(column) = overlap {
+            let found = audit["overlaps"].as_array().unwrap();
+            let row = found.iter().find(|r| r["column"] == column).unwrap();
+            assert_eq!(row["in_both"], 0, "{scenario}: {row}");
+            assert!(row["test_values"].as_u64().unwrap() > 0);
+        }
+    }
+}
