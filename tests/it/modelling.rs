@@ -514,6 +514,9 @@ tables:
     );
 }
 
+/// A stratum's condition over (a.k, a.v, b.k, b.v).
+type Condition = fn(&str, f64, &str, f64) -> bool;
+
 const WEIGHTED: &str = r#"
 name: weighted
 seed: 11
@@ -558,7 +561,7 @@ fn weighted_sides_draw_pairs_in_proportion_to_the_product_of_their_weights() {
     assert!(!ah.contains(&"w".to_string()), "{ah:?}");
     let field = |h: &[String], r: &[String], c: &str| r[col(h, c)].clone();
     let num = |h: &[String], r: &[String], c: &str| field(h, r, c).parse::<f64>().unwrap();
-    let conditions: [(&str, fn(&str, f64, &str, f64) -> bool); 3] = [
+    let conditions: [(&str, Condition); 3] = [
         ("same_key", |ka, _, kb, _| ka == kb),
         ("below", |_, va, _, vb| va < vb),
         ("tested", |_, va, _, vb| va + vb > 100.0 || va < 20.0),
