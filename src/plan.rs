@@ -89,6 +89,60 @@ pub struct TablePlan {
     pub written: Option<Vec<usize>>,
     /// Rows are written in a random order from the seed.
     pub shuffle: bool,
+    /// Missing and dirty values and duplicate rows put into the made rows, when declared.
+    pub mess: Option<Mess>,
+}
+
+/// What makes a table messy, applied to each chunk once all its columns are made: the
+/// effects in order (dirty values, then missing ones), then duplicate rows.
+#[derive(Debug)]
+pub struct Mess {
+    /// Per column effects, in the order they are applied.
+    pub effects: Vec<MessEffect>,
+    /// The share of rows replaced by copies of other rows of their stratum.
+    pub duplicates: Option<f64>,
+}
+
+/// One effect on one column: each row is affected with probability `share`, drawn from the
+/// stream `(seed, table, "mess:<column>:<kind>", chunk)`.
+#[derive(Debug)]
+pub struct MessEffect {
+    /// The column's name.
+    pub column: String,
+    /// Its index in the table's schema.
+    pub index: usize,
+    /// What is done to an affected value.
+    pub kind: MessKind,
+    /// The share of rows affected.
+    pub share: f64,
+}
+
+/// What an effect does to a value.
+#[derive(Debug)]
+pub enum MessKind {
+    /// Text: one edit.
+    Typos,
+    /// Text: upper or lower case.
+    Case,
+    /// Text: a stray or doubled space.
+    Whitespace,
+    /// Numbers: multiplied by the factor.
+    Outliers(f64),
+    /// Left empty, where the condition (SQL over the made row) holds when there is one.
+    Nulls(Option<Arc<dyn PhysicalExpr>>),
+}
+
+impl MessKind {
+    /// The kind's name in the scenario and the report.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MessKind::Typos => "typos",
+            MessKind::Case => "case",
+            MessKind::Whitespace => "whitespace",
+            MessKind::Outliers(_) => "outliers",
+            MessKind::Nulls(_) => "nulls",
+        }
+    }
 }
 
 impl TablePlan {
@@ -159,6 +213,24 @@ pub struct EntityPlan {
     pub schema: SchemaRef,
     /// The columns of earlier tables that `pick` generators draw from, by [`PickId`].
     pub picks: Vec<PickSource>,
+    /// Groups of columns drawn with rank correlations.
+    pub correlations: Vec<Correlation>,
+}
+
+/// Columns whose values are reordered within each chunk so that their ranks follow
+/// correlated normal scores (Iman–Conover): each keeps exactly the values its generator drew.
+#[derive(Debug, Clone)]
+pub struct Correlation {
+    /// The stream key, `correlate:<a>,<b>,...`.
+    pub key: String,
+    /// The members' positions among the chunk's arrays.
+    pub arrays: Vec<usize>,
+    /// The members' names.
+    pub names: Vec<String>,
+    /// Applied once the column at this index of `columns` is made (the last member).
+    pub after: usize,
+    /// Lower Cholesky factor of the normal scores' correlation matrix.
+    pub cholesky: Vec<Vec<f64>>,
 }
 
 /// One column (or, for a window, two) of a generated table.
@@ -672,12 +744,50 @@ pub struct SplitPlan {
     pub order_by: Option<String>,
     /// One-hot encoding leaves out each feature's first category.
     pub drop_first: bool,
+    /// How features with empty values are filled.
+    pub impute: Vec<Impute>,
     /// Text columns left out of X: the audit counts their values found in both parts.
     pub dropped_text: Vec<String>,
     /// Leak threshold.
     pub leak_threshold: f64,
     /// Whether a leak fails the run.
     pub leak_is_error: bool,
+}
+
+/// How the split fills one feature's empty values, fitted on the training rows.
+#[derive(Debug, Clone)]
+pub struct Impute {
+    /// The feature.
+    pub column: String,
+    /// The statistic or value.
+    pub fill: Fill,
+    /// Adds a 0/1 column `<column>_missing`.
+    pub indicator: bool,
+}
+
+/// The value empty entries get.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fill {
+    /// The training rows' mean (numbers).
+    Mean,
+    /// The training rows' median (numbers).
+    Median,
+    /// The training rows' most frequent value (ties: the smallest).
+    MostFrequent,
+    /// A given value.
+    Constant(crate::scenario::Scalar),
+}
+
+impl Fill {
+    /// The strategy's name in the scenario and preprocessing.json.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Fill::Mean => "mean",
+            Fill::Median => "median",
+            Fill::MostFrequent => "most_frequent",
+            Fill::Constant(_) => "constant",
+        }
+    }
 }
 
 /// A supported locale.

@@ -14,7 +14,9 @@
 //! [`pairs`] (interaction tables and strata) and [`queries`] (aliases, features, checks,
 //! insights and the split).
 
+mod correlate;
 mod generators;
+mod mess;
 mod pairs;
 mod queries;
 mod tables;

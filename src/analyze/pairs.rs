@@ -70,6 +70,7 @@ impl Analyzer<'_> {
         };
         Some(TablePlan {
             written: None,
+            mess: None,
             shuffle: false,
             name: name.to_string(),
             schema: Arc::new(Schema::new(out_fields)),

@@ -292,6 +292,7 @@ impl Analyzer<'_> {
             .map(|s| s.to_string())
             .collect();
         self.check_encodable(&schema, &features);
+        let impute = self.impute(split, &schema, &features);
         let dropped_text = split
             .drop
             .iter()
@@ -320,6 +321,7 @@ impl Analyzer<'_> {
             group: split.group.clone(),
             order_by: split.order_by.clone(),
             drop_first: split.one_hot.drop_first,
+            impute,
             dropped_text,
             leak_threshold: t,
             leak_is_error: split.audit.on_leak == OnLeak::Error,

@@ -85,6 +85,12 @@ impl Analyzer<'_> {
         self.inherited_blame = None;
         self.current_table = name.to_string();
         self.sides.clear();
+        if !table.correlate.is_empty() && (table.source.is_some() || table.pairs.is_some()) {
+            self.problem(Diagnostic::at(
+                format!("{path}.correlate"),
+                "`correlate` applies to generated tables (without `pairs` or `source`)",
+            ));
+        }
         let plan = if let Some(source) = &table.source {
             self.source_table(name, source, &path)
         } else if table.pairs.is_some() {
@@ -93,6 +99,7 @@ impl Analyzer<'_> {
             self.entity_table(name, &path)
         }?;
         let plan = self.hidden_and_shuffled(plan, &path)?;
+        let plan = self.messy(plan, &path)?;
         self.schemas.insert(name.to_string(), plan.schema.clone());
         if plan.written.is_some() {
             self.written_schemas
@@ -192,6 +199,7 @@ impl Analyzer<'_> {
         };
         Some(TablePlan {
             written: None,
+            mess: None,
             shuffle: false,
             name: name.to_string(),
             schema,
@@ -249,6 +257,10 @@ impl Analyzer<'_> {
         if self.problems.len() > before || !self.failed_columns.is_empty() {
             return None;
         }
+        let correlations = match table.correlate.is_empty() {
+            true => Vec::new(),
+            false => self.correlations(&table.correlate, &columns, path)?,
+        };
         let schema: SchemaRef = Arc::new(Schema::new(fields));
         let plan = EntityPlan {
             table: name.to_string(),
@@ -256,9 +268,11 @@ impl Analyzer<'_> {
             columns,
             schema: schema.clone(),
             picks: std::mem::take(&mut self.picks),
+            correlations,
         };
         Some(TablePlan {
             written: None,
+            mess: None,
             shuffle: false,
             name: name.to_string(),
             schema,

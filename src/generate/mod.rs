@@ -10,9 +10,11 @@
 //! Interaction tables ([`crate::sample`]) are made through the same [`ChunkSource`]
 //! interface, so the run produces and writes both kinds of table the same way.
 
+pub mod correlate;
 pub mod draw;
 pub mod locale;
 mod locale_id;
+pub mod mess;
 pub mod rng;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
@@ -122,7 +124,7 @@ impl ChunkSource for EntityTable<'_> {
         let n = (plan.rows - first).min(CHUNK_ROWS) as usize;
         let mut fields: Vec<Field> = Vec::new();
         let mut arrays: Vec<ArrayRef> = Vec::new();
-        for column in &plan.columns {
+        for (index, column) in plan.columns.iter().enumerate() {
             match column {
                 ColumnPlan::Generated {
                     name,
@@ -164,6 +166,10 @@ impl ChunkSource for EntityTable<'_> {
                 ColumnPlan::Sql { name, expr } => {
                     append_evaluated(&mut fields, &mut arrays, n, name, expr)?;
                 }
+            }
+            for c in plan.correlations.iter().filter(|c| c.after == index) {
+                let mut rng = rng::stream(self.seed, &plan.table, &c.key, chunk);
+                correlate::reorder(c, &mut arrays, &mut rng)?;
             }
         }
         Ok(RecordBatch::try_new(plan.schema.clone(), arrays)?)

@@ -139,6 +139,20 @@ fn column_card(c: &ColumnProfile, dates: &DateTimeFormat) -> Markup {
 fn table_section(t: &TableReport, dates: &DateTimeFormat) -> Markup {
     html! {
         h3 { (t.name) " " span.sub { (t.rows) " rows · " (t.columns) " columns" } }
+        @if !t.mess.is_empty() {
+            table {
+                tr { th { "mess" } th { "column" } th { "share" } th { "rows changed" } }
+                @for m in &t.mess {
+                    tr {
+                        td { (m.effect) }
+                        td { (m.column.as_deref().unwrap_or("(whole rows)")) }
+                        td.num { (m.share) }
+                        td.num { (m.rows) }
+                    }
+                }
+            }
+            br;
+        }
         @if !t.strata.is_empty() {
             table {
                 tr { th { "stratum" } th { "condition" } th { "requested" } th { "produced" } th { "satisfying pairs" } th { "acceptance" } th { "method" } }
@@ -211,6 +225,19 @@ fn split_section(sp: &SplitReport) -> Markup {
                 table {
                     tr { th { "column" } th { "mean" } th { "std" } }
                     @for s in &sp.scalers { tr { td { (s.column) } td.num { (s.mean) } td.num { (s.std) } } }
+                }
+            }
+            @if !sp.imputed.is_empty() {
+                h3 { "Imputation (fitted on the training rows)" }
+                table {
+                    tr { th { "column" } th { "strategy" } th { "value" } th { "empty in train" } th { "empty in test" } th { "indicator" } }
+                    @for i in &sp.imputed {
+                        tr {
+                            td { (i.column) } td { (i.strategy) } td { (i.value.to_string()) }
+                            td.num { (i.missing_train) } td.num { (i.missing_test) }
+                            td { (i.indicator.as_deref().unwrap_or("")) }
+                        }
+                    }
                 }
             }
         }

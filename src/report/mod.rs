@@ -63,6 +63,23 @@ pub struct TableReport {
     pub strata: Vec<StratumReport>,
     /// A summary of every column.
     pub profile: Vec<ColumnProfile>,
+    /// Dirty and missing values and duplicate rows put in, when declared.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mess: Vec<MessCount>,
+}
+
+/// One kind of mess put into a table, and how many rows it changed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MessCount {
+    /// The column (none for duplicate rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
+    /// `nulls`, `typos`, `case`, `whitespace`, `outliers` or `duplicates`.
+    pub effect: String,
+    /// The declared share.
+    pub share: f64,
+    /// Rows changed (values emptied, edited or scaled; rows replaced by copies).
+    pub rows: u64,
 }
 
 /// One check.
@@ -102,6 +119,27 @@ pub struct SplitReport {
     /// decided it (the groups in each part, the boundary of a time split).
     #[serde(default)]
     pub method: String,
+    /// Features whose empty values were filled.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imputed: Vec<Imputed>,
+}
+
+/// A feature whose empty values the split filled, with what it fitted on the training rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Imputed {
+    /// The feature.
+    pub column: String,
+    /// `mean`, `median`, `most_frequent` or `constant`.
+    pub strategy: String,
+    /// The value the empty entries got.
+    pub value: serde_json::Value,
+    /// Empty values in the training part.
+    pub missing_train: usize,
+    /// Empty values in the test part.
+    pub missing_test: usize,
+    /// The 0/1 indicator column added to X, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub indicator: Option<String>,
 }
 
 /// The values of a text column left out of X found in both parts: rows of one customer in

@@ -81,6 +81,17 @@ fn table_lines(t: &TableReport, s: &mut String) {
         "  {:<28} {:>10} rows  {:>3} columns",
         t.name, t.rows, t.columns
     );
+    for m in &t.mess {
+        let what = match &m.column {
+            Some(c) => format!("{c} {}", m.effect),
+            None => m.effect.clone(),
+        };
+        let _ = writeln!(
+            s,
+            "    mess: {what:<30} {:>9} rows changed (share {})",
+            m.rows, m.share
+        );
+    }
     if t.strata.is_empty() {
         return;
     }
@@ -130,6 +141,17 @@ fn split_lines(sp: &SplitReport, s: &mut String) {
             s,
             "  standardised {} (train mean {:.6}, std {:.6})",
             sc.column, sc.mean, sc.std
+        );
+    }
+    for i in &sp.imputed {
+        let indicator = match &i.indicator {
+            Some(c) => format!(", indicator {c}"),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            s,
+            "  imputed {} with {} {} ({} empty in train, {} in test{indicator})",
+            i.column, i.strategy, i.value, i.missing_train, i.missing_test
         );
     }
 }

@@ -26,6 +26,7 @@ use indicatif::ProgressBar;
 use serde_json::json;
 
 use crate::error::{Diagnostic, Error, Result};
+use crate::generate::mess::Messy;
 use crate::generate::{CHUNK_ROWS, ChunkSource, EntityTable, PickedColumns};
 use crate::plan::{PairPlan, Part, Plan, SplitPlan, TableKind, TablePlan};
 use crate::report::profile::TableProfiler;
@@ -305,6 +306,21 @@ impl<'a> RunState<'a> {
             self.options.progress,
         );
         stage.started = started;
+        let messy = table.mess.as_ref().map(|mess| {
+            let ends = strata.iter().scan(0, |end, s| {
+                *end += s.requested;
+                Some(*end)
+            });
+            Messy::new(
+                made,
+                mess,
+                table.schema.clone(),
+                &table.name,
+                self.plan.seed,
+                ends.collect(),
+            )
+        });
+        let made: &dyn ChunkSource = messy.as_ref().map_or(made, |m| m as &dyn ChunkSource);
         let shuffled = match table.shuffle {
             true => Some(Shuffled::new(
                 &self.pool,
@@ -331,6 +347,7 @@ impl<'a> RunState<'a> {
             columns: table.written_schema().fields().len(),
             strata,
             profile: Vec::new(),
+            mess: Vec::new(),
         };
         let schema = table.written_schema();
         let mut profiler = TableProfiler::new(&schema);
@@ -377,6 +394,7 @@ impl<'a> RunState<'a> {
             stage.bytes += writer.finish(&self.out)?;
             report.profile = profiler.finish();
         }
+        report.mess = messy.map(|m| m.counts()).unwrap_or_default();
         stage.done(rows, &mut self.report.timings);
         Ok(Some(report))
     }
@@ -431,6 +449,7 @@ impl<'a> RunState<'a> {
             columns: schema.fields().len(),
             strata: Vec::new(),
             profile: profiler.finish(),
+            mess: Vec::new(),
         })
     }
 
@@ -475,6 +494,7 @@ impl<'a> RunState<'a> {
                 columns: schema.fields().len(),
                 strata: Vec::new(),
                 profile: Vec::new(),
+                mess: Vec::new(),
             });
             stage.done(rows, &mut self.report.timings);
         }
@@ -570,6 +590,7 @@ impl<'a> RunState<'a> {
             test: s.balance(&s.test),
             scalers: s.scalers.clone(),
             features: s.columns.iter().map(|c| c.name.clone()).collect(),
+            imputed: s.imputed.clone(),
         });
         stage.done(
             s.train.len() as u64 + s.test.len() as u64,
@@ -634,6 +655,7 @@ fn preprocessing(sp: &SplitPlan, s: &SplitData) -> serde_json::Value {
         ("one_hot_drop_first", sp.drop_first.then_some(json!(true))),
         ("group", sp.group.as_ref().map(|g| json!(g))),
         ("order_by", sp.order_by.as_ref().map(|o| json!(o))),
+        ("impute", (!s.imputed.is_empty()).then(|| json!(s.imputed))),
     ] {
         if let Some(v) = value {
             p[key] = v;

@@ -349,6 +349,10 @@ pub struct GeneratorSpec {
     /// never occur. A day is drawn uniformly, then an hour by weight, then a second in it.
     #[serde(default)]
     pub hours: Option<indexmap::IndexMap<String, f64>>,
+    /// The share of rows left empty (NULL), or `{ share, where }`: the same as naming the
+    /// column in the table's `nulls` (a column's own generator only, not a nested one).
+    #[serde(default)]
+    pub nulls: Option<super::NullsSpec>,
 }
 
 /// Parameters of a normal distribution.
@@ -489,6 +493,7 @@ impl GeneratorSpec {
             unit: _,
             resolution: _,
             hours: _,
+            nulls: _,
         } = self;
         [
             sequence.as_deref().map(KindSpec::Sequence),

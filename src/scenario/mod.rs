@@ -101,6 +101,205 @@ pub struct Table {
     /// (stratum by stratum for interaction tables). The table is then made whole in memory.
     #[serde(default)]
     pub shuffle: bool,
+    /// Missing values per column: a share of rows left empty (NULL), e.g. `{ income: 0.1 }`,
+    /// or `{ share, where }` to make them missing only where a SQL condition over the row holds.
+    #[serde(default)]
+    pub nulls: IndexMap<String, NullsSpec>,
+    /// Dirty values per column: typos, case changes and stray whitespace in text, outliers in
+    /// numbers, each with its share of rows.
+    #[serde(default)]
+    pub dirty: IndexMap<String, DirtySpec>,
+    /// The share of rows replaced by exact copies of other rows of the table (of the same
+    /// stratum in interaction tables), so the row count stays as declared.
+    #[serde(default)]
+    pub duplicates: Option<f64>,
+    /// Entity tables: pairs of numeric generator columns drawn with a target rank (Spearman)
+    /// correlation, each keeping its own distribution (a Gaussian copula, by reordering).
+    #[serde(default)]
+    pub correlate: Vec<CorrelateSpec>,
+}
+
+/// Two columns and the rank correlation they are drawn with.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorrelateSpec {
+    /// The two columns (generators with constant parameters).
+    pub columns: [String; 2],
+    /// The target Spearman rank correlation, in (-1, 1).
+    pub rank: f64,
+}
+
+/// Missing values of one column: a share, or a share where a condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NullsSpec {
+    /// The share of (qualifying) rows left empty, in [0, 1].
+    pub share: f64,
+    /// SQL over the row: only rows where it is true may be left empty.
+    pub when: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for NullsSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Conditional {
+            share: f64,
+            #[serde(rename = "where")]
+            when: String,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = NullsSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a share in [0, 1], or { share, where }")
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NullsSpec, E> {
+                Ok(NullsSpec {
+                    share: v,
+                    when: None,
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NullsSpec, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NullsSpec, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<NullsSpec, A::Error> {
+                let c = Conditional::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(NullsSpec {
+                    share: c.share,
+                    when: Some(c.when),
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for NullsSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "NullsSpec".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A share of rows left empty, or { share, where } to leave them empty only where a SQL condition over the row holds.",
+            "anyOf": [
+                { "type": "number", "minimum": 0, "maximum": 1 },
+                {
+                    "type": "object",
+                    "properties": {
+                        "share": { "type": "number", "minimum": 0, "maximum": 1 },
+                        "where": { "type": "string", "description": "SQL over the row's columns." }
+                    },
+                    "required": ["share", "where"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// Dirty values of one column, each a share of rows drawn from its own stream.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirtySpec {
+    /// Text: one edit (a letter deleted, inserted, replaced, or two swapped).
+    #[serde(default)]
+    pub typos: Option<f64>,
+    /// Text: the value in upper or lower case.
+    #[serde(default)]
+    pub case: Option<f64>,
+    /// Text: a space before or after the value, or a doubled inner space.
+    #[serde(default)]
+    pub whitespace: Option<f64>,
+    /// Numbers: a share of values multiplied by `scale`.
+    #[serde(default)]
+    pub outliers: Option<OutlierSpec>,
+}
+
+/// Outliers: `share` of the values multiplied by `scale`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutlierSpec {
+    /// The share of rows, in [0, 1].
+    pub share: f64,
+    /// The factor (e.g. 10, or 0.01).
+    pub scale: f64,
+}
+
+/// How the split fills a feature's empty values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImputeSpec {
+    /// `mean`, `median` or `most_frequent`; `None` with `constant`.
+    pub strategy: Option<String>,
+    /// The value to fill with.
+    pub constant: Option<Scalar>,
+    /// Adds a 0/1 column `<col>_missing`.
+    pub indicator: bool,
+}
+
+impl<'de> Deserialize<'de> for ImputeSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            #[serde(default)]
+            strategy: Option<String>,
+            #[serde(default)]
+            constant: Option<Scalar>,
+            #[serde(default)]
+            indicator: bool,
+        }
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ImputeSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "`mean`, `median`, `most_frequent`, or { strategy | constant, indicator }",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ImputeSpec, E> {
+                Ok(ImputeSpec {
+                    strategy: Some(v.to_string()),
+                    constant: None,
+                    indicator: false,
+                })
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ImputeSpec, A::Error> {
+                let f = Full::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(ImputeSpec {
+                    strategy: f.strategy,
+                    constant: f.constant,
+                    indicator: f.indicator,
+                })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for ImputeSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "ImputeSpec".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "How empty values of a feature are filled, fitted on the training rows.",
+            "anyOf": [
+                { "enum": ["mean", "median", "most_frequent"] },
+                {
+                    "type": "object",
+                    "properties": {
+                        "strategy": { "enum": ["mean", "median", "most_frequent"] },
+                        "constant": { "description": "The value to fill with." },
+                        "indicator": { "type": "boolean", "description": "Also add a 0/1 column `<col>_missing`." }
+                    },
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
 }
 
 /// One linked table of `pairs`: its name, or `{ table, weight }`.
@@ -156,11 +355,11 @@ impl<'de> Deserialize<'de> for SideSpec {
 }
 
 impl JsonSchema for SideSpec {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
+    fn schema_name() -> Cow<'static, str> {
         "SideSpec".into()
     }
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
             "description": "A linked table: its name, or { table, weight } with a SQL weight (≥ 0) over its columns.",
             "anyOf": [
                 { "type": "string" },
@@ -330,6 +529,11 @@ pub struct Split {
     /// How text features are one-hot encoded.
     #[serde(default)]
     pub one_hot: OneHotOptions,
+    /// Empty values filled per feature with a statistic of the training rows: `mean`,
+    /// `median`, `most_frequent`, `{ constant: value }`; `{ strategy: median, indicator: true }`
+    /// also adds a 0/1 column `<col>_missing`.
+    #[serde(default)]
+    pub impute: IndexMap<String, ImputeSpec>,
     /// The learnability and leakage audit.
     #[serde(default)]
     pub audit: AuditOptions,

@@ -10,6 +10,7 @@
 //! The leakage audit ([`audit`]) reads the split while its files are written.
 
 pub mod audit;
+mod impute;
 
 use std::collections::BTreeMap;
 
@@ -25,7 +26,7 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::generate::rng::stream;
 use crate::numeric::{CompensatedSum, largest_remainder};
 use crate::plan::SplitPlan;
-use crate::report::{Overlap, PartBalance, Scaler};
+use crate::report::{Imputed, Overlap, PartBalance, Scaler};
 use crate::scenario::BoolStyle;
 use crate::write::csv::{CsvStyle, FloatTexts, value_texts};
 
@@ -91,6 +92,8 @@ pub struct SplitData {
     pub method: String,
     /// Text columns left out of X found in both parts.
     pub overlaps: Vec<Overlap>,
+    /// Features whose empty values were filled.
+    pub imputed: Vec<Imputed>,
 }
 
 impl SplitData {
@@ -212,39 +215,20 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         let parts = column(name)?;
         let nulls: usize = parts.iter().map(|a| a.null_count()).sum();
         if nulls > 0 {
-            return Err(split_error(format!(
-                "column `{name}` has {nulls} empty values; fill or drop it"
-            )));
+            let d = Diagnostic::at(
+                "split",
+                format!("column `{name}` has {nulls} empty values; fill or drop it"),
+            );
+            return Err(Error::runtime(match plan.features.iter().any(|f| f == name) {
+                true => d.help(format!(
+                    "fill it in the split: `impute: {{ {name}: median }}` (or mean, most_frequent, {{ constant: value }})"
+                )),
+                false => d,
+            }));
         }
         Ok(parts)
     };
     let target = Classes::of(&parts(&plan.target)?)?;
-    let encoded = plan
-        .features
-        .par_iter()
-        .map(|name| {
-            encode(
-                name,
-                schema.field_with_name(name)?.data_type(),
-                &parts(name)?,
-                n,
-                plan.max_categories,
-                plan.drop_first,
-            )
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut columns = Vec::new();
-    let mut one_hot = BTreeMap::new();
-    let mut booleans = Vec::new();
-    for (name, e) in plan.features.iter().zip(encoded) {
-        columns.extend(e.columns);
-        if let Some(categories) = e.one_hot {
-            one_hot.insert(name.clone(), categories);
-        }
-        if e.boolean {
-            booleans.push(name.clone());
-        }
-    }
     let strata = match &plan.stratify {
         None => None,
         Some(c) if *c == plan.target => Some(target.clone()),
@@ -262,6 +246,48 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
             (train, test, method)
         }
     };
+    let mut in_test = vec![false; n];
+    test.iter().for_each(|&r| in_test[r] = true);
+    let encoded = plan
+        .features
+        .par_iter()
+        .map(|name| {
+            let data_type = schema.field_with_name(name)?.data_type();
+            let encode = |data_type: &DataType, arrays: &[&ArrayRef]| {
+                encode(
+                    name,
+                    data_type,
+                    arrays,
+                    n,
+                    plan.max_categories,
+                    plan.drop_first,
+                )
+            };
+            match plan.impute.iter().find(|i| i.column == *name) {
+                None => Ok((encode(data_type, &parts(name)?)?, None)),
+                Some(imp) => {
+                    let filled = impute::fill(imp, &column(name)?, &in_test)?;
+                    let mut e = encode(filled.array.data_type(), &[&filled.array])?;
+                    e.columns.extend(filled.indicator);
+                    Ok((e, Some(filled.report)))
+                }
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut columns = Vec::new();
+    let mut one_hot = BTreeMap::new();
+    let mut booleans = Vec::new();
+    let mut imputed = Vec::new();
+    for (name, (e, filled)) in plan.features.iter().zip(encoded) {
+        columns.extend(e.columns);
+        if let Some(categories) = e.one_hot {
+            one_hot.insert(name.clone(), categories);
+        }
+        if e.boolean {
+            booleans.push(name.clone());
+        }
+        imputed.extend(filled);
+    }
     let mut overlaps = Vec::new();
     for name in &plan.dropped_text {
         let values = column(name)?;
@@ -285,6 +311,7 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         booleans,
         method,
         overlaps,
+        imputed,
     })
 }
 

@@ -6,6 +6,7 @@ mod errors;
 mod features;
 mod generation;
 mod language;
+mod messy;
 mod modelling;
 mod outputs;
 mod parts;

@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use crate::common::{col, files, read_csv, tutas};
 
 /// Writes `text` as `scenario.yaml` in a fresh folder and runs it there with `args`.
-fn run_text(text: &str, args: &[&str]) -> (tempfile::TempDir, PathBuf, crate::common::Output) {
+pub(crate) fn run_text(
+    text: &str,
+    args: &[&str],
+) -> (tempfile::TempDir, PathBuf, crate::common::Output) {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("scenario.yaml"), text).unwrap();
     let mut all = vec!["run", "scenario.yaml", "--out", "out", "-q"];

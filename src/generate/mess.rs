@@ -1,0 +1,337 @@
+//! Messy data: dirty values, missing values and duplicate rows put into a made table.
+//!
+//! Applied to each chunk once every column of the table is made, so a table's own columns
+//! (a label, say) are computed from the clean values, while everything after it (its file,
+//! SQL, later tables, the split) sees the messy ones. Each effect draws two numbers per row
+//! from its own stream `(seed, table, "mess:<column>:<kind>", chunk)`, whether or not the row
+//! is affected: changing one share changes no other value, and raising it only adds rows.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    UInt32Array,
+};
+use datafusion::arrow::compute::{nullif, take_record_batch};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, SchemaRef};
+use rand::RngExt;
+use std::sync::Arc;
+
+use super::ChunkSource;
+use super::rng::stream;
+use crate::batch::eval_mask;
+use crate::error::Result;
+use crate::plan::{Mess, MessKind};
+use crate::report::MessCount;
+
+/// A made table with its mess put in, chunk by chunk.
+pub struct Messy<'a> {
+    source: &'a dyn ChunkSource,
+    mess: &'a Mess,
+    schema: SchemaRef,
+    table: &'a str,
+    seed: u64,
+    /// The first row of each chunk.
+    offsets: Vec<u64>,
+    /// The end row of each stratum (one segment for the whole of an entity table): a
+    /// duplicate copies a row of its own stratum.
+    segments: Vec<u64>,
+    /// Rows changed by each effect, then duplicated rows.
+    counts: Vec<AtomicU64>,
+}
+
+impl<'a> Messy<'a> {
+    /// `source`'s chunks with `mess` put in; `segments` end the strata in made order.
+    pub fn new(
+        source: &'a dyn ChunkSource,
+        mess: &'a Mess,
+        schema: SchemaRef,
+        table: &'a str,
+        seed: u64,
+        segments: Vec<u64>,
+    ) -> Messy<'a> {
+        let mut offsets = Vec::new();
+        let mut first = 0;
+        for c in 0..source.chunk_count() {
+            offsets.push(first);
+            first += source.chunk_rows(c);
+        }
+        let segments = match segments.is_empty() {
+            true => vec![first],
+            false => segments,
+        };
+        let counts = (0..=mess.effects.len())
+            .map(|_| AtomicU64::new(0))
+            .collect();
+        Messy {
+            source,
+            mess,
+            schema,
+            table,
+            seed,
+            offsets,
+            segments,
+            counts,
+        }
+    }
+
+    /// What was put in, over the chunks made so far.
+    pub fn counts(&self) -> Vec<MessCount> {
+        let mut out: Vec<MessCount> = self
+            .mess
+            .effects
+            .iter()
+            .zip(&self.counts)
+            .map(|(e, n)| MessCount {
+                column: Some(e.column.clone()),
+                effect: e.kind.name().to_string(),
+                share: e.share,
+                rows: n.load(Ordering::Relaxed),
+            })
+            .collect();
+        if let Some(share) = self.mess.duplicates {
+            out.push(MessCount {
+                column: None,
+                effect: "duplicates".into(),
+                share,
+                rows: self.counts[self.mess.effects.len()].load(Ordering::Relaxed),
+            });
+        }
+        out
+    }
+
+    /// Two draws per row from an effect's stream: whether it is affected, and how.
+    fn draws(&self, key: &str, chunk: u64, rows: usize, share: f64) -> Vec<Option<u64>> {
+        let mut rng = stream(self.seed, self.table, &format!("mess:{key}"), chunk);
+        (0..rows)
+            .map(|_| {
+                let (u, how) = (rng.random::<f64>(), rng.random::<u64>());
+                (u < share).then_some(how)
+            })
+            .collect()
+    }
+
+    /// Replaces the selected rows by copies of unselected rows of the same stratum in the chunk.
+    fn duplicate(&self, batch: RecordBatch, chunk: u64, share: f64) -> Result<RecordBatch> {
+        let rows = batch.num_rows();
+        let draws = self.draws("duplicates", chunk, rows, share);
+        let first = self.offsets[chunk as usize];
+        let segment = |r: usize| self.segments.partition_point(|&e| e <= first + r as u64);
+        let mut indices: Vec<u32> = (0..rows as u32).collect();
+        let mut copied = 0;
+        let mut start = 0;
+        while start < rows {
+            let s = segment(start);
+            let end = (start..rows).find(|&r| segment(r) != s).unwrap_or(rows);
+            let kept: Vec<u32> = (start..end)
+                .filter(|&r| draws[r].is_none())
+                .map(|r| r as u32)
+                .collect();
+            for r in start..end {
+                if let (Some(how), false) = (draws[r], kept.is_empty()) {
+                    indices[r] = kept[(how % kept.len() as u64) as usize];
+                    copied += 1;
+                }
+            }
+            start = end;
+        }
+        self.counts[self.mess.effects.len()].fetch_add(copied, Ordering::Relaxed);
+        Ok(take_record_batch(&batch, &UInt32Array::from(indices))?)
+    }
+}
+
+impl ChunkSource for Messy<'_> {
+    fn chunk_count(&self) -> u64 {
+        self.source.chunk_count()
+    }
+
+    fn chunk(&self, i: u64) -> Result<RecordBatch> {
+        let made = self.source.chunk(i)?;
+        let rows = made.num_rows();
+        let mut columns = made.columns().to_vec();
+        for (k, e) in self.mess.effects.iter().enumerate() {
+            let key = format!("{}:{}", e.column, e.kind.name());
+            let draws = self.draws(&key, i, rows, e.share);
+            let column = &columns[e.index];
+            let (array, changed) = match &e.kind {
+                MessKind::Nulls(when) => {
+                    let allowed = when.as_ref().map(|w| eval_mask(w, &made)).transpose()?;
+                    blank(column, &draws, allowed.as_ref())?
+                }
+                MessKind::Outliers(scale) => scaled(column, &draws, *scale),
+                MessKind::Typos => edited(column, &draws, typo),
+                MessKind::Case => edited(column, &draws, recase),
+                MessKind::Whitespace => edited(column, &draws, spaced),
+            };
+            columns[e.index] = array;
+            self.counts[k].fetch_add(changed, Ordering::Relaxed);
+        }
+        let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
+        match self.mess.duplicates {
+            Some(share) => self.duplicate(batch, i, share),
+            None => Ok(batch),
+        }
+    }
+
+    fn chunk_rows(&self, i: u64) -> u64 {
+        self.source.chunk_rows(i)
+    }
+}
+
+/// Leaves the selected (and allowed) values empty; counts the values it emptied.
+fn blank(
+    column: &ArrayRef,
+    draws: &[Option<u64>],
+    allowed: Option<&BooleanArray>,
+) -> Result<(ArrayRef, u64)> {
+    let mask: BooleanArray = (0..column.len())
+        .map(|r| {
+            let hit =
+                draws[r].is_some() && allowed.is_none_or(|a| a.value(r)) && column.is_valid(r);
+            Some(hit)
+        })
+        .collect();
+    let changed = mask.true_count() as u64;
+    Ok((nullif(column, &mask)?, changed))
+}
+
+/// Multiplies the selected numbers by `scale` (integers rounded).
+fn scaled(column: &ArrayRef, draws: &[Option<u64>], scale: f64) -> (ArrayRef, u64) {
+    let mut changed = 0;
+    let mut hit = |r: usize| {
+        let h = draws[r].is_some() && column.is_valid(r);
+        changed += h as u64;
+        h
+    };
+    let array: ArrayRef = match column.data_type() {
+        DataType::Int64 => {
+            let a = column.as_primitive::<Int64Type>();
+            Arc::new(
+                (0..a.len())
+                    .map(|r| match hit(r) {
+                        true => Some((a.value(r) as f64 * scale).round() as i64),
+                        false => a.is_valid(r).then(|| a.value(r)),
+                    })
+                    .collect::<Int64Array>(),
+            )
+        }
+        _ => {
+            let a = column.as_primitive::<Float64Type>();
+            Arc::new(
+                (0..a.len())
+                    .map(|r| match hit(r) {
+                        true => Some(a.value(r) * scale),
+                        false => a.is_valid(r).then(|| a.value(r)),
+                    })
+                    .collect::<Float64Array>(),
+            )
+        }
+    };
+    (array, changed)
+}
+
+/// Rewrites the selected texts with `edit`; counts the values that changed.
+fn edited(
+    column: &ArrayRef,
+    draws: &[Option<u64>],
+    edit: fn(&str, u64) -> String,
+) -> (ArrayRef, u64) {
+    let a = column.as_string::<i32>();
+    let mut changed = 0;
+    let out: StringArray = (0..a.len())
+        .map(|r| {
+            if a.is_null(r) {
+                return None;
+            }
+            let value = a.value(r);
+            match draws[r] {
+                Some(how) => {
+                    let new = edit(value, how);
+                    changed += (new != value) as u64;
+                    Some(new)
+                }
+                None => Some(value.to_string()),
+            }
+        })
+        .collect();
+    (Arc::new(out), changed)
+}
+
+/// One edit: a letter deleted, inserted, replaced, or two neighbours swapped.
+fn typo(value: &str, how: u64) -> String {
+    let mut chars: Vec<char> = value.chars().collect();
+    let letter = |x: u64, like: char| {
+        let c = (b'a' + (x % 26) as u8) as char;
+        if like.is_uppercase() {
+            c.to_ascii_uppercase()
+        } else {
+            c
+        }
+    };
+    if chars.is_empty() {
+        return letter(how >> 8, 'a').to_string();
+    }
+    let at = ((how >> 8) % chars.len() as u64) as usize;
+    let replace = |chars: &mut Vec<char>| {
+        let mut c = letter(how >> 32, chars[at]);
+        if c == chars[at] {
+            c = letter((how >> 32) + 1, chars[at]);
+        }
+        chars[at] = c;
+    };
+    match how % 4 {
+        0 if chars.len() > 1 => {
+            chars.remove(at);
+        }
+        1 => chars.insert(at, letter(how >> 32, chars[at])),
+        3 if chars.len() > 1 => {
+            let p = at.min(chars.len() - 2);
+            match chars[p] == chars[p + 1] {
+                true => replace(&mut chars),
+                false => chars.swap(p, p + 1),
+            }
+        }
+        _ => replace(&mut chars),
+    }
+    chars.into_iter().collect()
+}
+
+/// The value in upper or lower case (the other when the first changes nothing).
+fn recase(value: &str, how: u64) -> String {
+    let (upper, lower) = (value.to_uppercase(), value.to_lowercase());
+    let (first, second) = match how % 2 {
+        0 => (upper, lower),
+        _ => (lower, upper),
+    };
+    if first != value { first } else { second }
+}
+
+/// A space before or after the value, or its first inner space doubled.
+fn spaced(value: &str, how: u64) -> String {
+    match how % 3 {
+        0 => format!(" {value}"),
+        2 if value.contains(' ') => value.replacen(' ', "  ", 1),
+        _ => format!("{value} "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_edit_changes_the_value() {
+        for value in ["", "a", "aa", "Budi Santoso", "ÄÖÜ", "x y"] {
+            for how in 0..2000u64 {
+                let h = how.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                assert_ne!(typo(value, h), value, "typo of {value:?} with {h}");
+                assert_ne!(spaced(value, h), value);
+                let t = typo(value, h).chars().count() as i64 - value.chars().count() as i64;
+                assert!(t.abs() <= 1, "one edit: {value:?} → {:?}", typo(value, h));
+            }
+        }
+        assert_eq!(recase("Budi", 0), "BUDI");
+        assert_eq!(recase("Budi", 1), "budi");
+        assert_eq!(recase("BUDI", 0), "budi");
+    }
+}
