@@ -690,6 +690,16 @@ pub struct DerivedColumn {
     pub reads: BTreeSet<String>,
 }
 
+impl DerivedColumn {
+    /// The expressions it evaluates: its SQL, or its generator's SQL parameters.
+    pub fn expressions(&self) -> Vec<&Arc<dyn PhysicalExpr>> {
+        match &self.value {
+            Derived::Sql(physical) => vec![physical],
+            Derived::Generate(_, params) => params.iter().map(|p| &p.physical).collect(),
+        }
+    }
+}
+
 /// How a derived column is computed.
 pub enum Derived {
     /// SQL over the pair, set and earlier derived columns.

@@ -268,7 +268,7 @@ impl Analyzer<'_> {
                 ),
             );
         };
-        let planned = self.sql_expr(sql, &schema, path)?;
+        let planned = self.sql_expr(&self.qualify(sql), &schema, path)?;
         if !planned.data_type.is_numeric() {
             return self.fail(
                 path,

@@ -68,6 +68,9 @@ struct Analyzer<'a> {
     written_schemas: HashMap<String, SchemaRef>,
     /// The columns a generator's SQL parameters may read where it is being compiled.
     param_schema: Option<DFSchema>,
+    /// In an interaction table: the row's own column names that a linked table also has; a
+    /// bare such name in its SQL means the row's column, so it is qualified before planning.
+    shadowing: HashSet<String>,
     /// The SQL parameters of the column being compiled, by [`crate::plan::Param::Row`] index.
     params: Vec<crate::plan::ParamExpr>,
     /// Row counts of the tables declared so far (None for file sources).
@@ -114,6 +117,7 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
         schemas: IndexMap::new(),
         written_schemas: HashMap::new(),
         param_schema: None,
+        shadowing: HashSet::new(),
         params: Vec::new(),
         rows: HashMap::new(),
         failed: HashMap::new(),
@@ -192,6 +196,20 @@ impl Analyzer<'_> {
         let compiled = compile(self);
         self.param_schema = None;
         (compiled, std::mem::take(&mut self.params))
+    }
+
+    /// `sql` with the bare names in `shadowing` qualified by the current table.
+    fn qualify(&self, sql: &str) -> String {
+        match self.shadowing.is_empty() {
+            true => sql.to_string(),
+            false => crate::sql::qualify_identifiers(
+                sql,
+                self.engine.dialect(),
+                &self.shadowing,
+                &self.current_table,
+            )
+            .unwrap_or_else(|| sql.to_string()),
+        }
     }
 
     fn problem(&mut self, d: Diagnostic) {

@@ -42,12 +42,14 @@ impl Analyzer<'_> {
                 );
             }
         };
-        let mut strata = self.strata(name, path, &condition_schema, &shadowing);
+        self.shadowing = shadowing;
+        let mut strata = self.strata(name, path, &condition_schema);
         let set_columns = self.set_columns(&table.strata, path, &mut strata);
         for (n, ty) in &set_columns {
             out_fields.push(Field::new(n, ty.arrow(), false));
         }
-        let derive = self.derive(name, path, &mut out_fields);
+        let derive = self.derive(name, path, &side_schema, &mut out_fields);
+        self.shadowing.clear();
         self.check_unique_columns(&out_fields, path, &format!("in `{name}`"));
         if self.problems.len() > before || !self.failed_columns.is_empty() {
             return None;
@@ -206,15 +208,26 @@ impl Analyzer<'_> {
         (columns, fields)
     }
 
-    /// The `derive` columns, each over the columns before it.
-    fn derive(&mut self, name: &str, path: &str, fields: &mut Vec<Field>) -> Vec<DerivedColumn> {
+    /// The `derive` columns, each over the linked rows (`a.col`) and the row's columns before it.
+    fn derive(
+        &mut self,
+        name: &str,
+        path: &str,
+        sides: &DFSchema,
+        fields: &mut Vec<Field>,
+    ) -> Vec<DerivedColumn> {
         let table = &self.scenario.tables[name];
         let mut derive = Vec::new();
         for (col, spec) in &table.derive {
             let dpath = format!("{path}.derive.{col}");
-            let Ok(schema) = DFSchema::try_from(Schema::new(fields.clone())) else {
+            let Ok(schema) = with_qualified(sides, name, fields) else {
                 break;
             };
+            self.shadowing = fields
+                .iter()
+                .map(|f| f.name().clone())
+                .filter(|n| sides.fields().iter().any(|f| f.name() == n))
+                .collect();
             match self.derived(col, spec, schema, &dpath) {
                 Some((derived, data_type)) => {
                     fields.push(Field::new(col, data_type, true));
@@ -242,7 +255,7 @@ impl Analyzer<'_> {
                     physical,
                     data_type,
                     ..
-                } = self.sql_expr(sql, &schema, path)?;
+                } = self.sql_expr(&self.qualify(sql), &schema, path)?;
                 let derived = DerivedColumn {
                     name: col.to_string(),
                     sql: sql.clone(),
@@ -276,13 +289,7 @@ impl Analyzer<'_> {
 
     /// Plans every stratum, one entry per declared stratum (`None` where it failed); empty
     /// when the counts or the strata themselves are missing.
-    fn strata(
-        &mut self,
-        name: &str,
-        path: &str,
-        schema: &DFSchema,
-        shadowing: &HashSet<String>,
-    ) -> Vec<Option<StratumPlan>> {
+    fn strata(&mut self, name: &str, path: &str, schema: &DFSchema) -> Vec<Option<StratumPlan>> {
         let table = &self.scenario.tables[name];
         if table.strata.is_empty() {
             self.problem(Diagnostic::at(format!("{path}.strata"), format!("table `{name}` has `pairs` but no `strata`: add at least one, e.g. `- {{ name: all, share: 1, where: 'TRUE' }}`")));
@@ -300,7 +307,7 @@ impl Analyzer<'_> {
                 ));
             }
             let rows = counts.as_ref().map(|c| c[i]);
-            let plan = self.stratum(stratum, &spath, schema, shadowing);
+            let plan = self.stratum(stratum, &spath, schema);
             plans.push(plan.zip(rows).map(|(mut p, rows)| {
                 p.rows = rows;
                 p
@@ -309,24 +316,9 @@ impl Analyzer<'_> {
         plans
     }
 
-    fn stratum(
-        &mut self,
-        stratum: &Stratum,
-        path: &str,
-        schema: &DFSchema,
-        shadowing: &HashSet<String>,
-    ) -> Option<StratumPlan> {
+    fn stratum(&mut self, stratum: &Stratum, path: &str, schema: &DFSchema) -> Option<StratumPlan> {
         let where_path = format!("{path}.where");
-        let sql = match shadowing.is_empty() {
-            true => stratum.condition.clone(),
-            false => crate::sql::qualify_identifiers(
-                &stratum.condition,
-                self.engine.dialect(),
-                shadowing,
-                &self.current_table,
-            )
-            .unwrap_or_else(|| stratum.condition.clone()),
-        };
+        let sql = self.qualify(&stratum.condition);
         let condition = self.sql_expr(&sql, schema, &where_path);
         let mut set = Vec::new();
         let mut set_params = Vec::new();

@@ -85,6 +85,7 @@ impl Analyzer<'_> {
         self.inherited_blame = None;
         self.current_table = name.to_string();
         self.sides.clear();
+        self.shadowing.clear();
         if !table.correlate.is_empty() && (table.source.is_some() || table.pairs.is_some()) {
             self.problem(Diagnostic::at(
                 format!("{path}.correlate"),

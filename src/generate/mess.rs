@@ -2,14 +2,16 @@
 //!
 //! Applied to each chunk once every column of the table is made, so a table's own columns
 //! (a label, say) are computed from the clean values, while everything after it (its file,
-//! SQL, later tables, the split) sees the messy ones. Each effect draws two numbers per row
-//! from its own stream `(seed, table, "mess:<column>:<kind>", chunk)`, whether or not the row
-//! is affected: changing one share changes no other value, and raising it only adds rows.
+//! SQL, later tables, the split) sees the messy ones. Each effect has its own key, drawn from
+//! the stream `(seed, table, "mess:<column>:<kind>", 0)`, and each row's draw is a hash of
+//! that key and the row's position (as in counter-based generators): whether the row is hit
+//! and how. So changing one share changes no other value, raising it only adds hit rows, and
+//! the draws cost a few nanoseconds a row.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray,
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, RecordBatch, StringBuilder,
     UInt32Array,
 };
 use datafusion::arrow::compute::{nullif, take_record_batch};
@@ -38,6 +40,8 @@ pub struct Messy<'a> {
     segments: Vec<u64>,
     /// Rows changed by each effect, then duplicated rows.
     counts: Vec<AtomicU64>,
+    /// The key of each effect, then of duplicates.
+    keys: Vec<u64>,
 }
 
 impl<'a> Messy<'a> {
@@ -63,6 +67,13 @@ impl<'a> Messy<'a> {
         let counts = (0..=mess.effects.len())
             .map(|_| AtomicU64::new(0))
             .collect();
+        let key = |name: String| stream(seed, table, &format!("mess:{name}"), 0).random::<u64>();
+        let keys = mess
+            .effects
+            .iter()
+            .map(|e| key(format!("{}:{}", e.column, e.kind.name())))
+            .chain([key("duplicates".into())])
+            .collect();
         Messy {
             source,
             mess,
@@ -72,6 +83,7 @@ impl<'a> Messy<'a> {
             offsets,
             segments,
             counts,
+            keys,
         }
     }
 
@@ -100,13 +112,15 @@ impl<'a> Messy<'a> {
         out
     }
 
-    /// Two draws per row from an effect's stream: whether it is affected, and how.
-    fn draws(&self, key: &str, chunk: u64, rows: usize, share: f64) -> Vec<Option<u64>> {
-        let mut rng = stream(self.seed, self.table, &format!("mess:{key}"), chunk);
-        (0..rows)
-            .map(|_| {
-                let (u, how) = (rng.random::<f64>(), rng.random::<u64>());
-                (u < share).then_some(how)
+    /// Per row of the chunk, from effect `k`'s key and the row's position: whether it is hit
+    /// (a uniform number below `share`), and how.
+    fn draws(&self, k: usize, chunk: u64, rows: usize, share: f64) -> Vec<Option<u64>> {
+        let first = self.offsets[chunk as usize];
+        (0..rows as u64)
+            .map(|r| {
+                let x = mix(self.keys[k] ^ (first + r).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+                let u = (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64);
+                (u < share).then(|| mix(x))
             })
             .collect()
     }
@@ -114,7 +128,7 @@ impl<'a> Messy<'a> {
     /// Replaces the selected rows by copies of unselected rows of the same stratum in the chunk.
     fn duplicate(&self, batch: RecordBatch, chunk: u64, share: f64) -> Result<RecordBatch> {
         let rows = batch.num_rows();
-        let draws = self.draws("duplicates", chunk, rows, share);
+        let draws = self.draws(self.mess.effects.len(), chunk, rows, share);
         let first = self.offsets[chunk as usize];
         let segment = |r: usize| self.segments.partition_point(|&e| e <= first + r as u64);
         let mut indices: Vec<u32> = (0..rows as u32).collect();
@@ -150,8 +164,7 @@ impl ChunkSource for Messy<'_> {
         let rows = made.num_rows();
         let mut columns = made.columns().to_vec();
         for (k, e) in self.mess.effects.iter().enumerate() {
-            let key = format!("{}:{}", e.column, e.kind.name());
-            let draws = self.draws(&key, i, rows, e.share);
+            let draws = self.draws(k, i, rows, e.share);
             let column = &columns[e.index];
             let (array, changed) = match &e.kind {
                 MessKind::Nulls(when) => {
@@ -176,6 +189,13 @@ impl ChunkSource for Messy<'_> {
     fn chunk_rows(&self, i: u64) -> u64 {
         self.source.chunk_rows(i)
     }
+}
+
+/// SplitMix64's finaliser: a bijection of 64-bit words that mixes every bit into every bit.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Leaves the selected (and allowed) values empty; counts the values it emptied.
@@ -236,25 +256,28 @@ fn edited(
     draws: &[Option<u64>],
     edit: fn(&str, u64) -> String,
 ) -> (ArrayRef, u64) {
+    if draws.iter().all(Option::is_none) {
+        return (column.clone(), 0);
+    }
     let a = column.as_string::<i32>();
+    let mut out = StringBuilder::with_capacity(a.len(), a.value_data().len() + a.len());
     let mut changed = 0;
-    let out: StringArray = (0..a.len())
-        .map(|r| {
-            if a.is_null(r) {
-                return None;
+    for (r, how) in draws.iter().enumerate() {
+        if a.is_null(r) {
+            out.append_null();
+            continue;
+        }
+        let value = a.value(r);
+        match how {
+            Some(how) => {
+                let new = edit(value, *how);
+                changed += (new != value) as u64;
+                out.append_value(new);
             }
-            let value = a.value(r);
-            match draws[r] {
-                Some(how) => {
-                    let new = edit(value, how);
-                    changed += (new != value) as u64;
-                    Some(new)
-                }
-                None => Some(value.to_string()),
-            }
-        })
-        .collect();
-    (Arc::new(out), changed)
+            None => out.append_value(value),
+        }
+    }
+    (Arc::new(out.finish()), changed)
 }
 
 /// One edit: a letter deleted, inserted, replaced, or two neighbours swapped.

@@ -84,7 +84,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::utils::collect_columns;
 
-use crate::batch::{append_evaluated, batch, eval, evaluate_params};
+use crate::batch::{batch, eval, evaluate_params};
 use crate::error::Result;
 use crate::generate::draw::generate_column;
 use crate::generate::rng::stream;
@@ -271,11 +271,18 @@ fn prepare<'a>(
         .collect();
     let grouped = exprs.iter().all(|e| null_monotone(e));
     let (groups, reps, keys) = group_sides(sides, &read, grouped);
+    // `derive` reads side columns only for output: gathered, never keys.
+    let mut gathered = read.clone();
+    for d in &plan.derive {
+        for expr in d.expressions() {
+            mark_side_columns(expr, width, &mut gathered);
+        }
+    }
     let mut by_position: [Vec<Option<ArrayRef>>; 2] = [Vec::new(), Vec::new()];
     for side in 0..2 {
         let order = UInt32Array::from(groups[side].order.clone());
         for (i, col) in sides[side].columns().iter().enumerate() {
-            by_position[side].push(if read[side][i] && !keys[side].contains(&i) {
+            by_position[side].push(if gathered[side][i] && !keys[side].contains(&i) {
                 Some(take(col.as_ref(), &order, None)?)
             } else {
                 None
@@ -294,10 +301,12 @@ fn prepare<'a>(
         }
     }
     // The rows built for output also feed the `set` parameters.
+    let derived = plan.derive.iter().flat_map(|d| d.expressions());
     let set_params: Vec<&Arc<dyn PhysicalExpr>> = plan
         .strata
         .iter()
         .flat_map(|s| s.set_params.iter().flatten().map(|p| &p.physical))
+        .chain(derived)
         .collect();
     let output_reads = reads_of(
         plan,
@@ -387,7 +396,10 @@ fn reads_of(
     for expr in exprs {
         mark_side_columns(expr, width, &mut reads.side);
         for c in collect_columns(expr) {
-            if let Some(k) = c.index().checked_sub(width[0] + width[1]) {
+            // Indices past the pair columns are `set` and `derive` columns.
+            if let Some(k) = c.index().checked_sub(width[0] + width[1])
+                && k < reads.pair.len()
+            {
                 reads.pair[k] = true;
             }
         }
@@ -521,6 +533,19 @@ fn build_rows(
         .map(|f| f.as_ref().clone())
         .collect();
     let mut columns: Vec<ArrayRef> = rows.columns()[first..].to_vec();
+    // `derive` reads the linked rows too: it is evaluated with the side columns in front.
+    let side_fields: Vec<Field> = rows.schema().fields()[..first]
+        .iter()
+        .map(|f| f.as_ref().clone())
+        .collect();
+    let side_columns = &rows.columns()[..first];
+    let with_sides = |fields: &[Field], columns: &[ArrayRef]| {
+        batch(
+            [&side_fields[..], fields].concat(),
+            [side_columns, columns].concat(),
+            n,
+        )
+    };
     let first = chunk * CHUNK_ROWS;
     let sets = plan
         .set_columns
@@ -545,10 +570,16 @@ fn build_rows(
     for derived in &plan.derive {
         match &derived.value {
             Derived::Sql(physical) => {
-                append_evaluated(&mut fields, &mut columns, n, &derived.name, physical)?
+                let so_far = with_sides(&fields, &columns)?;
+                columns.push(eval(physical, &so_far)?);
+                fields.push(Field::new(
+                    &derived.name,
+                    columns[columns.len() - 1].data_type().clone(),
+                    true,
+                ));
             }
             Derived::Generate(generator, params) => {
-                let so_far = batch(fields.clone(), columns.clone(), n)?;
+                let so_far = with_sides(&fields, &columns)?;
                 let params = evaluate_params(params, &so_far, first)?;
                 let inputs = Inputs {
                     picked: &p.picked,

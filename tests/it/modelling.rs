@@ -669,3 +669,50 @@ fn the_modelling_scenarios_are_learnable_but_not_perfectly() {
         }
     }
 }
+
+/// `derive` reads the linked rows (`l.x`) as well as the row's own columns; a bare name that
+/// both have means the row's own column.
+#[test]
+fn derive_reads_the_linked_rows() {
+    let text = r#"
+name: derive-sides
+seed: 1
+tables:
+  a:
+    rows: 50
+    columns:
+      x: { uniform: [0, 1] }
+      age: { uniform_int: [1, 9] }
+  b:
+    rows: 20
+    columns:
+      y: { uniform: [0, 1] }
+  p:
+    rows: 2000
+    pairs: { l: a, r: b }
+    columns:
+      age: l.age * 10
+      x_copy: l.x
+    strata:
+      - { name: all, share: 1, where: "l.x < 0.9" }
+    derive:
+      sum: l.x + r.y
+      own_age: age
+      near: { normal: { mean: "l.x * 100", std: 0.000001 } }
+"#;
+    let (_dir, out, o) = run_text(text, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&out.join("unprocessed/p.csv"));
+    let (_, b) = read_csv(&out.join("unprocessed/b.csv"));
+    let ys: Vec<f64> = b.iter().map(|r| r[0].parse().unwrap()).collect();
+    for r in &rows {
+        let v = |c: &str| r[col(&h, c)].parse::<f64>().unwrap();
+        let y = v("sum") - v("x_copy");
+        assert!(
+            ys.iter().any(|b| (b - y).abs() < 1e-9),
+            "sum - x is one of b's y: {y}"
+        );
+        assert_eq!(v("own_age"), v("age"));
+        assert!((v("near") - 100.0 * v("x_copy")).abs() < 1e-3);
+    }
+}
