@@ -51,6 +51,13 @@ struct RunArgs {
     /// Multiply every table's row count by this factor
     #[arg(long)]
     scale: Option<f64>,
+    /// Override a value of the scenario: PATH as in error messages (strata by name), VALUE
+    /// as YAML, e.g. --set tables.orders.rows=5000 --set tables.orders.strata.good.share=0.6
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Run a variant of the scenario: the overrides under `variants: { NAME: ... }`
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
     /// Print only errors
     #[arg(long, short)]
     quiet: bool,
@@ -141,6 +148,12 @@ enum Command {
         a: PathBuf,
         /// The second run's output folder
         b: PathBuf,
+        /// Mark a column `DRIFT` when its population stability index reaches this
+        #[arg(long, default_value_t = 0.1)]
+        threshold: f64,
+        /// Show every column, also those whose change is within sampling noise
+        #[arg(long)]
+        all: bool,
     },
     /// Print the scenario's feature, check and insight SQL for another engine
     Sql {
@@ -227,9 +240,15 @@ fn execute(command: Command) -> Result<()> {
             println!("wrote {}", target.display());
             Ok(())
         }
-        Command::Diff { a, b } => {
+        Command::Diff {
+            a,
+            b,
+            threshold,
+            all,
+        } => {
             let (a, b) = (RunReport::read(&a)?, RunReport::read(&b)?);
-            print!("{}", crate::report::diff::diff(&a, &b));
+            let options = crate::report::diff::DiffOptions { threshold, all };
+            print!("{}", crate::report::diff::diff(&a, &b, options));
             Ok(())
         }
         Command::Schema => {
@@ -287,7 +306,10 @@ fn run_command(args: RunArgs) -> Result<()> {
         seed: args.seed,
         scale: args.scale,
         allow_outside: args.allow_outside_paths,
-    };
+        variant: args.variant.clone(),
+        ..LoadOptions::default()
+    }
+    .with_sets(&args.sets)?;
     let loaded = load(&args.scenario, &load_options)?;
     let options = RunOptions {
         out: args.out.clone(),
@@ -325,8 +347,8 @@ fn part(parts: Option<u64>, part: Option<u64>) -> Result<Option<Part>> {
 fn split_command(args: SplitArgs) -> Result<()> {
     let load_options = LoadOptions {
         seed: args.seed,
-        scale: None,
         allow_outside: args.allow_outside_paths,
+        ..LoadOptions::default()
     };
     let loaded = load(&args.scenario, &load_options)?;
     let options = RunOptions {

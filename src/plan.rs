@@ -25,6 +25,8 @@ pub struct Plan {
     pub name: String,
     /// SHA-256 of the scenario file, hex.
     pub scenario_sha256: String,
+    /// The overrides applied to the file (a variant's entries, `--set`), as given.
+    pub settings: Vec<String>,
     /// The seed in force (`--seed` or the scenario's).
     pub seed: u64,
     /// The SQL dialect of the scenario's SQL texts.

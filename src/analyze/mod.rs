@@ -53,6 +53,8 @@ pub struct Overrides {
     pub allow_outside: bool,
     /// SHA-256 of the scenario file, recorded in the plan.
     pub scenario_sha256: String,
+    /// The overrides applied to the file (a variant's, `--set`), as the user gave them.
+    pub settings: Vec<String>,
 }
 
 /// The state of one analysis: what is known so far and every problem found.
@@ -148,6 +150,7 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
     Ok(Plan {
         name: scenario.name.clone(),
         scenario_sha256: overrides.scenario_sha256.clone(),
+        settings: overrides.settings.clone(),
         seed: a.seed(),
         dialect,
         tables,

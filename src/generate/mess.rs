@@ -31,8 +31,6 @@ pub struct Messy<'a> {
     source: &'a dyn ChunkSource,
     mess: &'a Mess,
     schema: SchemaRef,
-    table: &'a str,
-    seed: u64,
     /// The first row of each chunk.
     offsets: Vec<u64>,
     /// The end row of each stratum (one segment for the whole of an entity table): a
@@ -78,8 +76,6 @@ impl<'a> Messy<'a> {
             source,
             mess,
             schema,
-            table,
-            seed,
             offsets,
             segments,
             counts,
@@ -163,21 +159,46 @@ impl ChunkSource for Messy<'_> {
         let made = self.source.chunk(i)?;
         let rows = made.num_rows();
         let mut columns = made.columns().to_vec();
-        for (k, e) in self.mess.effects.iter().enumerate() {
-            let draws = self.draws(k, i, rows, e.share);
+        let effects = &self.mess.effects;
+        let mut k = 0;
+        while k < effects.len() {
+            let e = &effects[k];
             let column = &columns[e.index];
+            // The text edits of one column (declared together) are made in one pass.
+            let edits: Vec<(usize, Edit)> = (k..effects.len())
+                .map_while(|j| Some((j, text_edit(&effects[j].kind)?)))
+                .take_while(|(j, _)| effects[*j].index == e.index)
+                .collect();
+            if !edits.is_empty() {
+                let draws: Vec<_> = edits
+                    .iter()
+                    .map(|&(j, _)| self.draws(j, i, rows, effects[j].share))
+                    .collect();
+                let fns: Vec<Edit> = edits.iter().map(|&(_, f)| f).collect();
+                let (array, changed) = edited(column, &draws, &fns);
+                columns[e.index] = array;
+                for ((j, _), n) in edits.iter().zip(changed) {
+                    self.counts[*j].fetch_add(n, Ordering::Relaxed);
+                }
+                k += edits.len();
+                continue;
+            }
+            let draws = self.draws(k, i, rows, e.share);
             let (array, changed) = match &e.kind {
                 MessKind::Nulls(when) => {
                     let allowed = when.as_ref().map(|w| eval_mask(w, &made)).transpose()?;
                     blank(column, &draws, allowed.as_ref())?
                 }
                 MessKind::Outliers(scale) => scaled(column, &draws, *scale),
-                MessKind::Typos => edited(column, &draws, typo),
-                MessKind::Case => edited(column, &draws, recase),
-                MessKind::Whitespace => edited(column, &draws, spaced),
+                MessKind::Typos | MessKind::Case | MessKind::Whitespace => {
+                    let edit = text_edit(&e.kind).into_iter().collect::<Vec<_>>();
+                    let (array, changed) = edited(column, &[draws], &edit);
+                    (array, changed[0])
+                }
             };
             columns[e.index] = array;
             self.counts[k].fetch_add(changed, Ordering::Relaxed);
+            k += 1;
         }
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
         match self.mess.duplicates {
@@ -250,31 +271,44 @@ fn scaled(column: &ArrayRef, draws: &[Option<u64>], scale: f64) -> (ArrayRef, u6
     (array, changed)
 }
 
-/// Rewrites the selected texts with `edit`; counts the values that changed.
-fn edited(
-    column: &ArrayRef,
-    draws: &[Option<u64>],
-    edit: fn(&str, u64) -> String,
-) -> (ArrayRef, u64) {
-    if draws.iter().all(Option::is_none) {
-        return (column.clone(), 0);
+/// A text edit: the value and the row's draw give the new value.
+type Edit = fn(&str, u64) -> String;
+
+/// The edit of a text effect; `None` for the others.
+fn text_edit(kind: &MessKind) -> Option<Edit> {
+    match kind {
+        MessKind::Typos => Some(typo),
+        MessKind::Case => Some(recase),
+        MessKind::Whitespace => Some(spaced),
+        MessKind::Outliers(_) | MessKind::Nulls(_) => None,
+    }
+}
+
+/// Applies each edit, in order, to the texts its draws select; counts per edit the values
+/// it changed.
+fn edited(column: &ArrayRef, draws: &[Vec<Option<u64>>], edits: &[Edit]) -> (ArrayRef, Vec<u64>) {
+    let mut changed = vec![0; edits.len()];
+    let hit = |r: usize| draws.iter().any(|d| d[r].is_some());
+    if !(0..column.len()).any(hit) {
+        return (column.clone(), changed);
     }
     let a = column.as_string::<i32>();
     let mut out = StringBuilder::with_capacity(a.len(), a.value_data().len() + a.len());
-    let mut changed = 0;
-    for (r, how) in draws.iter().enumerate() {
+    for r in 0..a.len() {
         if a.is_null(r) {
             out.append_null();
-            continue;
-        }
-        let value = a.value(r);
-        match how {
-            Some(how) => {
-                let new = edit(value, *how);
-                changed += (new != value) as u64;
-                out.append_value(new);
+        } else if !hit(r) {
+            out.append_value(a.value(r));
+        } else {
+            let mut value = a.value(r).to_string();
+            for ((edit, d), n) in edits.iter().zip(draws).zip(changed.iter_mut()) {
+                if let Some(how) = d[r] {
+                    let new = edit(&value, how);
+                    *n += (new != value) as u64;
+                    value = new;
+                }
             }
-            None => out.append_value(value),
+            out.append_value(value);
         }
     }
     (Arc::new(out.finish()), changed)

@@ -109,6 +109,23 @@ impl<'a> EntityTable<'a> {
     }
 }
 
+impl EntityTable<'_> {
+    /// What a column's generator reads in chunk `chunk`, and its stream `(seed, table, key, chunk)`.
+    fn inputs<'p>(
+        &'p self,
+        params: &'p [ArrayRef],
+        key: &str,
+        chunk: u64,
+    ) -> (Inputs<'p>, rng::Rng) {
+        let inputs = Inputs {
+            picked: &self.picked,
+            params,
+            first: chunk * CHUNK_ROWS,
+        };
+        (inputs, rng::stream(self.seed, &self.plan.table, key, chunk))
+    }
+}
+
 impl ChunkSource for EntityTable<'_> {
     fn chunk_count(&self) -> u64 {
         chunk_count(self.plan.rows)
@@ -132,12 +149,7 @@ impl ChunkSource for EntityTable<'_> {
                     params,
                 } => {
                     let params = column_params(params, &fields, &arrays, n, first)?;
-                    let inputs = Inputs {
-                        picked: &self.picked,
-                        params: &params,
-                        first,
-                    };
-                    let mut rng = rng::stream(self.seed, &plan.table, name, chunk);
+                    let (inputs, mut rng) = self.inputs(&params, name, chunk);
                     arrays.push(generate_column(generator, &mut rng, n, &inputs));
                     fields.push(Field::new(name, generator.value_type().arrow(), false));
                 }
@@ -151,12 +163,7 @@ impl ChunkSource for EntityTable<'_> {
                     params,
                 } => {
                     let params = column_params(params, &fields, &arrays, n, first)?;
-                    let inputs = Inputs {
-                        picked: &self.picked,
-                        params: &params,
-                        first,
-                    };
-                    let mut rng = rng::stream(self.seed, &plan.table, key, chunk);
+                    let (inputs, mut rng) = self.inputs(&params, key, chunk);
                     let (s, e) = generate_window(start, length, *unit, &mut rng, n, &inputs);
                     arrays.push(s);
                     arrays.push(e);

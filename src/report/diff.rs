@@ -14,19 +14,162 @@ fn share(n: u64, total: u64) -> f64 {
     }
 }
 
+/// A number for reading: at most four decimals, trailing zeros dropped.
+fn num(x: f64) -> String {
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
 fn change(a: f64, b: f64) -> String {
-    if a == b {
-        format!("{a:.4} (same)")
+    if num(a) == num(b) {
+        format!("{} (same)", num(a))
     } else {
-        format!("{a:.4} → {b:.4} ({:+.4})", b - a)
+        format!("{} → {}", num(a), num(b))
     }
 }
 
-fn column(a: &ColumnProfile, b: &ColumnProfile, out: &mut String) {
-    let _ = write!(out, "    {} ({})", a.name, a.kind);
+fn percent_change(a: f64, b: f64) -> String {
+    match format!("{a:.1}") == format!("{b:.1}") {
+        true => format!("{a:.1}% (same)"),
+        false => format!("{a:.1}% → {b:.1}%"),
+    }
+}
+
+/// How `tutas diff` reports columns.
+#[derive(Debug, Clone, Copy)]
+pub struct DiffOptions {
+    /// A column whose population stability index reaches this is marked `DRIFT`.
+    pub threshold: f64,
+    /// Show every column, also those whose change is within sampling noise.
+    pub all: bool,
+}
+
+impl Default for DiffOptions {
+    fn default() -> Self {
+        DiffOptions {
+            threshold: 0.1,
+            all: false,
+        }
+    }
+}
+
+/// A column's distribution as shares of categories: its values (text, booleans) or 20 bins
+/// over both runs' range (numbers, date-times), and empty values.
+fn distributions(a: &ColumnProfile, b: &ColumnProfile) -> Option<(Vec<f64>, Vec<f64>)> {
+    let (mut pa, mut pb) = match (
+        &a.numeric,
+        &b.numeric,
+        a.true_count,
+        b.true_count,
+        &a.text,
+        &b.text,
+    ) {
+        (Some(x), Some(y), ..) => {
+            let lo = x.bin_start.min(y.bin_start);
+            let hi = (x.bin_start + x.bin_width * x.bins.len() as f64)
+                .max(y.bin_start + y.bin_width * y.bins.len() as f64);
+            (rebin(x, lo, hi), rebin(y, lo, hi))
+        }
+        (_, _, Some(x), Some(y), ..) => (
+            vec![x as f64, (a.count - a.nulls - x) as f64],
+            vec![y as f64, (b.count - b.nulls - y) as f64],
+        ),
+        (.., Some(x), Some(y))
+            if x.complete
+                && y.complete
+                && x.distinct as usize <= x.top.len()
+                && y.distinct as usize <= y.top.len() =>
+        {
+            let mut values: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+            x.top
+                .iter()
+                .for_each(|(v, n)| values.entry(v).or_default().0 = *n as f64);
+            y.top
+                .iter()
+                .for_each(|(v, n)| values.entry(v).or_default().1 = *n as f64);
+            values.values().map(|&(p, q)| (p, q)).unzip()
+        }
+        _ => return None,
+    };
+    pa.push(a.nulls as f64);
+    pb.push(b.nulls as f64);
+    let norm = |v: &mut Vec<f64>| {
+        let total: f64 = v.iter().sum();
+        v.iter_mut().for_each(|x| *x /= total.max(1.0));
+    };
+    norm(&mut pa);
+    norm(&mut pb);
+    Some((pa, pb))
+}
+
+/// A histogram's counts spread over 20 equal bins of [lo, hi] (uniform within each bin).
+fn rebin(h: &super::NumericProfile, lo: f64, hi: f64) -> Vec<f64> {
+    const BINS: usize = 20;
+    let width = (hi - lo) / BINS as f64;
+    let mut out = vec![0.0; BINS];
+    for (i, &n) in h.bins.iter().enumerate() {
+        let (from, to) = (
+            h.bin_start + i as f64 * h.bin_width,
+            h.bin_start + (i + 1) as f64 * h.bin_width,
+        );
+        if width <= 0.0 || to <= from {
+            out[0] += n as f64;
+            continue;
+        }
+        for (k, slot) in out.iter_mut().enumerate() {
+            let (s, e) = (lo + k as f64 * width, lo + (k + 1) as f64 * width);
+            let overlap = (to.min(e) - from.max(s)).max(0.0);
+            *slot += n as f64 * overlap / (to - from);
+        }
+    }
+    out
+}
+
+/// The population stability index Σ (q − p) ln(q / p), shares floored at 1e-4.
+fn psi(p: &[f64], q: &[f64]) -> f64 {
+    p.iter()
+        .zip(q)
+        .map(|(&x, &y)| {
+            let (x, y) = (x.max(1e-4), y.max(1e-4));
+            (y - x) * (y / x).ln()
+        })
+        .sum()
+}
+
+/// What the index reaches by sampling alone, two runs of the same distribution: its mean
+/// is about (k − 1)(1/n_a + 1/n_b) for k categories; this is that plus four standard deviations.
+fn noise(categories: usize, a: u64, b: u64) -> f64 {
+    let df = categories.saturating_sub(1).max(1) as f64;
+    (df + 4.0 * (2.0 * df).sqrt()) * (1.0 / a.max(1) as f64 + 1.0 / b.max(1) as f64)
+}
+
+/// How a column compares.
+enum Compared {
+    /// The same profile.
+    Same,
+    /// Moved, but no more than sampling alone moves it.
+    Noise,
+    /// Worth a line.
+    Line(String),
+}
+
+/// One column's line; `Same` or `Noise` (folded) unless every column is asked for.
+fn column(a: &ColumnProfile, b: &ColumnProfile, options: DiffOptions) -> Compared {
+    let mut out = format!("    {} ({})", a.name, a.kind);
     if a.kind != b.kind {
-        let _ = writeln!(out, ": kind {} → {}", a.kind, b.kind);
-        return;
+        return Compared::Line(format!("{out}: kind {} → {}\n", a.kind, b.kind));
+    }
+    let index = distributions(a, b).map(|(p, q)| (psi(&p, &q), noise(p.len(), a.count, b.count)));
+    // Text beyond the profile's categories is known by its distinct and empty counts only.
+    let same_counts = matches!((&a.text, &b.text), (Some(x), Some(y)) if x.distinct == y.distinct && x.complete == y.complete)
+        && index.is_none()
+        && a.nulls == b.nulls;
+    if (a == b || same_counts) && !options.all {
+        return Compared::Same;
+    }
+    if index.is_some_and(|(i, noise)| i < noise && i < options.threshold) && !options.all {
+        return Compared::Noise;
     }
     match (
         &a.numeric,
@@ -38,7 +181,7 @@ fn column(a: &ColumnProfile, b: &ColumnProfile, out: &mut String) {
     ) {
         (Some(x), Some(y), ..) if a.kind == "datetime" => {
             let f = crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M").expect("valid format");
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 ": mean {} → {}, std in hours {}",
                 f.format(x.mean as i64),
@@ -47,46 +190,64 @@ fn column(a: &ColumnProfile, b: &ColumnProfile, out: &mut String) {
             );
         }
         (Some(x), Some(y), ..) => {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                ": mean {}, std {}",
+                ": mean {}, std {}, max {}",
                 change(x.mean, y.mean),
-                change(x.std, y.std)
+                change(x.std, y.std),
+                change(x.max, y.max)
             );
         }
         (_, _, Some(x), Some(y), ..) => {
-            let _ = writeln!(
+            let _ = write!(
                 out,
-                ": true % {}",
-                change(share(x, a.count), share(y, b.count))
+                ": true {}",
+                percent_change(share(x, a.count), share(y, b.count))
             );
         }
         (.., Some(x), Some(y))
             if x.complete && y.complete && x.distinct <= 20 && y.distinct <= 20 =>
         {
-            let _ = writeln!(out, ":");
             let mut values: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-            for (v, n) in &x.top {
-                values.entry(v).or_default().0 = *n;
-            }
-            for (v, n) in &y.top {
-                values.entry(v).or_default().1 = *n;
-            }
-            for (v, (na, nb)) in values {
-                let _ = writeln!(
-                    out,
-                    "      {v}: % {}",
-                    change(share(na, a.count), share(nb, b.count))
-                );
-            }
+            x.top
+                .iter()
+                .for_each(|(v, n)| values.entry(v).or_default().0 = *n);
+            y.top
+                .iter()
+                .for_each(|(v, n)| values.entry(v).or_default().1 = *n);
+            let shown: Vec<String> = values
+                .iter()
+                .map(|(v, &(na, nb))| {
+                    format!(
+                        "{v} {}",
+                        percent_change(share(na, a.count), share(nb, b.count))
+                    )
+                })
+                .collect();
+            let _ = write!(out, ": {}", shown.join(", "));
         }
         (.., Some(x), Some(y)) => {
-            let _ = writeln!(out, ": distinct {} → {}", distinct(x), distinct(y));
+            let _ = write!(out, ": distinct {} → {}", distinct(x), distinct(y));
         }
-        _ => {
-            let _ = writeln!(out);
-        }
+        _ => {}
     }
+    if a.nulls != b.nulls {
+        let _ = write!(
+            out,
+            "; empty {}",
+            percent_change(share(a.nulls, a.count), share(b.nulls, b.count))
+        );
+    }
+    if let Some((i, noise)) = index {
+        let verdict = match (i >= options.threshold, i >= noise) {
+            (true, _) => "  DRIFT",
+            (false, true) => "",
+            (false, false) => " (within sampling noise)",
+        };
+        let _ = write!(out, "; PSI {}{verdict}", num(i));
+    }
+    out.push('\n');
+    Compared::Line(out)
 }
 
 /// A text column's distinct count as the profile knows it: past the counting limit only a
@@ -99,7 +260,13 @@ fn distinct(t: &super::TextProfile) -> String {
     }
 }
 
-fn tables(kind: &str, a: &[TableReport], b: &[TableReport], out: &mut String) {
+fn tables(
+    kind: &str,
+    a: &[TableReport],
+    b: &[TableReport],
+    options: DiffOptions,
+    out: &mut String,
+) {
     if a.is_empty() && b.is_empty() {
         return;
     }
@@ -114,15 +281,30 @@ fn tables(kind: &str, a: &[TableReport], b: &[TableReport], out: &mut String) {
         } else {
             format!("rows {} → {}", ta.rows, tb.rows)
         };
-        let _ = writeln!(out, "  {}: {rows}", ta.name);
+        let mut lines = String::new();
+        let (mut same, mut noise) = (0, 0);
         for ca in &ta.profile {
             match tb.profile.iter().find(|c| c.name == ca.name) {
-                Some(cb) => column(ca, cb, out),
+                Some(cb) => match column(ca, cb, options) {
+                    Compared::Line(line) => lines.push_str(&line),
+                    Compared::Same => same += 1,
+                    Compared::Noise => noise += 1,
+                },
                 None => {
-                    let _ = writeln!(out, "    {}: only in A", ca.name);
+                    let _ = writeln!(lines, "    {}: only in A", ca.name);
                 }
             }
         }
+        let mut folded = String::new();
+        for (n, what) in [(same, "unchanged"), (noise, "moved within sampling noise")] {
+            match n {
+                0 => {}
+                1 => folded.push_str(&format!("; 1 column {what}")),
+                n => folded.push_str(&format!("; {n} columns {what}")),
+            }
+        }
+        let _ = writeln!(out, "  {}: {rows}{folded}", ta.name);
+        out.push_str(&lines);
         for cb in tb
             .profile
             .iter()
@@ -136,8 +318,10 @@ fn tables(kind: &str, a: &[TableReport], b: &[TableReport], out: &mut String) {
     }
 }
 
-/// A text comparison of two run reports: scenario, row counts, column distributions, file hashes.
-pub fn diff(a: &RunReport, b: &RunReport) -> String {
+/// A text comparison of two run reports: scenario and overrides, row counts, the columns
+/// whose distribution moved beyond sampling noise (with their population stability index),
+/// the split, the audit and file hashes.
+pub fn diff(a: &RunReport, b: &RunReport, options: DiffOptions) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "A: {} (seed {})", a.scenario, a.seed);
     let _ = writeln!(out, "B: {} (seed {})", b.scenario, b.seed);
@@ -150,8 +334,20 @@ pub fn diff(a: &RunReport, b: &RunReport) -> String {
             "changed"
         }
     );
-    tables("tables", &a.tables, &b.tables, &mut out);
-    tables("features", &a.features, &b.features, &mut out);
+    if a.settings != b.settings {
+        let list = |s: &[String]| match s.is_empty() {
+            true => "none".to_string(),
+            false => s.join("; "),
+        };
+        let _ = writeln!(
+            out,
+            "overrides: {} → {}",
+            list(&a.settings),
+            list(&b.settings)
+        );
+    }
+    tables("tables", &a.tables, &b.tables, options, &mut out);
+    tables("features", &a.features, &b.features, options, &mut out);
     if let (Some(x), Some(y)) = (&a.split, &b.split) {
         let _ = writeln!(out, "\nsplit");
         for (name, pa, pb) in [("train", &x.train, &y.train), ("test", &x.test, &y.test)] {
@@ -160,8 +356,8 @@ pub fn diff(a: &RunReport, b: &RunReport) -> String {
                 let nb = pb.classes.get(class).copied().unwrap_or(0);
                 let _ = writeln!(
                     out,
-                    "    class {class}: % {}",
-                    change(
+                    "    class {class}: {}",
+                    percent_change(
                         share(*na as u64, pa.rows as u64),
                         share(nb as u64, pb.rows as u64)
                     )

@@ -199,6 +199,9 @@ pub struct RunReport {
     /// The part this run made, when it made one (`--parts N --part K`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub part: Option<crate::plan::Part>,
+    /// The overrides applied to the scenario file (a variant's entries, `--set`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
 }
 
 /// What happened in one stratum, for the run summary and report.
@@ -367,6 +370,7 @@ impl RunReport {
             timings: Vec::new(),
             seconds: 0.0,
             part: None,
+            settings: plan.settings.clone(),
         }
     }
 

@@ -8,7 +8,7 @@ use crate::analyze::{Overrides, analyze};
 use crate::error::{Diagnostic, Error, Result};
 use crate::plan::Plan;
 use crate::scenario::Scenario;
-use crate::scenario::yaml::Source;
+use crate::scenario::yaml::{Setting, Source, with_settings};
 
 /// A scenario file read, parsed and analyzed.
 pub struct Loaded {
@@ -29,6 +29,29 @@ pub struct LoadOptions {
     pub scale: Option<f64>,
     /// Allows source paths outside the project.
     pub allow_outside: bool,
+    /// Runs this variant of the scenario (`variants:`).
+    pub variant: Option<String>,
+    /// `--set PATH=VALUE` overrides, applied after the variant's.
+    pub sets: Vec<Setting>,
+}
+
+impl LoadOptions {
+    /// `--set` arguments (`PATH=VALUE`) as settings.
+    pub fn with_sets(mut self, sets: &[String]) -> Result<LoadOptions> {
+        for s in sets {
+            let Some((path, value)) = s.split_once('=') else {
+                return Err(Error::invalid(Diagnostic::new(format!(
+                    "--set {s}: expected PATH=VALUE, e.g. --set tables.orders.rows=5000"
+                ))));
+            };
+            self.sets.push(Setting {
+                path: path.trim().to_string(),
+                value: Some(value.to_string()),
+                origin: format!("--set {s}"),
+            });
+        }
+        Ok(self)
+    }
 }
 
 /// Reads, parses and analyzes a scenario; diagnostics carry file positions.
@@ -49,7 +72,11 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Loaded> {
 
 /// Parses and analyzes a scenario's text; `base_dir` is where its relative `source` paths start.
 pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Result<Loaded> {
-    let scenario: Scenario = crate::scenario::yaml::from_str(&source)?;
+    let mut scenario: Scenario = crate::scenario::yaml::from_str(&source)?;
+    let mut settings = Vec::new();
+    if options.variant.is_some() || !options.sets.is_empty() {
+        (scenario, settings) = with_settings(&source, options.variant.as_deref(), &options.sets)?;
+    }
     if let Some(s) = options.scale
         && !(s.is_finite() && s > 0.0)
     {
@@ -63,13 +90,28 @@ pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Re
         base_dir: base_dir.to_path_buf(),
         allow_outside: options.allow_outside,
         scenario_sha256: hex_sha256(source.text.as_bytes()),
+        settings: settings.iter().map(|s| s.origin.clone()).collect(),
     };
-    let plan = analyze(&scenario, &overrides).map_err(|e| source.place_all(e))?;
+    let plan = analyze(&scenario, &overrides)
+        .map_err(|e| blame_settings(source.place_all(e), &settings))?;
     Ok(Loaded {
         source,
         scenario,
         plan,
     })
+}
+
+/// Notes on each problem at a path a setting changed, so the user knows where the value came from.
+fn blame_settings(mut e: Error, settings: &[Setting]) -> Error {
+    for d in e.diagnostics.iter_mut() {
+        let Some(path) = &d.path else { continue };
+        let under = |s: &&Setting| path.starts_with(&s.path) || s.path.starts_with(path.as_str());
+        if let Some(s) = settings.iter().rev().find(under) {
+            d.notes
+                .push(format!("a value here comes from {}", s.origin));
+        }
+    }
+    e
 }
 
 /// The SHA-256 of some bytes, in hex.

@@ -60,6 +60,12 @@ pub struct Scenario {
     /// How values are written to CSV.
     #[serde(default)]
     pub output: OutputOptions,
+    /// Named sets of overrides, run with `--variant NAME`: `{ drift: { "tables.orders.rows":
+    /// 5000, "tables.orders.strata.good.share": 0.6 } }` (paths as in error messages; strata
+    /// by name).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, IndexMap<String, serde_json::Value>>")]
+    pub variants: IndexMap<String, IndexMap<String, de::IgnoredAny>>,
 }
 
 fn default_locale() -> String {

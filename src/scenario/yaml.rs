@@ -303,6 +303,229 @@ impl SpanIndex {
     }
 }
 
+/// One override of a scenario value: `--set PATH=VALUE`, or an entry of a variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    /// The key path, as in error messages (`tables.murid.rows`, strata by name or `[i]`).
+    pub path: String,
+    /// The value as YAML text (`--set`); `None`: the variant's value in the file.
+    pub value: Option<String>,
+    /// How the user gave it, for messages and the report (`--set tables.murid.rows=500`).
+    pub origin: String,
+}
+
+/// Deserializes the scenario with the settings applied in order (a variant's entries first,
+/// then `--set`). A setting that does not fit (a path that does not exist, a value of the
+/// wrong type) is an error that names it.
+pub fn with_settings<T: DeserializeOwned>(
+    source: &Source,
+    variant: Option<&str>,
+    sets: &[Setting],
+) -> Result<(T, Vec<Setting>), Error> {
+    let mut root: serde_yaml::Value = serde_yaml::from_str(&source.text)
+        .map_err(|e| Error::invalid(yaml_diagnostic(source, "", &e)))?;
+    let mut settings = Vec::new();
+    if let Some(name) = variant {
+        settings.extend(variant_settings(&root, name)?);
+    }
+    settings.extend(sets.iter().cloned());
+    for s in &mut settings {
+        let value = match &s.value {
+            Some(text) => serde_yaml::from_str(text)
+                .map_err(|e| setting_error(s, format!("the value is not YAML: {e}")))?,
+            None => {
+                let v = variant_value(&root, variant.unwrap_or_default(), &s.path)
+                    .expect("a variant's entries have values");
+                let text = serde_yaml::to_string(&v).unwrap_or_default();
+                s.origin = format!("{}={}", s.origin, text.trim());
+                v
+            }
+        };
+        // Errors name sequence items by index: keep the path in that form.
+        s.path = set(&mut root, &s.path, value).map_err(|m| setting_error(s, m))?;
+    }
+    let scenario = serde_path_to_error::deserialize(root).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let blamed = settings
+            .iter()
+            .rev()
+            .find(|s| path.starts_with(&s.path) || s.path.starts_with(&path));
+        match blamed {
+            Some(s) => setting_error(s, format!("{} (at `{path}`)", message_of(&inner))),
+            None => Error::invalid(yaml_diagnostic(source, &path, &inner)),
+        }
+    })?;
+    Ok((scenario, settings))
+}
+
+fn message_of(e: &serde_yaml::Error) -> String {
+    let mut message = e.to_string();
+    if let Some(at) = message.find(" at line ") {
+        message.truncate(at);
+    }
+    message
+}
+
+fn setting_error(s: &Setting, message: impl Into<String>) -> Error {
+    Error::invalid(Diagnostic::new(format!("{}: {}", s.origin, message.into())))
+}
+
+/// The entries of variant `name`, in the order they are written.
+fn variant_settings(root: &serde_yaml::Value, name: &str) -> Result<Vec<Setting>, Error> {
+    let variants = root.get("variants").and_then(|v| v.as_mapping());
+    let names: Vec<String> = variants
+        .map(|m| {
+            m.keys()
+                .filter_map(|k| k.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let Some(entries) = variants
+        .and_then(|m| m.get(name))
+        .and_then(|v| v.as_mapping())
+    else {
+        let d = Diagnostic::new(format!(
+            "--variant {name}: the scenario has no variant `{name}`"
+        ))
+        .suggest(name, names.iter().map(String::as_str));
+        return Err(Error::invalid(match names.is_empty() {
+            true => d.help("declare it under `variants:` at the top level"),
+            false => d,
+        }));
+    };
+    Ok(entries
+        .keys()
+        .filter_map(|k| k.as_str())
+        .map(|path| Setting {
+            path: path.to_string(),
+            value: None,
+            origin: format!("variant `{name}`: {path}"),
+        })
+        .collect())
+}
+
+fn variant_value(root: &serde_yaml::Value, name: &str, path: &str) -> Option<serde_yaml::Value> {
+    root.get("variants")?.get(name)?.get(path).cloned()
+}
+
+/// Puts `value` at `path`: mapping keys by name (the last may be new), sequence items by
+/// `[i]` or by their `name`. Returns the path with items by index.
+fn set(
+    root: &mut serde_yaml::Value,
+    path: &str,
+    value: serde_yaml::Value,
+) -> Result<String, String> {
+    let steps = steps(path)?;
+    let mut node = root;
+    let mut at = String::new();
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        node = match (step, node) {
+            (Step::Key(k), serde_yaml::Value::Mapping(m)) => {
+                let key = serde_yaml::Value::String(k.clone());
+                if !m.contains_key(&key) {
+                    if !last {
+                        let known: Vec<&str> = m.keys().filter_map(|k| k.as_str()).collect();
+                        return Err(missing(&at, k, &known));
+                    }
+                    m.insert(key.clone(), serde_yaml::Value::Null);
+                }
+                m.get_mut(&key).expect("present")
+            }
+            (Step::Key(k), serde_yaml::Value::Sequence(items)) => {
+                let found = items
+                    .iter()
+                    .position(|item| item.get("name").and_then(|n| n.as_str()) == Some(k.as_str()));
+                let Some(index) = found else {
+                    let known: Vec<&str> = items
+                        .iter()
+                        .filter_map(|item| item.get("name")?.as_str())
+                        .collect();
+                    return Err(missing(&at, k, &known));
+                };
+                &mut items[index]
+            }
+            (Step::Index(n), serde_yaml::Value::Sequence(items)) => {
+                let len = items.len();
+                items
+                    .get_mut(*n)
+                    .ok_or_else(|| format!("`{at}` has {len} items, so no [{n}]"))?
+            }
+            (step, _) => {
+                return Err(format!(
+                    "`{at}` holds a single value: it has no `{}`",
+                    step.text()
+                ));
+            }
+        };
+        at = match step {
+            Step::Key(k) if at.is_empty() => k.clone(),
+            Step::Key(k) => format!("{at}.{k}"),
+            Step::Index(n) => format!("{at}[{n}]"),
+        };
+    }
+    *node = value;
+    Ok(at)
+}
+
+fn missing(at: &str, key: &str, known: &[&str]) -> String {
+    let at = if at.is_empty() { "the scenario" } else { at };
+    let mut m = format!("`{at}` has no `{key}`");
+    if let Some(close) = crate::error::did_you_mean(key, known.iter().copied()) {
+        m.push_str(&format!("; did you mean `{close}`?"));
+    } else if !known.is_empty() {
+        m.push_str(&format!(" (it has {})", known.join(", ")));
+    }
+    m
+}
+
+/// One step of a key path.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl Step {
+    fn text(&self) -> String {
+        match self {
+            Step::Key(k) => k.clone(),
+            Step::Index(n) => format!("[{n}]"),
+        }
+    }
+}
+
+/// `tables.orders.strata[1].where` as steps.
+fn steps(path: &str) -> Result<Vec<Step>, String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if !key.is_empty() {
+            out.push(Step::Key(key.to_string()));
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let (n, tail) = r
+                .split_once(']')
+                .ok_or_else(|| format!("`{path}`: a `[` is not closed"))?;
+            out.push(Step::Index(
+                n.parse()
+                    .map_err(|_| format!("`{path}`: `[{n}]` is not an index"))?,
+            ));
+            rest = tail;
+        }
+        if key.is_empty() && out.is_empty() || !rest.is_empty() {
+            return Err(format!("`{path}` is not a key path"));
+        }
+    }
+    match out.is_empty() {
+        true => Err("an empty key path".into()),
+        false => Ok(out),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

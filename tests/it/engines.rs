@@ -361,3 +361,24 @@ fn a_failing_check_fails_the_spark_job_with_tutass_message() {
         o.stderr
     );
 }
+
+/// pandas agrees with the split's imputation: the value is the median of the training rows'
+/// known values, every filled row has it, and X has no empty cell.
+#[test]
+fn pandas_agrees_with_the_imputation_fitted_on_the_training_rows() {
+    let (_dir, out, o) = crate::modelling::run_text(crate::messy::MESSY, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let code = format!(
+        "import json, pandas as pd\n\
+         x = pd.read_csv({x:?})\n\
+         p = {{i['column']: i for i in json.load(open({p:?}))['impute']}}\n\
+         known = x[x.income_missing == 0].income\n\
+         assert x.notna().all().all(), 'empty cells in X'\n\
+         assert known.median() == p['income']['value'], (known.median(), p['income']['value'])\n\
+         assert (x[x.income_missing == 1].income == known.median()).all()",
+        x = out.join("processed_2/X_train.csv"),
+        p = out.join("processed_2/preprocessing.json"),
+    );
+    let (status, stdout, stderr) = in_environment("python", &["-c", &code], &root());
+    assert_eq!(status, 0, "{stdout}{stderr}");
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::common::{col, read_csv};
 use crate::modelling::run_text;
 
-const MESSY: &str = r#"
+pub(crate) const MESSY: &str = r#"
 name: messy
 seed: 5
 tables:
@@ -382,7 +382,7 @@ fn correlated_columns_keep_their_distributions() {
 /// Missing values are nulls in Parquet too, as many as the report counts.
 #[test]
 fn missing_values_are_parquet_nulls() {
-    let text = "name: p\nseed: 2\ntables:\n  t:\n    rows: 5000\n    columns:\n      x: { uniform: [0, 1], nulls: 0.25 }\n      s: { choice: [a, b], nulls: 0.1 }\n";
+    let text = "name: p\nseed: 2\ntables:\n  t:\n    rows: 100000\n    columns:\n      x: { uniform: [0, 1], nulls: 0.25 }\n      s: { choice: [a, b], nulls: 0.1 }\n";
     let (_d, out, o) = run_text(text, &["--format", "parquet"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let file = std::fs::File::open(out.join("unprocessed/t.parquet")).unwrap();
@@ -399,5 +399,143 @@ fn missing_values_are_parquet_nulls() {
     let r = report(&out);
     assert_eq!(x as f64, mess_rows(&r, "t", Some("x"), "nulls"));
     assert_eq!(s as f64, mess_rows(&r, "t", Some("s"), "nulls"));
-    near(x as f64, 5000.0, 0.25, "x nulls");
+    near(x as f64, 100000.0, 0.25, "x nulls");
+    near(s as f64, 100000.0, 0.1, "s nulls");
+}
+
+/// `--set` is the same as editing the file by hand, byte for byte, and is recorded.
+#[test]
+fn set_equals_editing_the_file() {
+    let sets = [
+        "--set",
+        "tables.murid.rows=500",
+        "--set",
+        "tables.interaksi.strata.positive.share=0.6",
+        "--set",
+        "tables.interaksi.strata[1].share=0.2",
+    ];
+    let (_d1, set, o) =
+        crate::common::run_scenario("scenarios/default.yaml", &[&["-q"], &sets[..]].concat());
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let text =
+        std::fs::read_to_string(crate::common::root().join("scenarios/default.yaml")).unwrap();
+    let edited = text
+        .replacen("    rows: 1000\n", "    rows: 500\n", 1)
+        .replacen("        share: 0.7\n", "        share: 0.6\n", 1)
+        .replacen("        share: 0.1\n", "        share: 0.2\n", 1);
+    assert_ne!(edited, text);
+    let (_d2, by_hand, o) = run_text(&edited, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        crate::common::files(&set) == crate::common::files(&by_hand),
+        "same bytes"
+    );
+    assert_eq!(
+        report(&set)["settings"][0],
+        "--set tables.murid.rows=500",
+        "the report records the overrides"
+    );
+}
+
+/// A variant is its overrides: the same bytes as giving them with `--set`.
+#[test]
+fn a_variant_equals_its_overrides() {
+    let (_d1, variant, o) =
+        crate::common::run_scenario("scenarios/messy.yaml", &["-q", "--variant", "drift"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_d2, set, o) = crate::common::run_scenario(
+        "scenarios/messy.yaml",
+        &[
+            "-q",
+            "--set",
+            "tables.interaksi.strata.positive.share=0.5",
+            "--set",
+            "tables.interaksi.strata.all_mismatch.share=0.3",
+            "--set",
+            "tables.tutor.dirty.rating.outliers.share=0.1",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(
+        crate::common::files(&variant) == crate::common::files(&set),
+        "same bytes"
+    );
+    // `tutas diff` of the base and the variant names the drifted columns, and only those.
+    let (_d3, base, o) = crate::common::run_scenario("scenarios/messy.yaml", &["-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let diff = crate::common::tutas(
+        &crate::common::root(),
+        &["diff", base.to_str().unwrap(), variant.to_str().unwrap()],
+    );
+    assert_eq!(diff.code, 0, "{}", diff.stderr);
+    for drifted in [
+        "rating (number)",
+        "topik_match (boolean): true 90.0% → 70.0%",
+        "label (number)",
+    ] {
+        let line = diff
+            .stdout
+            .lines()
+            .find(|l| l.contains(drifted))
+            .unwrap_or_else(|| panic!("{drifted}: {}", diff.stdout));
+        assert!(line.ends_with("DRIFT"), "{line}");
+    }
+    assert!(
+        diff.stdout
+            .contains("murid: 1000 rows (same); 9 columns unchanged"),
+        "{}",
+        diff.stdout
+    );
+    let same = crate::common::tutas(
+        &crate::common::root(),
+        &["diff", base.to_str().unwrap(), base.to_str().unwrap()],
+    );
+    assert!(!same.stdout.contains("DRIFT"), "{}", same.stdout);
+}
+
+/// An override that does not fit names itself, and says what was expected.
+#[test]
+fn a_bad_override_names_itself() {
+    for (args, expected) in [
+        (
+            vec!["--set", "tables.murid.rowz=5"],
+            "--set tables.murid.rowz=5: unknown field `rowz`",
+        ),
+        (
+            vec!["--set", "tables.murid.rows=many"],
+            "--set tables.murid.rows=many: invalid value",
+        ),
+        (
+            vec!["--set", "tables.interaksi.strata.positiv.share=0.5"],
+            "`tables.interaksi.strata` has no `positiv`; did you mean `positive`?",
+        ),
+        (
+            vec!["--set", "tables.murid.rows"],
+            "--set tables.murid.rows: expected PATH=VALUE",
+        ),
+        (
+            vec!["--variant", "drift"],
+            "--variant drift: the scenario has no variant `drift`",
+        ),
+        (
+            vec!["--set", "tables.interaksi.strata.positive.share=0.9"],
+            "a value here comes from --set tables.interaksi.strata.positive.share=0.9",
+        ),
+    ] {
+        let o = crate::common::tutas(
+            &crate::common::root(),
+            &[
+                &[
+                    "run",
+                    "scenarios/default.yaml",
+                    "--out",
+                    "/nonexistent/never",
+                ],
+                &args[..],
+            ]
+            .concat(),
+        );
+        assert_eq!(o.code, 2, "{args:?}: {}", o.stderr);
+        assert!(o.stderr.contains(expected), "{args:?}: {}", o.stderr);
+    }
 }
