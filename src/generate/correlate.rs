@@ -11,6 +11,12 @@ use super::rng::Rng;
 use crate::error::Result;
 use crate::plan::Correlation;
 
+/// Bits of a float that sort as the float does.
+fn order_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 { !b } else { b | (1 << 63) }
+}
+
 /// Reorders the members of `c` among `arrays` by correlated normal scores from `rng`.
 pub fn reorder(c: &Correlation, arrays: &mut [ArrayRef], rng: &mut Rng) -> Result<()> {
     let k = c.arrays.len();
@@ -21,16 +27,17 @@ pub fn reorder(c: &Correlation, arrays: &mut [ArrayRef], rng: &mut Rng) -> Resul
         let scores: Vec<f64> = (0..n)
             .map(|r| (0..=m).map(|j| c.cholesky[m][j] * x[r * k + j]).sum())
             .collect();
-        let mut by_score: Vec<u32> = (0..n as u32).collect();
-        by_score.sort_by(|&p, &q| {
-            scores[p as usize]
-                .total_cmp(&scores[q as usize])
-                .then(p.cmp(&q))
-        });
+        // (score's order key, row): distinct pairs, so an unstable sort is deterministic.
+        let mut by_score: Vec<(u64, u32)> = scores
+            .iter()
+            .enumerate()
+            .map(|(r, &z)| (order_key(z), r as u32))
+            .collect();
+        by_score.sort_unstable();
         let sorted = sort_to_indices(&arrays[a], None, None)?;
         // The row with the i-th smallest score gets the i-th smallest value.
         let mut indices = vec![0u32; n];
-        for (i, &row) in by_score.iter().enumerate() {
+        for (i, &(_, row)) in by_score.iter().enumerate() {
             indices[row as usize] = sorted.value(i);
         }
         arrays[a] = take(&arrays[a], &UInt32Array::from(indices), None)?;
