@@ -127,10 +127,10 @@ impl Analyzer<'_> {
             let ColumnSpec::Generate(g) = spec else {
                 continue;
             };
-            for nested in nested_nulls(g, &at) {
+            for (nested, key) in nested_column_keys(g, &at) {
                 self.problem(Diagnostic::at(
                     nested,
-                    "`nulls` belongs to a column's own generator, not to one inside it",
+                    format!("`{key}` belongs to a column's own generator, not to one inside it"),
                 ));
             }
             let Some(n) = &g.nulls else { continue };
@@ -268,8 +268,9 @@ impl Analyzer<'_> {
     }
 }
 
-/// Key paths of `nulls` given inside a generator (mixture arms, `add`, window parts).
-fn nested_nulls(g: &GeneratorSpec, at: &str) -> Vec<String> {
+/// Key paths of `nulls` and `hidden` given inside a generator (mixture arms, `add`, window
+/// parts), with the key.
+fn nested_column_keys(g: &GeneratorSpec, at: &str) -> Vec<(String, &'static str)> {
     let mut inner: Vec<(&GeneratorSpec, String)> = Vec::new();
     for (i, arm) in g.mixture.iter().flatten().enumerate() {
         inner.push((arm, format!("{at}.mixture[{i}]")));
@@ -284,9 +285,12 @@ fn nested_nulls(g: &GeneratorSpec, at: &str) -> Vec<String> {
     inner
         .into_iter()
         .flat_map(|(g, at)| {
-            let mut found = nested_nulls(g, &at);
+            let mut found = nested_column_keys(g, &at);
             if g.nulls.is_some() {
-                found.push(format!("{at}.nulls"));
+                found.push((format!("{at}.nulls"), "nulls"));
+            }
+            if g.hidden.is_some() {
+                found.push((format!("{at}.hidden"), "hidden"));
             }
             found
         })

@@ -126,7 +126,17 @@ impl Analyzer<'_> {
             return Some(plan);
         }
         plan.shuffle = table.shuffle;
-        if table.hidden.is_empty() {
+        // `hidden: true` on a column's own generator names it as the table's `hidden` does.
+        let sets = table.strata.iter().flat_map(|s| s.set.iter());
+        let mut declared: Vec<String> = table.hidden.clone();
+        for (name, spec) in table.columns.iter().chain(&table.derive).chain(sets) {
+            if matches!(spec, ColumnSpec::Generate(g) if g.hidden == Some(true))
+                && !declared.contains(name)
+            {
+                declared.push(name.clone());
+            }
+        }
+        if declared.is_empty() {
             return Some(plan);
         }
         let names: Vec<&str> = plan
@@ -136,7 +146,7 @@ impl Analyzer<'_> {
             .map(|f| f.name().as_str())
             .collect();
         let mut hidden = HashSet::new();
-        for (i, column) in table.hidden.iter().enumerate() {
+        for (i, column) in declared.iter().enumerate() {
             let windowed = [format!("{column}_start"), format!("{column}_end")];
             let matched: Vec<&str> = names
                 .iter()

@@ -82,7 +82,12 @@ pub(super) fn produce(
     sink: &mut (dyn FnMut(&Chunk) -> Result<()> + Send),
     bar: &ProgressBar,
 ) -> Result<()> {
-    let wave = (pool.current_num_threads() as u64 * 2).max(2);
+    // Two chunks per thread keep every thread busy while the previous wave is written; one
+    // thread writes in between anyway, so one chunk a wave holds half the memory.
+    let wave = match pool.current_num_threads() {
+        1 => 1,
+        n => n as u64 * 2,
+    };
     let mut pending: Vec<Chunk> = Vec::new();
     let mut next = 0;
     loop {

@@ -353,6 +353,10 @@ pub struct GeneratorSpec {
     /// column in the table's `nulls` (a column's own generator only, not a nested one).
     #[serde(default)]
     pub nulls: Option<super::NullsSpec>,
+    /// `true`: the column is computed but not written (the same as naming it in the table's
+    /// `hidden`; a column's own generator only).
+    #[serde(default)]
+    pub hidden: Option<bool>,
 }
 
 /// Parameters of a normal distribution.
@@ -494,6 +498,7 @@ impl GeneratorSpec {
             resolution: _,
             hours: _,
             nulls: _,
+            hidden: _,
         } = self;
         [
             sequence.as_deref().map(KindSpec::Sequence),

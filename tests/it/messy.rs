@@ -539,3 +539,39 @@ fn a_bad_override_names_itself() {
         assert!(o.stderr.contains(expected), "{args:?}: {}", o.stderr);
     }
 }
+
+/// Each dirty effect alone: the rows that differ from the clean run are exactly the rows the
+/// report counts.
+#[test]
+fn dirty_values_are_counted_exactly() {
+    let clean = "name: d\nseed: 4\ntables:\n  t:\n    rows: 30000\n    columns:\n      name: { fake: full_name }\n      amount: { uniform: [1, 100], round: 2 }\n";
+    let (_d0, plain, o) = run_text(clean, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_, truth) = read_csv(&plain.join("unprocessed/t.csv"));
+    for (dirty, column, effect, index) in [
+        ("{ name: { typos: 0.04 } }", "name", "typos", 0),
+        ("{ name: { case: 0.04 } }", "name", "case", 0),
+        ("{ name: { whitespace: 0.04 } }", "name", "whitespace", 0),
+        (
+            "{ amount: { outliers: { share: 0.04, scale: 1000 } } }",
+            "amount",
+            "outliers",
+            1,
+        ),
+    ] {
+        let (_d, out, o) = run_text(&format!("{clean}    dirty: {dirty}\n"), &[]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let (_, rows) = read_csv(&out.join("unprocessed/t.csv"));
+        let differ = rows
+            .iter()
+            .zip(&truth)
+            .filter(|(a, b)| a[index] != b[index])
+            .count();
+        assert_eq!(
+            differ as f64,
+            mess_rows(&report(&out), "t", Some(column), effect),
+            "{effect}"
+        );
+        near(differ as f64, 30000.0, 0.04, effect);
+    }
+}

@@ -716,3 +716,42 @@ tables:
         assert!((v("near") - 100.0 * v("x_copy")).abs() < 1e-3);
     }
 }
+
+/// `hidden: true` on a column's generator is the table's `hidden` list: the same bytes; inside
+/// a mixture it is refused.
+#[test]
+fn hidden_on_a_generator_is_the_tables_hidden_list() {
+    let listed = SHOP;
+    let marked = SHOP
+        .replace(
+            "      activity: { log_normal: { mu: 0, sigma: 1 } }",
+            "      activity: { log_normal: { mu: 0, sigma: 1 }, hidden: true }",
+        )
+        .replace("    hidden: [slot]\n", "")
+        .replace(
+            "      slot: { window: {",
+            "      slot: { hidden: true, window: {",
+        );
+    let listed = listed.replace(
+        "      busy: activity > 1\n",
+        "      busy: activity > 1\n    hidden: [activity]\n",
+    );
+    let (_d1, a, o) = run_text(&listed, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_d2, b, o) = run_text(&marked, &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(files(&a) == files(&b), "same bytes");
+    assert!(!header(&b.join("unprocessed/customer.csv")).contains(&"activity".to_string()));
+    let nested = SHOP.replace(
+        "      price: { uniform: [1, 100], round: 2 }",
+        "      price: { mixture: [ { weight: 1, uniform: [1, 100], hidden: true } ] }",
+    );
+    let (_d3, _out, o) = run_text(&nested, &[]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("`hidden` belongs to a column's own generator"),
+        "{}",
+        o.stderr
+    );
+}
