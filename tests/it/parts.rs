@@ -9,13 +9,18 @@ use crate::common::{root, run_scenario, tutas};
 const SCALE: &str = "100";
 const TABLES: [&str; 3] = ["murid", "tutor", "interaksi"];
 
-/// Runs part `k` of `n` into `dir/part-k` and returns that folder.
+/// Runs part `k` of `n` of the default scenario into `dir/part-k` and returns that folder.
 fn make_part(dir: &Path, n: usize, k: usize, extra: &[&str]) -> PathBuf {
+    make_part_of("scenarios/default.yaml", dir, n, k, extra)
+}
+
+/// Runs part `k` of `n` of `scenario` into `dir/part-k` and returns that folder.
+fn make_part_of(scenario: &str, dir: &Path, n: usize, k: usize, extra: &[&str]) -> PathBuf {
     let out = dir.join(format!("part-{k}"));
     let (n, k) = (n.to_string(), k.to_string());
     let mut args = vec![
         "run",
-        "scenarios/default.yaml",
+        scenario,
         "--scale",
         SCALE,
         "--parts",
@@ -183,4 +188,23 @@ fn a_part_outside_the_parts_or_an_unknown_table_is_refused() {
     assert_eq!(o.code, 2);
     insta::assert_snapshot!(o.stderr);
     assert!(!dir.path().join("out").exists());
+}
+
+/// Messy tables (missing and dirty values, duplicates, correlated columns) and a variant are
+/// made in parts too: concatenated, the single run's bytes.
+#[test]
+fn messy_parts_concatenate_to_the_single_run() {
+    let extra = ["--variant", "drift"];
+    let (_single_dir, single, _) = run_scenario(
+        "scenarios/messy.yaml",
+        &[&["--scale", SCALE, "-q"], &extra[..]].concat(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let parts: Vec<PathBuf> = (1..=3)
+        .map(|k| make_part_of("scenarios/messy.yaml", dir.path(), 3, k, &extra))
+        .collect();
+    for table in TABLES {
+        let whole = std::fs::read(single.join(format!("unprocessed/{table}.csv"))).unwrap();
+        assert!(concatenated(&parts, table) == whole, "{table}");
+    }
 }
