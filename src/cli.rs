@@ -133,6 +133,12 @@ enum Command {
         /// Allow `source` paths outside the scenario's folder
         #[arg(long)]
         allow_outside_paths: bool,
+        /// Check with this override (as `tutas run --set`)
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        sets: Vec<String>,
+        /// Check this variant of the scenario (as `tutas run --variant`)
+        #[arg(long, value_name = "NAME")]
+        variant: Option<String>,
     },
     /// Split, preprocess and audit a table made elsewhere (Parquet) as the scenario's split
     /// does, writing OUT/processed_2 and OUT/report.json
@@ -258,11 +264,15 @@ fn execute(command: Command) -> Result<()> {
         Command::Check {
             scenario,
             allow_outside_paths,
+            sets,
+            variant,
         } => {
             let options = LoadOptions {
                 allow_outside: allow_outside_paths,
+                variant,
                 ..LoadOptions::default()
-            };
+            }
+            .with_sets(&sets)?;
             let p = load(&scenario, &options)?.plan;
             println!(
                 "{}: scenario `{}` is valid: {} tables, {} features, {} checks, {} insights{}",

@@ -107,6 +107,11 @@ fn blame_settings(mut e: Error, settings: &[Setting]) -> Error {
         let Some(path) = &d.path else { continue };
         let under = |s: &&Setting| path.starts_with(&s.path) || s.path.starts_with(path.as_str());
         if let Some(s) = settings.iter().rev().find(under) {
+            // The file holds the value the override replaced: its line would mislead.
+            if path.starts_with(&s.path) {
+                d.location = None;
+                d.value_position = None;
+            }
             d.notes
                 .push(format!("a value here comes from {}", s.origin));
         }
