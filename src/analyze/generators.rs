@@ -75,7 +75,9 @@ impl Analyzer<'_> {
         }
     }
 
-    /// The generator of one kind, before modifiers.
+    /// The generator of one kind, before modifiers. One `match` arm per kind, so the compiler
+    /// points here when a kind is added; it is long because the kinds are many, not because an
+    /// arm is (each is a few lines).
     fn kind(&mut self, g: &GeneratorSpec, kind: KindSpec, path: &str) -> Option<Generator> {
         let at = |key: &str| format!("{path}.{key}");
         let number = |kind, ty| Some(Generator::Number(NumberGenerator::plain(kind, ty)));

@@ -26,10 +26,43 @@ impl Analyzer<'_> {
             );
         }
         let before = self.problems.len();
+        let mut effects = self.dirty_effects(&plan, path);
+        let mut nullable = vec![false; plan.schema.fields().len()];
+        for (column, at, nulls) in &nulls {
+            let Some((index, _)) = self.mess_column(&plan, column, at) else {
+                continue;
+            };
+            self.check_share(nulls.share, at);
+            let when = match &nulls.when {
+                None => None,
+                Some(sql) => {
+                    Some(self.mess_condition(&plan.schema, sql, &format!("{at}.where"))?)
+                }
+            };
+            nullable[index] = true;
+            effects.push(effect(column, index, MessKind::Nulls(when), nulls.share));
+        }
+        if let Some(share) = table.duplicates {
+            self.check_share(share, &format!("{path}.duplicates"));
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        plan.schema = with_nullable(&plan.schema, &nullable);
+        plan.mess = Some(Mess {
+            effects,
+            duplicates: table.duplicates,
+        });
+        Some(plan)
+    }
+
+    /// The table's `dirty` effects, each on a column of a type it applies to.
+    fn dirty_effects(&mut self, plan: &TablePlan, path: &str) -> Vec<MessEffect> {
+        let table = &self.scenario.tables[&plan.name];
         let mut effects = Vec::new();
         for (column, dirty) in &table.dirty {
             let at = format!("{path}.dirty.{column}");
-            let Some((index, ty)) = self.mess_column(&plan, column, &at) else {
+            let Some((index, ty)) = self.mess_column(plan, column, &at) else {
                 continue;
             };
             let text = matches!(
@@ -69,33 +102,7 @@ impl Analyzer<'_> {
                 effects.push(effect(column, index, MessKind::Outliers(o.scale), o.share));
             }
         }
-        let mut nullable = vec![false; plan.schema.fields().len()];
-        for (column, at, nulls) in &nulls {
-            let Some((index, _)) = self.mess_column(&plan, column, at) else {
-                continue;
-            };
-            self.check_share(nulls.share, at);
-            let when = match &nulls.when {
-                None => None,
-                Some(sql) => {
-                    Some(self.mess_condition(&plan.schema, sql, &format!("{at}.where"))?)
-                }
-            };
-            nullable[index] = true;
-            effects.push(effect(column, index, MessKind::Nulls(when), nulls.share));
-        }
-        if let Some(share) = table.duplicates {
-            self.check_share(share, &format!("{path}.duplicates"));
-        }
-        if self.problems.len() > before {
-            return None;
-        }
-        plan.schema = with_nullable(&plan.schema, &nullable);
-        plan.mess = Some(Mess {
-            effects,
-            duplicates: table.duplicates,
-        });
-        Some(plan)
+        effects
     }
 
     /// The table's `nulls` and the `nulls` of its columns' own generators (columns, `set`,

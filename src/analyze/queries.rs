@@ -211,8 +211,8 @@ impl Analyzer<'_> {
         self.record_unknown(table_key(&table));
     }
 
-    pub(super) fn split(&mut self) -> Option<SplitPlan> {
-        let split = self.scenario.split.as_ref()?;
+    /// The split's source: its name as known and the schema the split sees.
+    fn split_source(&mut self, split: &crate::scenario::Split) -> Option<(String, SchemaRef)> {
         if self.reads_failed_input([split.from.as_str()], "the split") {
             return None;
         }
@@ -237,6 +237,30 @@ impl Analyzer<'_> {
             .get(&from)
             .unwrap_or(&self.schemas[&from])
             .clone();
+        Some((from, schema))
+    }
+
+    /// The column the split stratifies by: the target unless `stratify` says otherwise; none
+    /// for a time split.
+    fn stratify(&mut self, split: &crate::scenario::Split) -> Option<String> {
+        match split.stratify.as_deref() {
+            Some("none") => None,
+            Some(_) if split.order_by.is_some() => {
+                self.problem(Diagnostic::at(
+                    "split.stratify",
+                    "a time split (`order_by`) takes the latest rows as they are: it cannot also stratify",
+                ));
+                None
+            }
+            Some(c) => Some(c.to_string()),
+            None if split.order_by.is_some() => None,
+            None => Some(split.target.clone()),
+        }
+    }
+
+    pub(super) fn split(&mut self) -> Option<SplitPlan> {
+        let split = self.scenario.split.as_ref()?;
+        let (from, schema) = self.split_source(split)?;
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         let before = self.problems.len();
         let require = |a: &mut Self, col: &str, path: String| {
@@ -268,22 +292,10 @@ impl Analyzer<'_> {
                 "a split is either grouped (`group`) or by time (`order_by`), not both",
             ));
         }
-        let stratify = match split.stratify.as_deref() {
-            Some("none") => None,
-            Some(_) if split.order_by.is_some() => {
-                self.problem(Diagnostic::at(
-                    "split.stratify",
-                    "a time split (`order_by`) takes the latest rows as they are: it cannot also stratify",
-                ));
-                None
-            }
-            Some(c) => {
-                require(self, c, "split.stratify".into());
-                Some(c.to_string())
-            }
-            None if split.order_by.is_some() => None,
-            None => Some(split.target.clone()),
-        };
+        let stratify = self.stratify(split);
+        if let Some(c) = &stratify {
+            require(self, c, "split.stratify".into());
+        }
         self.check_split_numbers(split);
         let t = split.audit.leak_threshold;
         let features: Vec<String> = names

@@ -154,23 +154,9 @@ enum Compared {
     Line(String),
 }
 
-/// One column's line; `Same` or `Noise` (folded) unless every column is asked for.
-fn column(a: &ColumnProfile, b: &ColumnProfile, options: DiffOptions) -> Compared {
-    let mut out = format!("    {} ({})", a.name, a.kind);
-    if a.kind != b.kind {
-        return Compared::Line(format!("{out}: kind {} → {}\n", a.kind, b.kind));
-    }
-    let index = distributions(a, b).map(|(p, q)| (psi(&p, &q), noise(p.len(), a.count, b.count)));
-    // Text beyond the profile's categories is known by its distinct and empty counts only.
-    let same_counts = matches!((&a.text, &b.text), (Some(x), Some(y)) if x.distinct == y.distinct && x.complete == y.complete)
-        && index.is_none()
-        && a.nulls == b.nulls;
-    if (a == b || same_counts) && !options.all {
-        return Compared::Same;
-    }
-    if index.is_some_and(|(i, noise)| i < noise && i < options.threshold) && !options.all {
-        return Compared::Noise;
-    }
+/// What moved in a column: means, shares of true, of each value, or distinct counts.
+fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
+    let mut out = String::new();
     match (
         &a.numeric,
         &b.numeric,
@@ -231,6 +217,27 @@ fn column(a: &ColumnProfile, b: &ColumnProfile, options: DiffOptions) -> Compare
         }
         _ => {}
     }
+    out
+}
+
+/// One column's line; `Same` or `Noise` (folded) unless every column is asked for.
+fn column(a: &ColumnProfile, b: &ColumnProfile, options: DiffOptions) -> Compared {
+    let mut out = format!("    {} ({})", a.name, a.kind);
+    if a.kind != b.kind {
+        return Compared::Line(format!("{out}: kind {} → {}\n", a.kind, b.kind));
+    }
+    let index = distributions(a, b).map(|(p, q)| (psi(&p, &q), noise(p.len(), a.count, b.count)));
+    // Text beyond the profile's categories is known by its distinct and empty counts only.
+    let same_counts = matches!((&a.text, &b.text), (Some(x), Some(y)) if x.distinct == y.distinct && x.complete == y.complete)
+        && index.is_none()
+        && a.nulls == b.nulls;
+    if (a == b || same_counts) && !options.all {
+        return Compared::Same;
+    }
+    if index.is_some_and(|(i, noise)| i < noise && i < options.threshold) && !options.all {
+        return Compared::Noise;
+    }
+    out.push_str(&describe(a, b));
     if a.nulls != b.nulls {
         let _ = write!(
             out,

@@ -1,5 +1,6 @@
-//! How a made table's rows are arranged for writing: the part a run makes (`--parts`), a
-//! deterministic shuffle (`shuffle: true`), and the columns written (`hidden` left out).
+//! How a made table's rows are arranged for writing: its mess (`nulls`, `dirty`,
+//! `duplicates`), the part a run makes (`--parts`), a deterministic shuffle (`shuffle: true`),
+//! and the columns written (`hidden` left out).
 //! Each is a [`ChunkSource`] over another, so they compose and stay chunk by chunk.
 
 use std::ops::Range;
@@ -11,6 +12,7 @@ use rand::seq::SliceRandom;
 
 use super::produce::collect;
 use crate::error::{Error, Result};
+use crate::generate::mess::Messy;
 use crate::generate::rng::stream;
 use crate::generate::{CHUNK_ROWS, ChunkSource, chunk_count};
 use crate::plan::TablePlan;
@@ -126,6 +128,29 @@ impl ChunkSource for Shuffled {
     fn chunk_rows(&self, i: u64) -> u64 {
         (self.order.len() as u64 - i * CHUNK_ROWS).min(CHUNK_ROWS)
     }
+}
+
+/// The made chunks with the table's mess put in, when it declares some; a duplicate stays in
+/// its stratum (`strata` in made order).
+pub(super) fn messy<'a>(
+    made: &'a dyn ChunkSource,
+    table: &'a TablePlan,
+    seed: u64,
+    strata: &[StratumReport],
+) -> Option<Messy<'a>> {
+    let mess = table.mess.as_ref()?;
+    let ends = strata.iter().scan(0, |end, s| {
+        *end += s.requested;
+        Some(*end)
+    });
+    Some(Messy::new(
+        made,
+        mess,
+        table.schema.clone(),
+        &table.name,
+        seed,
+        ends.collect(),
+    ))
 }
 
 /// A table's chunks as written: its hidden columns left out.

@@ -26,7 +26,6 @@ use indicatif::ProgressBar;
 use serde_json::json;
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::generate::mess::Messy;
 use crate::generate::{CHUNK_ROWS, ChunkSource, EntityTable, PickedColumns};
 use crate::plan::{PairPlan, Part, Plan, SplitPlan, TableKind, TablePlan};
 use crate::report::profile::TableProfiler;
@@ -38,7 +37,7 @@ use crate::sql::Engine;
 use crate::write::csv::CsvStyle;
 use crate::write::staging::{MANIFEST, Manifest, OutputDir};
 use crate::write::{Chunk, Format, TableWriter, write_json};
-use arrange::{PartOf, Shuffled, Written, part_strata};
+use arrange::{PartOf, Shuffled, Written, messy, part_strata};
 use produce::{BackgroundWrite, ChunkMaker, ReportSlot, Stage, collect, produce, stream_to_file};
 use queries::{check_failure, check_result, query_error};
 
@@ -306,20 +305,7 @@ impl<'a> RunState<'a> {
             self.options.progress,
         );
         stage.started = started;
-        let messy = table.mess.as_ref().map(|mess| {
-            let ends = strata.iter().scan(0, |end, s| {
-                *end += s.requested;
-                Some(*end)
-            });
-            Messy::new(
-                made,
-                mess,
-                table.schema.clone(),
-                &table.name,
-                self.plan.seed,
-                ends.collect(),
-            )
-        });
+        let messy = messy(made, table, self.plan.seed, &strata);
         let made: &dyn ChunkSource = messy.as_ref().map_or(made, |m| m as &dyn ChunkSource);
         let shuffled = match table.shuffle {
             true => Some(Shuffled::new(
@@ -350,7 +336,7 @@ impl<'a> RunState<'a> {
             mess: Vec::new(),
         };
         let schema = table.written_schema();
-        let mut profiler = TableProfiler::new(&schema);
+        let profiler = TableProfiler::new(&schema);
         if self.read_later.contains(&table.name) {
             // A shuffled table's progress was shown while it was made.
             let bar = match shuffled {
@@ -381,22 +367,34 @@ impl<'a> RunState<'a> {
             ));
         } else {
             stage.bar.set_length(rows);
-            let mut writer = self.writer("unprocessed", &table.name, &schema)?;
-            let style = self.csv_style().cloned();
-            stream_to_file(
-                &self.pool,
-                &part,
-                &mut writer,
-                &mut profiler,
-                style.as_ref(),
-                &stage.bar,
-            )?;
-            stage.bytes += writer.finish(&self.out)?;
-            report.profile = profiler.finish();
+            report.profile = self.stream_table(table, &part, profiler, &mut stage)?;
         }
         report.mess = messy.map(|m| m.counts()).unwrap_or_default();
         stage.done(rows, &mut self.report.timings);
         Ok(Some(report))
+    }
+
+    /// Makes `part` of a table no later stage reads and streams it to its file; returns the
+    /// column profiles.
+    fn stream_table(
+        &self,
+        table: &TablePlan,
+        part: &PartOf,
+        mut profiler: TableProfiler,
+        stage: &mut Stage,
+    ) -> Result<Vec<crate::report::ColumnProfile>> {
+        let mut writer = self.writer("unprocessed", &table.name, &table.written_schema())?;
+        let style = self.csv_style().cloned();
+        stream_to_file(
+            &self.pool,
+            part,
+            &mut writer,
+            &mut profiler,
+            style.as_ref(),
+            &stage.bar,
+        )?;
+        stage.bytes += writer.finish(&self.out)?;
+        Ok(profiler.finish())
     }
 
     /// Whether this run writes `table`: always, but in a part that names other `--tables`.

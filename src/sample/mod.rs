@@ -89,7 +89,7 @@ use crate::error::Result;
 use crate::generate::draw::generate_column;
 use crate::generate::rng::stream;
 use crate::generate::{CHUNK_ROWS, ChunkSource, Inputs, PickedColumns};
-use crate::plan::{Derived, PairPlan, StratumPlan};
+use crate::plan::{Derived, DerivedColumn, PairPlan, StratumPlan};
 use crate::report::StratumReport;
 use classify::null_monotone;
 use groups::{Groups, KeyCodes, group_rows, key_codes};
@@ -278,17 +278,7 @@ fn prepare<'a>(
             mark_side_columns(expr, width, &mut gathered);
         }
     }
-    let mut by_position: [Vec<Option<ArrayRef>>; 2] = [Vec::new(), Vec::new()];
-    for side in 0..2 {
-        let order = UInt32Array::from(groups[side].order.clone());
-        for (i, col) in sides[side].columns().iter().enumerate() {
-            by_position[side].push(if gathered[side][i] && !keys[side].contains(&i) {
-                Some(take(col.as_ref(), &order, None)?)
-            } else {
-                None
-            });
-        }
-    }
+    let by_position = by_position(sides, &groups, &gathered, &keys)?;
     let mut group_pairs = group_pair_batch(plan, sides, &keys, &reps)?;
 
     let mut decided = vec![None; plan.columns.len()];
@@ -330,6 +320,28 @@ fn prepare<'a>(
         output_reads,
         weights,
     })
+}
+
+/// Per side, the read columns that are not keys, in grouped order (keys come from the group
+/// pair batch); `None` for the others.
+fn by_position(
+    sides: [&RecordBatch; 2],
+    groups: &[Groups; 2],
+    read: &[Vec<bool>; 2],
+    keys: &[Vec<usize>; 2],
+) -> Result<[Vec<Option<ArrayRef>>; 2]> {
+    let mut out: [Vec<Option<ArrayRef>>; 2] = [Vec::new(), Vec::new()];
+    for side in 0..2 {
+        let order = UInt32Array::from(groups[side].order.clone());
+        for (i, col) in sides[side].columns().iter().enumerate() {
+            out[side].push(if read[side][i] && !keys[side].contains(&i) {
+                Some(take(col.as_ref(), &order, None)?)
+            } else {
+                None
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Groups both sides by their key columns (read, low-cardinality; none without `grouped`),
@@ -568,35 +580,40 @@ fn build_rows(
         fields.push(Field::new(name, ty.arrow(), false));
     }
     for derived in &plan.derive {
-        match &derived.value {
-            Derived::Sql(physical) => {
-                let so_far = with_sides(&fields, &columns)?;
-                columns.push(eval(physical, &so_far)?);
-                fields.push(Field::new(
-                    &derived.name,
-                    columns[columns.len() - 1].data_type().clone(),
-                    true,
-                ));
-            }
-            Derived::Generate(generator, params) => {
-                let so_far = with_sides(&fields, &columns)?;
-                let params = evaluate_params(params, &so_far, first)?;
-                let inputs = Inputs {
-                    picked: &p.picked,
-                    params: &params,
-                    first,
-                };
-                let key = format!("derive:{}", derived.name);
-                let mut rng = stream(seed, &plan.table, &key, chunk);
-                columns.push(generate_column(generator, &mut rng, n, &inputs));
-                fields.push(Field::new(
-                    &derived.name,
-                    generator.value_type().arrow(),
-                    true,
-                ));
-            }
-        }
+        let value = derived_value(p, derived, &with_sides(&fields, &columns)?, seed, chunk)?;
+        fields.push(Field::new(&derived.name, value.data_type().clone(), true));
+        columns.push(value);
     }
     let schema = Arc::new(Schema::new(fields));
     Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+/// One `derive` column's values over the row so far (the side columns in front).
+fn derived_value(
+    p: &PairSpace,
+    derived: &DerivedColumn,
+    so_far: &RecordBatch,
+    seed: u64,
+    chunk: u64,
+) -> Result<ArrayRef> {
+    match &derived.value {
+        Derived::Sql(physical) => eval(physical, so_far),
+        Derived::Generate(generator, params) => {
+            let first = chunk * CHUNK_ROWS;
+            let params = evaluate_params(params, so_far, first)?;
+            let inputs = Inputs {
+                picked: &p.picked,
+                params: &params,
+                first,
+            };
+            let key = format!("derive:{}", derived.name);
+            let mut rng = stream(seed, &p.plan.table, &key, chunk);
+            Ok(generate_column(
+                generator,
+                &mut rng,
+                so_far.num_rows(),
+                &inputs,
+            ))
+        }
+    }
 }

@@ -94,16 +94,9 @@ pub(super) fn build_sampler(
     let masses = p.weights.as_ref().map(|w| masses(p, w, &found));
     if let Some(m) = &masses
         && stratum.rows > 0
-        && m.last().copied().unwrap_or(0.0) <= 0.0
         && total > 0
     {
-        return Err(Error::runtime(Diagnostic::at(
-            &stratum.path,
-            format!(
-                "stratum `{}` of table `{}`: every pair that satisfies it has weight 0",
-                stratum.name, p.plan.table
-            ),
-        )));
+        no_weightless_stratum(p, stratum, m)?;
     }
     let enveloped = masses.is_some() && !found.refined.is_empty();
     let rejection = found.to_test > 0 || enveloped;
@@ -149,6 +142,20 @@ pub(super) fn build_sampler(
         }
     }
     Ok((sampler, report))
+}
+
+/// A stratum with rows to draw must have satisfying pairs of weight above 0.
+fn no_weightless_stratum(p: &PairSpace, stratum: &StratumPlan, masses: &[f64]) -> Result<()> {
+    match masses.last().copied().unwrap_or(0.0) > 0.0 {
+        true => Ok(()),
+        false => Err(Error::runtime(Diagnostic::at(
+            &stratum.path,
+            format!(
+                "stratum `{}` of table `{}`: every pair that satisfies it has weight 0",
+                stratum.name, p.plan.table
+            ),
+        ))),
+    }
 }
 
 /// Running sums of the entries' masses under the sides' weights.

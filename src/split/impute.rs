@@ -35,64 +35,14 @@ pub(super) fn fill(imp: &Impute, column: &[&ArrayRef], in_test: &[bool]) -> Resu
     };
     let (missing_train, missing_test) = (missing(false), missing(true));
     let training = |r: usize| !in_test[r] && whole.is_valid(r);
-    let name = &imp.column;
-    let (array, value): (ArrayRef, Value) = match whole.data_type() {
-        DataType::Boolean => {
-            let a = whole.as_boolean();
-            let v = match &imp.fill {
-                Fill::Constant(Scalar::Bool(b)) => *b,
-                Fill::Constant(other) => return Err(not_a(name, "boolean", other)),
-                _ => {
-                    let trues = (0..a.len()).filter(|&r| training(r) && a.value(r)).count();
-                    let falses = (0..a.len()).filter(|&r| training(r) && !a.value(r)).count();
-                    no_training_value(name, trues + falses)?;
-                    trues > falses
-                }
-            };
-            let filled: BooleanArray = (0..a.len())
-                .map(|r| Some(if a.is_null(r) { v } else { a.value(r) }))
-                .collect();
-            (Arc::new(filled), json!(v))
-        }
+    let (array, value) = match whole.data_type() {
+        DataType::Boolean => fill_booleans(imp, &whole, &training)?,
         DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let text = cast(&whole, &DataType::Utf8)?;
-            let a = text.as_string::<i32>();
-            let v = match &imp.fill {
-                Fill::Constant(s) => s.to_string(),
-                _ => {
-                    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-                    (0..a.len())
-                        .filter(|&r| training(r))
-                        .for_each(|r| *counts.entry(a.value(r)).or_default() += 1);
-                    no_training_value(name, counts.len())?;
-                    most_frequent(counts).to_string()
-                }
-            };
-            let filled: StringArray = (0..a.len())
-                .map(|r| Some(if a.is_null(r) { v.as_str() } else { a.value(r) }))
-                .collect();
-            (Arc::new(filled), json!(v))
+            fill_texts(imp, &whole, &training)?
         }
-        _ => {
-            let numbers = cast(&whole, &DataType::Float64)?;
-            let a = numbers.as_primitive::<Float64Type>();
-            let mut seen: Vec<f64> = (0..a.len())
-                .filter(|&r| training(r))
-                .map(|r| a.value(r))
-                .collect();
-            let v = match &imp.fill {
-                Fill::Constant(s) => s.as_number().ok_or_else(|| not_a(name, "number", s))?,
-                fill => {
-                    no_training_value(name, seen.len())?;
-                    statistic(fill, &mut seen)
-                }
-            };
-            let filled: Float64Array = (0..a.len())
-                .map(|r| Some(if a.is_null(r) { v } else { a.value(r) }))
-                .collect();
-            (Arc::new(filled), json!(v))
-        }
+        _ => fill_numbers(imp, &whole, &training)?,
     };
+    let name = &imp.column;
     let indicator = imp.indicator.then(|| FeatureColumn {
         name: format!("{name}_missing"),
         values: FeatureValues::Flags((0..whole.len()).map(|r| whole.is_null(r) as u8).collect()),
@@ -111,6 +61,81 @@ pub(super) fn fill(imp: &Impute, column: &[&ArrayRef], in_test: &[bool]) -> Resu
         indicator,
         report,
     })
+}
+
+/// Booleans: the constant, or the training rows' more frequent value (false on a tie).
+fn fill_booleans(
+    imp: &Impute,
+    whole: &ArrayRef,
+    training: &dyn Fn(usize) -> bool,
+) -> Result<(ArrayRef, Value)> {
+    let a = whole.as_boolean();
+    let v = match &imp.fill {
+        Fill::Constant(Scalar::Bool(b)) => *b,
+        Fill::Constant(other) => return Err(not_a(&imp.column, "boolean", other)),
+        _ => {
+            let trues = (0..a.len()).filter(|&r| training(r) && a.value(r)).count();
+            let falses = (0..a.len()).filter(|&r| training(r) && !a.value(r)).count();
+            no_training_value(&imp.column, trues + falses)?;
+            trues > falses
+        }
+    };
+    let filled: BooleanArray = (0..a.len())
+        .map(|r| Some(if a.is_null(r) { v } else { a.value(r) }))
+        .collect();
+    Ok((Arc::new(filled), json!(v)))
+}
+
+/// Text: the constant, or the training rows' most frequent value (the smallest on a tie).
+fn fill_texts(
+    imp: &Impute,
+    whole: &ArrayRef,
+    training: &dyn Fn(usize) -> bool,
+) -> Result<(ArrayRef, Value)> {
+    let text = cast(whole, &DataType::Utf8)?;
+    let a = text.as_string::<i32>();
+    let v = match &imp.fill {
+        Fill::Constant(s) => s.to_string(),
+        _ => {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            (0..a.len())
+                .filter(|&r| training(r))
+                .for_each(|r| *counts.entry(a.value(r)).or_default() += 1);
+            no_training_value(&imp.column, counts.len())?;
+            most_frequent(counts).to_string()
+        }
+    };
+    let filled: StringArray = (0..a.len())
+        .map(|r| Some(if a.is_null(r) { v.as_str() } else { a.value(r) }))
+        .collect();
+    Ok((Arc::new(filled), json!(v)))
+}
+
+/// Numbers (as floats): the constant, or the training rows' statistic.
+fn fill_numbers(
+    imp: &Impute,
+    whole: &ArrayRef,
+    training: &dyn Fn(usize) -> bool,
+) -> Result<(ArrayRef, Value)> {
+    let numbers = cast(whole, &DataType::Float64)?;
+    let a = numbers.as_primitive::<Float64Type>();
+    let mut seen: Vec<f64> = (0..a.len())
+        .filter(|&r| training(r))
+        .map(|r| a.value(r))
+        .collect();
+    let v = match &imp.fill {
+        Fill::Constant(s) => s
+            .as_number()
+            .ok_or_else(|| not_a(&imp.column, "number", s))?,
+        fill => {
+            no_training_value(&imp.column, seen.len())?;
+            statistic(fill, &mut seen)
+        }
+    };
+    let filled: Float64Array = (0..a.len())
+        .map(|r| Some(if a.is_null(r) { v } else { a.value(r) }))
+        .collect();
+    Ok((Arc::new(filled), json!(v)))
 }
 
 /// Mean, median (the mean of the two middle values for an even count) or most frequent

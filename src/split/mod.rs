@@ -202,95 +202,73 @@ fn split_error(message: String) -> Error {
     Error::runtime(Diagnostic::at("split", message))
 }
 
-/// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
-pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
-    let n: usize = batches.iter().map(|b| b.num_rows()).sum();
-    let column = |name: &str| -> Result<Vec<&ArrayRef>> {
-        let i = schema
+/// The split's source table: its batches, read column by column.
+struct Input<'a> {
+    plan: &'a SplitPlan,
+    schema: &'a SchemaRef,
+    batches: &'a [RecordBatch],
+}
+
+impl<'a> Input<'a> {
+    /// A column's arrays, one per batch.
+    fn column(&self, name: &str) -> Result<Vec<&'a ArrayRef>> {
+        let i = self
+            .schema
             .index_of(name)
             .map_err(|_| split_error(format!("no column `{name}`")))?;
-        Ok(batches.iter().map(|b| b.column(i)).collect())
-    };
-    let parts = |name: &str| -> Result<Vec<&ArrayRef>> {
-        let parts = column(name)?;
+        Ok(self.batches.iter().map(|b| b.column(i)).collect())
+    }
+
+    /// A column that must have no empty values (the target, a group, a feature not imputed).
+    fn complete(&self, name: &str) -> Result<Vec<&'a ArrayRef>> {
+        let parts = self.column(name)?;
         let nulls: usize = parts.iter().map(|a| a.null_count()).sum();
-        if nulls > 0 {
-            let d = Diagnostic::at(
-                "split",
-                format!("column `{name}` has {nulls} empty values; fill or drop it"),
-            );
-            return Err(Error::runtime(match plan.features.iter().any(|f| f == name) {
-                true => d.help(format!(
-                    "fill it in the split: `impute: {{ {name}: median }}` (or mean, most_frequent, {{ constant: value }})"
-                )),
-                false => d,
-            }));
+        if nulls == 0 {
+            return Ok(parts);
         }
-        Ok(parts)
+        let d = Diagnostic::at(
+            "split",
+            format!("column `{name}` has {nulls} empty values; fill or drop it"),
+        );
+        Err(Error::runtime(match self.plan.features.iter().any(|f| f == name) {
+            true => d.help(format!(
+                "fill it in the split: `impute: {{ {name}: median }}` (or mean, most_frequent, {{ constant: value }})"
+            )),
+            false => d,
+        }))
+    }
+}
+
+/// The features encoded for X, with what encoding and imputation fitted.
+#[derive(Default)]
+struct Features {
+    columns: Vec<FeatureColumn>,
+    one_hot: BTreeMap<String, Vec<String>>,
+    booleans: Vec<String>,
+    imputed: Vec<Imputed>,
+}
+
+/// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
+pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
+    let input = Input {
+        plan,
+        schema,
+        batches,
     };
-    let target = Classes::of(&parts(&plan.target)?)?;
-    let strata = match &plan.stratify {
-        None => None,
-        Some(c) if *c == plan.target => Some(target.clone()),
-        Some(c) => Some(Classes::of(&parts(c)?)?),
-    };
-    let (train, test, method) = match (&plan.group, &plan.order_by) {
-        (Some(g), _) => group_split(plan, n, strata.as_ref(), &Classes::of(&parts(g)?)?, g)?,
-        (None, Some(o)) => time_split(plan, &parts(o)?, o)?,
-        (None, None) => {
-            let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
-            let method = match &plan.stratify {
-                Some(c) => format!("stratified by `{c}`"),
-                None => "random".to_string(),
-            };
-            (train, test, method)
-        }
-    };
+    let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let target = Classes::of(&input.complete(&plan.target)?)?;
+    let (train, test, method) = assign(&input, n, &target)?;
     let mut in_test = vec![false; n];
     test.iter().for_each(|&r| in_test[r] = true);
-    let encoded = plan
-        .features
-        .par_iter()
-        .map(|name| {
-            let data_type = schema.field_with_name(name)?.data_type();
-            let encode = |data_type: &DataType, arrays: &[&ArrayRef]| {
-                encode(
-                    name,
-                    data_type,
-                    arrays,
-                    n,
-                    plan.max_categories,
-                    plan.drop_first,
-                )
-            };
-            match plan.impute.iter().find(|i| i.column == *name) {
-                None => Ok((encode(data_type, &parts(name)?)?, None)),
-                Some(imp) => {
-                    let filled = impute::fill(imp, &column(name)?, &in_test)?;
-                    let mut e = encode(filled.array.data_type(), &[&filled.array])?;
-                    e.columns.extend(filled.indicator);
-                    Ok((e, Some(filled.report)))
-                }
-            }
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let mut columns = Vec::new();
-    let mut one_hot = BTreeMap::new();
-    let mut booleans = Vec::new();
-    let mut imputed = Vec::new();
-    for (name, (e, filled)) in plan.features.iter().zip(encoded) {
-        columns.extend(e.columns);
-        if let Some(categories) = e.one_hot {
-            one_hot.insert(name.clone(), categories);
-        }
-        if e.boolean {
-            booleans.push(name.clone());
-        }
-        imputed.extend(filled);
-    }
+    let Features {
+        mut columns,
+        one_hot,
+        booleans,
+        imputed,
+    } = features(&input, n, &in_test)?;
     let mut overlaps = Vec::new();
     for name in &plan.dropped_text {
-        let values = column(name)?;
+        let values = input.column(name)?;
         if values.iter().all(|a| a.null_count() == 0) {
             overlaps.push(overlap(name, &Classes::of(&values)?, &train, &test));
         }
@@ -313,6 +291,79 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         overlaps,
         imputed,
     })
+}
+
+/// The training and test rows, and how they were assigned.
+fn assign(input: &Input, n: usize, target: &Classes) -> Result<(Vec<usize>, Vec<usize>, String)> {
+    let plan = input.plan;
+    let strata = match &plan.stratify {
+        None => None,
+        Some(c) if *c == plan.target => Some(target.clone()),
+        Some(c) => Some(Classes::of(&input.complete(c)?)?),
+    };
+    Ok(match (&plan.group, &plan.order_by) {
+        (Some(g), _) => group_split(
+            plan,
+            n,
+            strata.as_ref(),
+            &Classes::of(&input.complete(g)?)?,
+            g,
+        )?,
+        (None, Some(o)) => time_split(plan, &input.complete(o)?, o)?,
+        (None, None) => {
+            let (train, test) = shuffle_split(plan, n, strata.as_ref())?;
+            let method = match &plan.stratify {
+                Some(c) => format!("stratified by `{c}`"),
+                None => "random".to_string(),
+            };
+            (train, test, method)
+        }
+    })
+}
+
+/// Every feature encoded for X (in parallel), empty values filled where `impute` says.
+fn features(input: &Input, n: usize, in_test: &[bool]) -> Result<Features> {
+    let plan = input.plan;
+    let encoded = plan
+        .features
+        .par_iter()
+        .map(|name| {
+            let encode = |data_type: &DataType, arrays: &[&ArrayRef]| {
+                encode(
+                    name,
+                    data_type,
+                    arrays,
+                    n,
+                    plan.max_categories,
+                    plan.drop_first,
+                )
+            };
+            match plan.impute.iter().find(|i| i.column == *name) {
+                None => {
+                    let data_type = input.schema.field_with_name(name)?.data_type();
+                    Ok((encode(data_type, &input.complete(name)?)?, None))
+                }
+                Some(imp) => {
+                    let filled = impute::fill(imp, &input.column(name)?, in_test)?;
+                    let mut e = encode(filled.array.data_type(), &[&filled.array])?;
+                    e.columns.extend(filled.indicator);
+                    Ok((e, Some(filled.report)))
+                }
+            }
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut out = Features::default();
+    for (name, (e, filled)) in plan.features.iter().zip(encoded) {
+        out.columns.extend(e.columns);
+        if let Some(categories) = e.one_hot {
+            out.one_hot.insert(name.clone(), categories);
+        }
+        if e.boolean {
+            out.booleans.push(name.clone());
+        }
+        out.imputed.extend(filled);
+    }
+    Ok(out)
 }
 
 /// How many values of a column are found in the training part, the test part, and both.
