@@ -60,6 +60,22 @@ pub fn largest_remainder(n: u64, shares: &[f64]) -> Vec<u64> {
     counts
 }
 
+/// An order-preserving map of finite floats (and infinities) to `u64` (`-0.0` = `0.0`): sort
+/// or count by the integer, get the float back with [`from_float_ordinal`].
+pub fn float_ordinal(x: f64) -> u64 {
+    let bits = (if x == 0.0 { 0.0f64 } else { x }).to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | (1 << 63)
+    }
+}
+
+/// The float of a [`float_ordinal`].
+pub fn from_float_ordinal(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
+
 #[cfg(test)]
 mod tests {
     use super::{CompensatedSum, largest_remainder};

@@ -113,24 +113,9 @@ impl Analyzer<'_> {
             .iter()
             .map(|(c, n)| (c.clone(), format!("{path}.nulls.{c}"), n.clone()))
             .collect();
-        let sets = table.strata.iter().enumerate().flat_map(|(i, s)| {
-            s.set
-                .iter()
-                .map(move |(c, spec)| (c, spec, format!("{path}.strata[{i}].set.{c}")))
-        });
-        let columns = table
-            .columns
-            .iter()
-            .map(|(c, spec)| (c, spec, format!("{path}.columns.{c}")))
-            .chain(
-                table
-                    .derive
-                    .iter()
-                    .map(|(c, spec)| (c, spec, format!("{path}.derive.{c}"))),
-            )
-            .chain(sets);
         let mut seen = std::collections::HashSet::new();
-        for (column, spec, at) in columns {
+        for (column, spec, under) in table.column_specs() {
+            let at = format!("{path}.{under}");
             let ColumnSpec::Generate(g) = spec else {
                 continue;
             };

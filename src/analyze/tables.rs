@@ -127,9 +127,8 @@ impl Analyzer<'_> {
         }
         plan.shuffle = table.shuffle;
         // `hidden: true` on a column's own generator names it as the table's `hidden` does.
-        let sets = table.strata.iter().flat_map(|s| s.set.iter());
         let mut declared: Vec<String> = table.hidden.clone();
-        for (name, spec) in table.columns.iter().chain(&table.derive).chain(sets) {
+        for (name, spec, _) in table.column_specs() {
             if matches!(spec, ColumnSpec::Generate(g) if g.hidden == Some(true))
                 && !declared.contains(name)
             {

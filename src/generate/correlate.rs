@@ -9,13 +9,8 @@ use rand_distr::{Distribution, StandardNormal};
 
 use super::rng::Rng;
 use crate::error::Result;
+use crate::numeric::float_ordinal;
 use crate::plan::Correlation;
-
-/// Bits of a float that sort as the float does.
-fn order_key(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
 
 /// Reorders the members of `c` among `arrays` by correlated normal scores from `rng`.
 pub fn reorder(c: &Correlation, arrays: &mut [ArrayRef], rng: &mut Rng) -> Result<()> {
@@ -27,11 +22,11 @@ pub fn reorder(c: &Correlation, arrays: &mut [ArrayRef], rng: &mut Rng) -> Resul
         let scores: Vec<f64> = (0..n)
             .map(|r| (0..=m).map(|j| c.cholesky[m][j] * x[r * k + j]).sum())
             .collect();
-        // (score's order key, row): distinct pairs, so an unstable sort is deterministic.
+        // (score's ordinal, row): distinct pairs, so an unstable sort is deterministic.
         let mut by_score: Vec<(u64, u32)> = scores
             .iter()
             .enumerate()
-            .map(|(r, &z)| (order_key(z), r as u32))
+            .map(|(r, &z)| (float_ordinal(z), r as u32))
             .collect();
         by_score.sort_unstable();
         let sorted = sort_to_indices(&arrays[a], None, None)?;

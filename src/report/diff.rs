@@ -75,21 +75,10 @@ fn distributions(a: &ColumnProfile, b: &ColumnProfile) -> Option<(Vec<f64>, Vec<
             vec![x as f64, (a.count - a.nulls - x) as f64],
             vec![y as f64, (b.count - b.nulls - y) as f64],
         ),
-        (.., Some(x), Some(y))
-            if x.complete
-                && y.complete
-                && x.distinct as usize <= x.top.len()
-                && y.distinct as usize <= y.top.len() =>
-        {
-            let mut values: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
-            x.top
-                .iter()
-                .for_each(|(v, n)| values.entry(v).or_default().0 = *n as f64);
-            y.top
-                .iter()
-                .for_each(|(v, n)| values.entry(v).or_default().1 = *n as f64);
-            values.values().map(|&(p, q)| (p, q)).unzip()
-        }
+        (.., Some(x), Some(y)) => value_counts(x, y)?
+            .values()
+            .map(|&(p, q)| (p as f64, q as f64))
+            .unzip(),
         _ => return None,
     };
     pa.push(a.nulls as f64);
@@ -101,6 +90,25 @@ fn distributions(a: &ColumnProfile, b: &ColumnProfile) -> Option<(Vec<f64>, Vec<
     norm(&mut pa);
     norm(&mut pb);
     Some((pa, pb))
+}
+
+/// Each value's count in both runs, when both profiles list every value of the column.
+fn value_counts<'p>(
+    x: &'p super::TextProfile,
+    y: &'p super::TextProfile,
+) -> Option<BTreeMap<&'p str, (u64, u64)>> {
+    let listed = |t: &super::TextProfile| t.complete && t.distinct as usize <= t.top.len();
+    if !(listed(x) && listed(y)) {
+        return None;
+    }
+    let mut values: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+    for (v, n) in &x.top {
+        values.entry(v).or_default().0 = *n;
+    }
+    for (v, n) in &y.top {
+        values.entry(v).or_default().1 = *n;
+    }
+    Some(values)
 }
 
 /// A histogram's counts spread over 20 equal bins of [lo, hi] (uniform within each bin).
@@ -191,16 +199,7 @@ fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
                 percent_change(share(x, a.count), share(y, b.count))
             );
         }
-        (.., Some(x), Some(y))
-            if x.complete && y.complete && x.distinct <= 20 && y.distinct <= 20 =>
-        {
-            let mut values: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-            x.top
-                .iter()
-                .for_each(|(v, n)| values.entry(v).or_default().0 = *n);
-            y.top
-                .iter()
-                .for_each(|(v, n)| values.entry(v).or_default().1 = *n);
+        (.., Some(x), Some(y)) if let Some(values) = value_counts(x, y) => {
             let shown: Vec<String> = values
                 .iter()
                 .map(|(v, &(na, nb))| {

@@ -12,6 +12,7 @@
 //! the same time. Counts are exact, so drawing a row of A with probability proportional to its
 //! count, then its k-th partner for a uniform k, is uniform over the pairs that satisfy.
 
+use crate::numeric::float_ordinal;
 use datafusion::arrow::array::{ArrayRef, AsArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -140,16 +141,6 @@ impl KeyKind {
                     .collect()
             }
         })
-    }
-}
-
-/// An order-preserving map of finite floats (and infinities) to `u64` (`-0.0` = `0.0`).
-fn float_ordinal(x: f64) -> u64 {
-    let bits = (if x == 0.0 { 0.0f64 } else { x }).to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | (1 << 63)
     }
 }
 

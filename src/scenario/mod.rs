@@ -125,6 +125,27 @@ pub struct Table {
     pub correlate: Vec<CorrelateSpec>,
 }
 
+impl Table {
+    /// Every column the table declares with its spec and key path under the table: `columns`,
+    /// then `derive`, then each stratum's `set` (`strata[i].set.x`).
+    pub fn column_specs(&self) -> impl Iterator<Item = (&String, &ColumnSpec, String)> {
+        let sets = self.strata.iter().enumerate().flat_map(|(i, s)| {
+            s.set
+                .iter()
+                .map(move |(c, spec)| (c, spec, format!("strata[{i}].set.{c}")))
+        });
+        self.columns
+            .iter()
+            .map(|(c, spec)| (c, spec, format!("columns.{c}")))
+            .chain(
+                self.derive
+                    .iter()
+                    .map(|(c, spec)| (c, spec, format!("derive.{c}"))),
+            )
+            .chain(sets)
+    }
+}
+
 /// Two columns and the rank correlation they are drawn with.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

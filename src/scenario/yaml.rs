@@ -165,10 +165,7 @@ pub fn from_str<T: DeserializeOwned>(source: &Source) -> Result<T, Error> {
 }
 
 fn yaml_diagnostic(source: &Source, path: &str, e: &serde_yaml::Error) -> Diagnostic {
-    let mut message = e.to_string();
-    if let Some(at) = message.find(" at line ") {
-        message.truncate(at);
-    }
+    let mut message = message_of(e);
     // serde_yaml prefixes its own path ("tables.customer: ..."); we print ours separately.
     if let Some((head, rest)) = message.split_once(": ")
         && !head.contains(' ')
@@ -359,6 +356,7 @@ pub fn with_settings<T: DeserializeOwned>(
     Ok((scenario, settings))
 }
 
+/// serde_yaml's message without its position (ours is printed separately).
 fn message_of(e: &serde_yaml::Error) -> String {
     let mut message = e.to_string();
     if let Some(at) = message.find(" at line ") {

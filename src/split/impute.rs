@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::{FeatureColumn, FeatureValues, split_error};
 use crate::error::Result;
-use crate::numeric::CompensatedSum;
+use crate::numeric::{CompensatedSum, float_ordinal, from_float_ordinal};
 use crate::plan::{Fill, Impute};
 use crate::report::Imputed;
 use crate::scenario::Scalar;
@@ -156,9 +156,9 @@ fn statistic(fill: &Fill, values: &mut [f64]) -> f64 {
         _ => {
             let mut counts: BTreeMap<u64, usize> = BTreeMap::new();
             for v in values.iter() {
-                *counts.entry(order_key(*v)).or_default() += 1;
+                *counts.entry(float_ordinal(*v)).or_default() += 1;
             }
-            from_order_key(most_frequent(counts))
+            from_float_ordinal(most_frequent(counts))
         }
     }
 }
@@ -171,16 +171,6 @@ fn most_frequent<K: Ord + Copy>(counts: BTreeMap<K, usize>) -> K {
         .find(|(_, n)| **n == top)
         .expect("at least one value")
         .0
-}
-
-/// Bits of a float that sort as the float does.
-fn order_key(v: f64) -> u64 {
-    let b = v.to_bits();
-    if b >> 63 == 1 { !b } else { b | (1 << 63) }
-}
-
-fn from_order_key(k: u64) -> f64 {
-    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 fn no_training_value(name: &str, count: usize) -> Result<()> {
@@ -213,7 +203,7 @@ mod tests {
             -2.0
         );
         for v in [-3.5, 0.0, 2.25, 1e300] {
-            assert_eq!(from_order_key(order_key(v)), v);
+            assert_eq!(from_float_ordinal(float_ordinal(v)), v);
         }
     }
 }
