@@ -22,7 +22,7 @@ Outputs (in --out, default `dataset`):
   unprocessed/<table>.csv       generated tables
   processed_1/<feature>.csv     feature queries
   processed_2/X_train.csv, X_test.csv, y_train.csv, y_test.csv, preprocessing.json
-  report.json                   counts, strata, checks, insights, split, audit, timings, SHA-256 of every file
+  report.json                   counts, strata, checks, insights, split, audit, timings, BLAKE3 hash of every file
 A run stages its outputs next to --out and swaps them into place only when it succeeds;
 it refuses an output folder that holds files no tutas run wrote (unless --force).";
 

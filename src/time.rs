@@ -109,6 +109,9 @@ pub struct DateTimeFormat {
     parts: Vec<FormatPart>,
     /// How many leading parts depend on the date only (their text is cached per day).
     date_parts: usize,
+    /// Whether the parts after those need only the hour and minute (their text is cached
+    /// per minute of the day).
+    minute_only: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,7 +178,17 @@ impl DateTimeFormat {
                 )
             })
             .count();
-        Ok(DateTimeFormat { parts, date_parts })
+        let minute_only = parts[date_parts..].iter().all(|p| {
+            !matches!(
+                p,
+                FormatPart::Second | FormatPart::Year | FormatPart::Month | FormatPart::Day
+            )
+        });
+        Ok(DateTimeFormat {
+            parts,
+            date_parts,
+            minute_only,
+        })
     }
 
     /// Appends the formatted date-time to `out`.
@@ -214,13 +227,7 @@ impl DateTimeFormat {
         if time.is_empty() {
             return;
         }
-        let minute_only = time.iter().all(|p| {
-            !matches!(
-                p,
-                FormatPart::Second | FormatPart::Year | FormatPart::Month | FormatPart::Day
-            )
-        });
-        if !minute_only {
+        if !self.minute_only {
             let date = civil_from_days(days);
             for part in time {
                 self.write_part(part, date, sod, out);

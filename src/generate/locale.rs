@@ -4,6 +4,8 @@
 //! straight into the column buffer from the locale's data (no allocation per
 //! row); every other kind goes through `fake`'s own generators.
 
+use std::sync::OnceLock;
+
 use fake::Fake;
 use fake::faker::address::raw as address;
 use fake::faker::company::raw as company;
@@ -22,6 +24,11 @@ use crate::plan::{FakeKind, Locale};
 pub trait TextSink {
     /// Appends text.
     fn push_text(&mut self, s: &str);
+
+    /// Appends ASCII text (the caller has made sure of it).
+    fn push_ascii(&mut self, s: &[u8]) {
+        self.push_text(std::str::from_utf8(s).unwrap_or_default());
+    }
 }
 
 impl<W: std::fmt::Write> TextSink for W {
@@ -34,8 +41,8 @@ impl<W: std::fmt::Write> TextSink for W {
 /// Appends one fake value of `kind` in `locale` to `out`.
 pub fn write_fake(kind: FakeKind, locale: Locale, rng: &mut Rng, out: &mut impl TextSink) {
     match locale {
-        Locale::En => write_with(kind, EN, rng, out),
-        Locale::IdId => write_with(kind, IdId, rng, out),
+        Locale::En => write_with(kind, EN, &EN_NUMBERS, rng, out),
+        Locale::IdId => write_with(kind, IdId, &ID_NUMBERS, rng, out),
     }
 }
 
@@ -43,9 +50,107 @@ fn pick<'a>(rng: &mut Rng, list: &[&'a str]) -> &'a str {
     list[rng.random_range(0..list.len())]
 }
 
-/// Replaces `#` with a digit and `^` with a non-zero digit, as `fake` does. The `#` digits of a
-/// format come from one uniform draw below 10^k (k ≤ 18), which makes each digit uniform and
+/// A phone format prepared once: its text, and where its `#` and `^` are. Writing it
+/// replaces `#` with a digit and `^` with a non-zero digit, as `fake` does. The `#` digits
+/// come from one uniform draw below 10^k (k ≤ 18), which makes each digit uniform and
 /// independent at one draw per value instead of one per digit.
+struct NumberFormat {
+    text: [u8; 32],
+    len: usize,
+    /// Where the `#` are, in order (the k-th takes the draw's k-th least significant digit).
+    hashes: Vec<u8>,
+    /// Where the `^` are, in order (a draw each, after the `#` draw).
+    carets: Vec<u8>,
+    /// The format, when it is not prepared (longer than 32 bytes, more than 18 `#`, not
+    /// ASCII): written byte by byte.
+    unprepared: Option<&'static str>,
+}
+
+impl NumberFormat {
+    fn new(format: &'static str) -> NumberFormat {
+        let positions = |byte: u8| -> Vec<u8> {
+            (0..format.len() as u8)
+                .filter(|&i| format.as_bytes()[i as usize] == byte)
+                .collect()
+        };
+        let hashes = positions(b'#');
+        let mut text = [0u8; 32];
+        let prepared = format.len() <= text.len() && hashes.len() <= 18 && format.is_ascii();
+        if prepared {
+            text[..format.len()].copy_from_slice(format.as_bytes());
+        }
+        NumberFormat {
+            text,
+            len: format.len(),
+            hashes,
+            carets: positions(b'^'),
+            unprepared: (!prepared).then_some(format),
+        }
+    }
+
+    fn write(&self, rng: &mut Rng, out: &mut impl TextSink) {
+        if let Some(format) = self.unprepared {
+            return numerify(format, rng, out);
+        }
+        let drawn = rng.random_range(0..POWERS_OF_TEN[self.hashes.len()]);
+        let mut digits = [b'0'; 20];
+        let mut itoa = itoa::Buffer::new();
+        let written = itoa.format(drawn).as_bytes();
+        digits[20 - written.len()..].copy_from_slice(written);
+        let mut text = self.text;
+        for (k, &at) in self.hashes.iter().enumerate() {
+            text[at as usize % 32] = digits[19 - k];
+        }
+        for &at in &self.carets {
+            text[at as usize % 32] = b'1' + rng.random_range(0..9u8);
+        }
+        // ASCII with ASCII digits put in.
+        out.push_ascii(&text[..self.len]);
+    }
+}
+
+/// A locale's phone and cell formats, prepared on first use.
+struct NumberFormats {
+    phone: OnceLock<Vec<NumberFormat>>,
+    cell: OnceLock<Vec<NumberFormat>>,
+}
+
+impl NumberFormats {
+    const fn new() -> NumberFormats {
+        NumberFormats {
+            phone: OnceLock::new(),
+            cell: OnceLock::new(),
+        }
+    }
+}
+
+static EN_NUMBERS: NumberFormats = NumberFormats::new();
+static ID_NUMBERS: NumberFormats = NumberFormats::new();
+
+/// A number in one of `formats`, drawn as `pick` draws it.
+fn write_number(
+    formats: &'static [&'static str],
+    prepared: &'static OnceLock<Vec<NumberFormat>>,
+    rng: &mut Rng,
+    out: &mut impl TextSink,
+) {
+    let prepared = prepared.get_or_init(|| formats.iter().map(|f| NumberFormat::new(f)).collect());
+    prepared[rng.random_range(0..formats.len())].write(rng, out);
+}
+
+/// 10^k for k = 0..=18.
+const POWERS_OF_TEN: [u64; 19] = {
+    let mut p = [1u64; 19];
+    let mut k = 1;
+    while k < 19 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
+
+/// Replaces `#` with a digit and `^` with a non-zero digit in any format, one byte at a time
+/// (the draws and text of [`NumberFormat`], which is faster).
 fn numerify(format: &str, rng: &mut Rng, out: &mut impl TextSink) {
     let hashes = format.bytes().filter(|&b| b == b'#').count() as u32;
     let mut digits = if hashes <= 18 {
@@ -53,30 +158,29 @@ fn numerify(format: &str, rng: &mut Rng, out: &mut impl TextSink) {
     } else {
         0
     };
-    let mut buf = [0u8; 64];
-    let mut len = 0;
-    for c in format.bytes() {
-        let b = match c {
-            b'#' if hashes <= 18 => {
+    let text: String = format
+        .chars()
+        .map(|c| match c {
+            '#' if hashes <= 18 => {
                 let d = (digits % 10) as u8;
                 digits /= 10;
-                b'0' + d
+                char::from(b'0' + d)
             }
-            b'#' => b'0' + rng.random_range(0..10u8),
-            b'^' => b'1' + rng.random_range(0..9u8),
+            '#' => char::from(b'0' + rng.random_range(0..10u8)),
+            '^' => char::from(b'1' + rng.random_range(0..9u8)),
             c => c,
-        };
-        if len == buf.len() {
-            out.push_text(std::str::from_utf8(&buf[..len]).unwrap_or_default());
-            len = 0;
-        }
-        buf[len] = b;
-        len += 1;
-    }
-    out.push_text(std::str::from_utf8(&buf[..len]).unwrap_or_default());
+        })
+        .collect();
+    out.push_text(&text);
 }
 
-fn write_with<L: CityNameGenFn>(kind: FakeKind, l: L, rng: &mut Rng, out: &mut impl TextSink) {
+fn write_with<L: CityNameGenFn>(
+    kind: FakeKind,
+    l: L,
+    numbers: &'static NumberFormats,
+    rng: &mut Rng,
+    out: &mut impl TextSink,
+) {
     let text: String = match kind {
         FakeKind::FirstName => return out.push_text(pick(rng, L::NAME_FIRST_NAME)),
         FakeKind::LastName => return out.push_text(pick(rng, L::NAME_LAST_NAME)),
@@ -85,9 +189,11 @@ fn write_with<L: CityNameGenFn>(kind: FakeKind, l: L, rng: &mut Rng, out: &mut i
             out.push_text(" ");
             return out.push_text(pick(rng, L::NAME_LAST_NAME));
         }
-        FakeKind::PhoneNumber => return numerify(pick(rng, L::PHONE_NUMBER_FORMATS), rng, out),
+        FakeKind::PhoneNumber => {
+            return write_number(L::PHONE_NUMBER_FORMATS, &numbers.phone, rng, out);
+        }
         FakeKind::CellNumber => {
-            return numerify(pick(rng, L::PHONE_CELL_NUMBER_FORMATS), rng, out);
+            return write_number(L::PHONE_CELL_NUMBER_FORMATS, &numbers.cell, rng, out);
         }
         FakeKind::Email => internet::FreeEmail(l).fake_with_rng(rng),
         FakeKind::SafeEmail => internet::SafeEmail(l).fake_with_rng(rng),
@@ -120,6 +226,45 @@ mod tests {
                 write_fake(name.parse().unwrap(), locale, &mut rng, &mut s);
                 assert!(!s.is_empty(), "{name}");
             }
+        }
+    }
+
+    #[test]
+    fn prepared_formats_make_the_text_and_draws_of_the_byte_by_byte_way() {
+        use fake::locales::Data;
+        let mut formats: Vec<&str> = [
+            EN::PHONE_NUMBER_FORMATS,
+            EN::PHONE_CELL_NUMBER_FORMATS,
+            IdId::PHONE_NUMBER_FORMATS,
+            IdId::PHONE_CELL_NUMBER_FORMATS,
+        ]
+        .concat();
+        let long: &'static str = "#".repeat(19).leak();
+        let wide: &'static str = format!("{}-^", "#".repeat(17)).leak();
+        let longer: &'static str = format!("{}-^", "#".repeat(30)).leak();
+        formats.extend([
+            "",
+            "plain",
+            "#",
+            "^#^",
+            "##########!##########",
+            long,
+            wide,
+            longer,
+        ]);
+        formats.push("éé ### ^ ##");
+        for (i, format) in formats.into_iter().enumerate() {
+            let (mut a, mut b) = (
+                super::super::rng::stream(7, "t", "c", i as u64),
+                super::super::rng::stream(7, "t", "c", i as u64),
+            );
+            for _ in 0..50 {
+                let (mut fast, mut slow) = (String::new(), String::new());
+                NumberFormat::new(format).write(&mut a, &mut fast);
+                numerify(format, &mut b, &mut slow);
+                assert_eq!(fast, slow, "{format}");
+            }
+            assert_eq!(a.random::<u64>(), b.random::<u64>(), "same draws: {format}");
         }
     }
 

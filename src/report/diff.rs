@@ -383,7 +383,7 @@ pub fn diff(a: &RunReport, b: &RunReport, options: DiffOptions) -> String {
     let hashes = |r: &RunReport| -> BTreeMap<String, String> {
         r.files
             .iter()
-            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .map(|f| (f.path.clone(), f.blake3.clone()))
             .collect()
     };
     let (ha, hb) = (hashes(a), hashes(b));

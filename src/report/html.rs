@@ -306,8 +306,8 @@ fn timing_and_files(timings: &[StageTiming], files: &[FileReport]) -> Markup {
         section {
             h2 { "Files" }
             table {
-                tr { th { "file" } th { "bytes" } th { "SHA-256" } }
-                @for f in files { tr { td { (f.path) } td.num { (f.bytes) } td { code { (f.sha256) } } } }
+                tr { th { "file" } th { "bytes" } th { "BLAKE3" } }
+                @for f in files { tr { td { (f.path) } td.num { (f.bytes) } td { code { (f.blake3) } } } }
             }
         }
     }

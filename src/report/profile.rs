@@ -16,7 +16,9 @@ use foldhash::fast::RandomState;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Float64Type, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{
+    DataType, Float64Type, Int64Type, SchemaRef, TimeUnit, TimestampSecondType,
+};
 
 use super::{ColumnProfile, NumericProfile, TextProfile};
 use crate::numeric::CompensatedSum;
@@ -44,13 +46,7 @@ enum ColumnAccumulator {
     Boolean {
         trues: u64,
     },
-    Text {
-        /// Each value seen, with its count, in order of first appearance.
-        counts: Vec<(String, u64)>,
-        /// Where each value is in `counts`.
-        index: HashMap<String, usize, RandomState>,
-        overflow: bool,
-    },
+    Text(TextCounts),
     Other,
 }
 
@@ -139,6 +135,19 @@ impl Histogram {
         }
     }
 
+    /// Adds values whose minimum is `lo` and maximum `hi`.
+    fn add_batch(&mut self, xs: &[f64], lo: f64, hi: f64) {
+        let (start, width) = (self.start, self.width);
+        if lo < start || hi >= start + width * FINE_BINS as f64 {
+            // Some value widens the bins: one at a time, in order.
+            return xs.iter().for_each(|&x| self.add(x));
+        }
+        for &x in xs {
+            let i = (((x - start) / width) as usize).min(FINE_BINS - 1);
+            self.bins[i] += 1;
+        }
+    }
+
     fn add(&mut self, x: f64) {
         while x < self.start {
             // Widen to the left: the old bins become the right half.
@@ -199,11 +208,7 @@ impl TableProfiler {
             .map(|f| match f.data_type() {
                 DataType::Boolean => ColumnAccumulator::Boolean { trues: 0 },
                 DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-                    ColumnAccumulator::Text {
-                        counts: Vec::new(),
-                        index: HashMap::default(),
-                        overflow: false,
-                    }
+                    ColumnAccumulator::Text(TextCounts::default())
                 }
                 DataType::Timestamp(..) => numeric(true),
                 t if t.is_numeric() => numeric(false),
@@ -255,6 +260,30 @@ fn numeric(datetime: bool) -> ColumnAccumulator {
     }
 }
 
+/// The finite values of a numeric or date-time column (date-times in seconds), in order.
+fn finite_values(a: &ArrayRef) -> Vec<f64> {
+    let seconds = |v: i64| v as f64;
+    match a.data_type() {
+        // Generated date-times and whole numbers, read without converting the array first.
+        DataType::Timestamp(TimeUnit::Second, None) if a.null_count() == 0 => a
+            .as_primitive::<TimestampSecondType>()
+            .values()
+            .iter()
+            .map(|&v| seconds(v))
+            .collect(),
+        DataType::Int64 if a.null_count() == 0 => a
+            .as_primitive::<Int64Type>()
+            .values()
+            .iter()
+            .map(|&v| v as f64)
+            .collect(),
+        _ => as_f64(a).map_or_else(Vec::new, |f| {
+            let values = f.as_primitive::<Float64Type>();
+            values.iter().flatten().filter(|x| x.is_finite()).collect()
+        }),
+    }
+}
+
 fn as_f64(a: &ArrayRef) -> Option<ArrayRef> {
     let a = match a.data_type() {
         DataType::Timestamp(..) => cast(
@@ -277,25 +306,20 @@ fn add_column(acc: &mut ColumnAccumulator, a: &ArrayRef) {
             small,
             ..
         } => {
-            let Some(f) = as_f64(a) else { return };
-            let values = f.as_primitive::<Float64Type>();
-            let present: Vec<f64> = values.iter().flatten().filter(|x| x.is_finite()).collect();
+            let present = finite_values(a);
             if present.is_empty() {
                 return;
             }
             moments.add_batch(&present);
-            for &x in &present {
-                *min = min.min(x);
-                *max = max.max(x);
-            }
-            let h = hist.get_or_insert_with(|| {
-                let lo = present.iter().copied().fold(f64::INFINITY, f64::min);
-                let hi = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-                Histogram::new(lo, hi)
-            });
-            for &x in &present {
-                h.add(x);
-            }
+            let (lo, hi) = present
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                });
+            *min = min.min(lo);
+            *max = max.max(hi);
+            hist.get_or_insert_with(|| Histogram::new(lo, hi))
+                .add_batch(&present, lo, hi);
             if let Some(counts) = small {
                 for &x in &present {
                     let v = x as i64;
@@ -315,35 +339,133 @@ fn add_column(acc: &mut ColumnAccumulator, a: &ArrayRef) {
             }
         }
         ColumnAccumulator::Boolean { trues } => *trues += a.as_boolean().true_count() as u64,
-        ColumnAccumulator::Text {
-            counts,
-            index,
-            overflow,
-        } => {
-            // Past MAX_CATEGORIES distinct values (ids, names) counting stops: the column is
-            // reported as high-cardinality with the counts seen until then.
-            if *overflow {
-                return;
-            }
-            let Ok(s) = cast(a, &DataType::Utf8) else {
-                return;
-            };
-            for v in s.as_string::<i32>().iter().flatten() {
-                // The first few values found by comparison (a category column has few).
-                if let Some(entry) = counts.iter_mut().take(8).find(|(k, _)| k == v) {
-                    entry.1 += 1;
-                } else if let Some(&i) = index.get(v) {
-                    counts[i].1 += 1;
-                } else if counts.len() < MAX_CATEGORIES {
-                    index.insert(v.to_string(), counts.len());
-                    counts.push((v.to_string(), 1));
-                } else {
-                    *overflow = true;
-                    return;
-                }
+        ColumnAccumulator::Text(counts) => {
+            if let Ok(s) = cast(a, &DataType::Utf8) {
+                counts.add(s.as_string::<i32>());
             }
         }
         ColumnAccumulator::Other => {}
+    }
+}
+
+/// Exact counts of a text column's values up to [`MAX_CATEGORIES`] distinct values; past
+/// that, counting stops (ids, names): the column is reported as high-cardinality with the
+/// counts seen until then.
+#[derive(Debug, Clone)]
+struct TextCounts {
+    /// Each value seen, with its count, in order of first appearance.
+    counts: Vec<(String, u64)>,
+    /// Where each value is in `counts`.
+    index: HashMap<String, usize, RandomState>,
+    /// Values of at most 16 bytes seen lately, by a hash of their [`ShortKey`], with their
+    /// place in `counts`: a category is counted without hashing or comparing its text.
+    recent: Vec<(ShortKey, usize)>,
+    overflow: bool,
+}
+
+impl Default for TextCounts {
+    fn default() -> Self {
+        TextCounts {
+            counts: Vec::new(),
+            index: HashMap::default(),
+            recent: vec![(ShortKey::NONE, 0); RECENT_SLOTS],
+            overflow: false,
+        }
+    }
+}
+
+/// Slots of [`TextCounts::recent`].
+const RECENT_SLOTS: usize = 256;
+
+/// A text of at most 16 bytes, exactly: its length and its bytes, zero-padded to 16.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ShortKey {
+    first: u64,
+    last: u64,
+    len: u64,
+}
+
+impl ShortKey {
+    /// The key of no text.
+    const NONE: ShortKey = ShortKey {
+        first: 0,
+        last: 0,
+        len: u64::MAX,
+    };
+
+    /// The key of `values[start..end]`, when it is at most 16 bytes long and 16 bytes from
+    /// `start` lie in `values` (read whole, then masked: no branch on the length).
+    #[inline]
+    fn of(values: &[u8], start: usize, end: usize) -> Option<ShortKey> {
+        let n = end - start;
+        let window = values.get(start..start + 16).filter(|_| n <= 16)?;
+        let word = |at: usize| u64::from_le_bytes(window[at..at + 8].try_into().expect("8"));
+        let mask = |bytes: usize| ((1u128 << (8 * bytes)) - 1) as u64;
+        Some(ShortKey {
+            first: word(0) & mask(n.min(8)),
+            last: word(8) & mask(n.saturating_sub(8)),
+            len: n as u64,
+        })
+    }
+
+    #[inline]
+    fn slot(&self) -> usize {
+        let h =
+            (self.first ^ self.last.rotate_left(29) ^ self.len).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        (h >> 56) as usize % RECENT_SLOTS
+    }
+}
+
+impl TextCounts {
+    fn add(&mut self, a: &datafusion::arrow::array::StringArray) {
+        if self.overflow {
+            return;
+        }
+        let (values, offsets) = (a.values().as_slice(), a.value_offsets());
+        for row in 0..a.len() {
+            if a.is_null(row) {
+                continue;
+            }
+            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            let counted = match ShortKey::of(values, start, end) {
+                Some(key) => self.add_short(key, a.value(row)),
+                None => self.add_value(a.value(row)).is_some(),
+            };
+            if !counted {
+                self.overflow = true;
+                return;
+            }
+        }
+    }
+
+    /// Counts a value of at most 16 bytes; false when it is one too many.
+    #[inline]
+    fn add_short(&mut self, key: ShortKey, value: &str) -> bool {
+        let slot = key.slot();
+        let (seen, i) = self.recent[slot];
+        if seen == key {
+            self.counts[i].1 += 1;
+            return true;
+        }
+        let Some(i) = self.add_value(value) else {
+            return false;
+        };
+        self.recent[slot] = (key, i);
+        true
+    }
+
+    /// Counts a value; its place in `counts`, or None when it is one too many.
+    fn add_value(&mut self, value: &str) -> Option<usize> {
+        if let Some(&i) = self.index.get(value) {
+            self.counts[i].1 += 1;
+            Some(i)
+        } else if self.counts.len() < MAX_CATEGORIES {
+            self.index.insert(value.to_string(), self.counts.len());
+            self.counts.push((value.to_string(), 1));
+            Some(self.counts.len() - 1)
+        } else {
+            None
+        }
     }
 }
 
@@ -388,9 +510,9 @@ fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -
             p.kind = "boolean".into();
             p.true_count = Some(trues);
         }
-        ColumnAccumulator::Text {
+        ColumnAccumulator::Text(TextCounts {
             counts, overflow, ..
-        } => {
+        }) => {
             p.kind = "text".into();
             let distinct = counts.len() as u64;
             let mut top = counts;
@@ -410,6 +532,52 @@ fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_counts_are_exact_for_any_length_and_slice() {
+        use datafusion::arrow::array::StringArray;
+        // Values of 0..=40 bytes that share prefixes, suffixes and lengths, and hold NULs.
+        let mut vocab: Vec<String> = Vec::new();
+        for len in 0..=40 {
+            vocab.push("a".repeat(len));
+            vocab.push(format!("{}b", "a".repeat(len)));
+            vocab.push(format!("{}\0", "a".repeat(len)));
+        }
+        vocab.push("é".into());
+        let mut x = 7u64;
+        let values: Vec<Option<&str>> = (0..20_000)
+            .map(|i| {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (i % 97 != 0).then(|| vocab[(x >> 33) as usize % vocab.len()].as_str())
+            })
+            .collect();
+        let array = StringArray::from(values.clone());
+        let mut counts = TextCounts::default();
+        // Sliced: the array's buffer holds bytes before and after the slice.
+        counts.add(&array.slice(0, 7_000));
+        counts.add(&array.slice(7_000, 13_000));
+        let mut expected: Vec<(String, u64)> = Vec::new();
+        for v in values.into_iter().flatten() {
+            match expected.iter_mut().find(|(k, _)| k == v) {
+                Some(e) => e.1 += 1,
+                None => expected.push((v.to_string(), 1)),
+            }
+        }
+        assert_eq!(counts.counts, expected);
+        assert!(!counts.overflow);
+    }
+
+    #[test]
+    fn text_counting_stops_at_the_first_value_past_the_limit() {
+        use datafusion::arrow::array::StringArray;
+        let values: Vec<String> = (0..MAX_CATEGORIES + 5).map(|i| format!("v{i}")).collect();
+        let mut counts = TextCounts::default();
+        counts.add(&StringArray::from(values));
+        assert!(counts.overflow);
+        assert_eq!(counts.counts.len(), MAX_CATEGORIES);
+    }
 
     #[test]
     fn moments_of_date_times_in_a_narrow_window_are_exact() {

@@ -105,6 +105,7 @@ pub(super) fn produce(
         written?;
         for c in pending.drain(..) {
             bar.inc(c.batch.num_rows() as u64);
+            c.recycle();
         }
         pending = made?;
         if pending.is_empty() {
@@ -122,6 +123,9 @@ pub(super) fn stream_to_file(
     style: Option<&CsvStyle>,
     bar: &ProgressBar,
 ) -> Result<()> {
+    if let (1, Some(style)) = (pool.current_num_threads(), style) {
+        return pool.install(|| stream_on_one_thread(source, writer, profiler, style, bar));
+    }
     produce(
         pool,
         source.chunk_count(),
@@ -129,6 +133,35 @@ pub(super) fn stream_to_file(
         &mut write_and_profile(writer, profiler),
         bar,
     )
+}
+
+/// Bytes of CSV lines encoded before they are written, on one thread: small enough to stay in
+/// the cache while they are hashed and copied into the file.
+const PIECE_BYTES: usize = 256 << 10;
+
+/// [`stream_to_file`] on one thread, where nothing runs beside the writer: each chunk is
+/// written as soon as it is made, while its columns are in the cache, in pieces of
+/// [`PIECE_BYTES`] (the same bytes as whole chunks).
+fn stream_on_one_thread(
+    source: &dyn ChunkSource,
+    writer: &mut TableWriter,
+    profiler: &mut TableProfiler,
+    style: &CsvStyle,
+    bar: &ProgressBar,
+) -> Result<()> {
+    let mut lines = Vec::with_capacity(PIECE_BYTES + (64 << 10));
+    for c in 0..source.chunk_count() {
+        check_interrupt()?;
+        let batch = source.chunk(c)?;
+        crate::write::csv::encode_in_pieces(&batch, style, PIECE_BYTES, &mut lines, |piece| {
+            writer.write_lines(piece)
+        })?;
+        writer.write_lines(&lines)?;
+        lines.clear();
+        profiler.add(&batch);
+        bar.inc(batch.num_rows() as u64);
+    }
+    Ok(())
 }
 
 /// Makes every chunk of `source` and keeps the batches, in order.
@@ -196,7 +229,9 @@ impl BackgroundWrite {
                 let mut sink = write_and_profile(&mut writer, &mut profiler);
                 for batch in batches {
                     check_interrupt()?;
-                    sink(&Chunk::new(batch, style.as_ref())?)?;
+                    let chunk = Chunk::new(batch, style.as_ref())?;
+                    sink(&chunk)?;
+                    chunk.recycle();
                 }
             }
             Ok((writer, profiler, Instant::now()))

@@ -61,6 +61,13 @@ impl Chunk {
         Ok(Chunk { batch, csv })
     }
 
+    /// Gives the chunk's CSV buffer back for a later chunk, once the chunk is written.
+    pub fn recycle(self) {
+        if let Some(lines) = self.csv {
+            csv::recycle(lines);
+        }
+    }
+
     /// A chunk of `rows` CSV lines encoded by the caller (nothing to profile or write as Parquet).
     pub fn from_lines(rows: usize, lines: Vec<u8>) -> Result<Chunk> {
         Ok(Chunk {
@@ -143,6 +150,14 @@ impl TableWriter {
             }
         }
         Ok(())
+    }
+
+    /// Appends CSV lines encoded by the caller.
+    pub fn write_lines(&mut self, lines: &[u8]) -> Result<()> {
+        match self {
+            TableWriter::Csv(f) => Ok(f.write_all(lines)?),
+            TableWriter::Parquet(..) => Err(Error::msg("CSV lines written to a Parquet file")),
+        }
     }
 
     /// Finishes the file, records its hash and returns its size in bytes.

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::report::FileReport;
@@ -43,15 +42,16 @@ pub struct OutputDir {
     /// Whether files no tutas run wrote may be in the output folder (carried over at commit).
     force: bool,
     committed: bool,
-    /// Size and SHA-256 of files hashed while they were written.
+    /// Size and BLAKE3 hash of files hashed while they were written.
     hashed: Mutex<BTreeMap<String, (u64, String)>>,
 }
 
-/// A file being written in the staging folder; its SHA-256 is computed as it is written.
+/// A file being written in the staging folder; its BLAKE3 hash is computed as it is written.
 pub struct StagedFile {
     relative: String,
     writer: BufWriter<File>,
-    hasher: Sha256,
+    /// Boxed: the hasher's state is about 2 KB.
+    hasher: Box<blake3::Hasher>,
     bytes: u64,
 }
 
@@ -136,8 +136,9 @@ impl OutputDir {
             .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
         Ok(StagedFile {
             relative: relative.to_string(),
-            writer: BufWriter::with_capacity(1 << 20, file),
-            hasher: Sha256::new(),
+            // Chunks and pieces of lines are larger, and go straight to the file.
+            writer: BufWriter::with_capacity(128 << 10, file),
+            hasher: Box::new(blake3::Hasher::new()),
             bytes: 0,
         })
     }
@@ -145,7 +146,7 @@ impl OutputDir {
     /// Flushes a staged file, records its size and hash, and returns its size.
     pub fn close(&self, mut file: StagedFile) -> Result<u64> {
         file.writer.flush()?;
-        let hash = hex(&file.hasher.finalize());
+        let hash = file.hasher.finalize().to_hex().to_string();
         let bytes = file.bytes;
         self.hashed
             .lock()
@@ -163,14 +164,14 @@ impl OutputDir {
         files
             .into_iter()
             .map(|(path, full)| {
-                let (bytes, sha256) = match hashed.get(&path) {
+                let (bytes, blake3) = match hashed.get(&path) {
                     Some((bytes, hash)) => (*bytes, hash.clone()),
-                    None => (fs::metadata(&full)?.len(), sha256_file(&full)?),
+                    None => (fs::metadata(&full)?.len(), blake3_file(&full)?),
                 };
                 Ok(FileReport {
                     path,
                     bytes,
-                    sha256,
+                    blake3,
                 })
             })
             .collect()
@@ -335,16 +336,11 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> R
     Ok(())
 }
 
-/// The SHA-256 of a file, in hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut h = Sha256::new();
-    let mut f = File::open(path)?;
-    std::io::copy(&mut f, &mut h)?;
-    Ok(hex(&h.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// The BLAKE3 hash of a file, in hex (what `b3sum` prints).
+pub fn blake3_file(path: &Path) -> Result<String> {
+    let mut h = blake3::Hasher::new();
+    h.update_reader(File::open(path)?)?;
+    Ok(h.finalize().to_hex().to_string())
 }
 
 #[cfg(test)]
@@ -415,6 +411,23 @@ mod tests {
             !staging_left(tmp.path()),
             "the old folder is removed all the same"
         );
+    }
+
+    #[test]
+    fn a_folder_an_older_tutas_wrote_is_still_its_own() {
+        // Manifests before the switch to BLAKE3 held `sha256`.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("out");
+        fs::create_dir_all(dir.join("unprocessed")).unwrap();
+        fs::write(dir.join("unprocessed/a.csv"), "old").unwrap();
+        fs::write(
+            dir.join(MANIFEST),
+            r#"{"files":[{"path":"unprocessed/a.csv","bytes":3,"sha256":"ab"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(foreign_files(&dir).unwrap(), Vec::<String>::new());
+        write_run(&dir, "new", None).unwrap();
+        assert_eq!(contents(&dir)["unprocessed/a.csv"], "new");
     }
 
     #[test]

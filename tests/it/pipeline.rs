@@ -67,8 +67,8 @@ fn the_audit_names_the_leaking_features() {
     for f in report["files"].as_array().unwrap() {
         let p = out.join(f["path"].as_str().unwrap());
         assert_eq!(
-            tutas::write::staging::sha256_file(&p).unwrap(),
-            f["sha256"].as_str().unwrap()
+            tutas::write::staging::blake3_file(&p).unwrap(),
+            f["blake3"].as_str().unwrap()
         );
     }
 }
