@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, AsArray, BooleanBuilder, Float64Builder, Int64Builder, StringArray,
+    ArrayRef, AsArray, BooleanArray, Float64Builder, Int64Builder, StringArray,
     TimestampSecondBuilder,
 };
 use datafusion::arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
@@ -207,15 +207,27 @@ fn write_sequence(p: &SequencePattern, row: u64, out: &mut impl TextSink) {
     let n = p.start + row as i64;
     let mut b = itoa::Buffer::new();
     let digits = b.format(n.unsigned_abs());
-    out.push_text(&p.prefix);
     let sign = if n < 0 { "-" } else { "" };
-    out.push_text(sign);
-    for _ in (digits.len() + sign.len())..p.width {
-        out.push_text("0");
+    // Empty parts are skipped: each push is a call, and most patterns have no suffix.
+    for part in [p.prefix.as_str(), sign] {
+        if !part.is_empty() {
+            out.push_text(part);
+        }
+    }
+    let mut zeros = p.width.saturating_sub(digits.len() + sign.len());
+    while zeros > 0 {
+        let run = zeros.min(ZEROS.len());
+        out.push_text(&ZEROS[..run]);
+        zeros -= run;
     }
     out.push_text(digits);
-    out.push_text(&p.suffix);
+    if !p.suffix.is_empty() {
+        out.push_text(&p.suffix);
+    }
 }
+
+/// Zeros that pad a sequence's number, pushed at once.
+const ZEROS: &str = "0000000000000000";
 
 /// A uniformly drawn value of a picked column (bound as Int64, Float64 or seconds).
 fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {
@@ -293,11 +305,9 @@ pub fn generate_column(
             Arc::new(column.finish())
         }
         Generator::Boolean(g) => {
-            let mut b = BooleanBuilder::with_capacity(n);
-            for row in rows {
-                b.append_value(g.draw(rng, row, inputs));
-            }
-            Arc::new(b.finish())
+            // Drawn into bytes, packed into bits once (cheaper than a builder's per-bit append).
+            let values: Vec<bool> = rows.map(|row| g.draw(rng, row, inputs)).collect();
+            Arc::new(BooleanArray::from(values))
         }
         Generator::Number(g) => match g.ty {
             NumberType::Int => {
