@@ -66,6 +66,25 @@ impl<'a> Inputs<'a> {
     }
 }
 
+/// Whether `x` is a whole number (a test without a call: date-times and integer draws always
+/// are, so the branch is predicted).
+#[inline]
+fn is_whole(x: f64) -> bool {
+    x as i64 as f64 == x
+}
+
+/// `x.floor()`, without libm's call when `x` is whole.
+#[inline]
+fn floor(x: f64) -> f64 {
+    if is_whole(x) { x } else { x.floor() }
+}
+
+/// `x.round()`, without libm's call when `x` is whole.
+#[inline]
+fn round(x: f64) -> f64 {
+    if is_whole(x) { x } else { x.round() }
+}
+
 /// The index of a uniformly drawn value: `cumulative` holds running sums of weights.
 fn draw_index(rng: &mut Rng, n: usize, cumulative: Option<&[f64]>) -> usize {
     match cumulative {
@@ -117,7 +136,7 @@ impl NumberGenerator {
             }
         };
         if self.resolution > 1 {
-            let s = x.floor() as i64;
+            let s = floor(x) as i64;
             x = (s - s.rem_euclid(self.resolution)) as f64;
         }
         if let Some((generator, scale)) = &self.add {
@@ -131,8 +150,8 @@ impl NumberGenerator {
             x = x.clamp(lo, hi);
         }
         match self.ty {
-            NumberType::Int => x.round(),
-            NumberType::DateTime => x.floor(),
+            NumberType::Int => round(x),
+            NumberType::DateTime => floor(x),
             NumberType::Float => x,
         }
     }
@@ -350,7 +369,7 @@ pub fn generate_window(
         let a = start.draw(rng, row, inputs) as i64;
         let len = length.draw(rng, row, inputs);
         s.append_value(a);
-        e.append_value(a + (len * unit as f64).round() as i64);
+        e.append_value(a + round(len * unit as f64) as i64);
     }
     (Arc::new(s.finish()), Arc::new(e.finish()))
 }
@@ -359,6 +378,37 @@ pub fn generate_window(
 mod tests {
     use super::*;
     use crate::generate::rng::stream;
+
+    #[test]
+    fn floor_and_round_are_the_standard_ones_bit_for_bit() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.5,
+            -0.5,
+            2.5,
+            -2.5,
+            0.49999999999999994,
+            9_223_372_036_854_775_808.0, // 2^63
+            -9_223_372_036_854_775_808.0,
+            1e300,
+            -1e300,
+            f64::MIN_POSITIVE,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut rng = stream(3, "t", "c", 0);
+        for _ in 0..100_000 {
+            values.push(f64::from_bits(rng.random::<u64>()));
+            values.push(rng.random_range(-1e6..1e6_f64));
+            values.push(rng.random_range(-1_000_000i64..1_000_000) as f64);
+        }
+        for v in values.into_iter().filter(|v| !v.is_nan()) {
+            assert_eq!(floor(v).to_bits(), v.floor().to_bits(), "floor({v:e})");
+            assert_eq!(round(v).to_bits(), v.round().to_bits(), "round({v:e})");
+        }
+        assert!(floor(f64::NAN).is_nan() && round(f64::NAN).is_nan());
+    }
 
     #[test]
     fn sequences_pad_like_python_format() {
