@@ -225,8 +225,9 @@ impl<'s> ValueWriter<'s> {
 /// Buffers of written chunks, kept for the next chunks: a fresh buffer is new memory, which the
 /// kernel zeroes page by page on first touch (half the page faults of a run, measured).
 static SPARE_BUFFERS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
-/// Spare buffers kept at most (a wave holds two chunks per thread).
-const MAX_SPARE_BUFFERS: usize = 16;
+/// Bytes of spare buffers kept at most: what a few chunks in flight need, and no more held
+/// through the stages after writing (a chunk's lines are about 7 MiB for 110-byte rows).
+const MAX_SPARE_BYTES: usize = 48 << 20;
 
 /// An empty buffer with room for `capacity` bytes, a spare one when there is one.
 fn spare_buffer(capacity: usize) -> Vec<u8> {
@@ -240,7 +241,7 @@ fn spare_buffer(capacity: usize) -> Vec<u8> {
 /// Gives back the buffer of a chunk that has been written, for a later chunk.
 pub fn recycle(buffer: Vec<u8>) {
     if let Ok(mut spare) = SPARE_BUFFERS.lock()
-        && spare.len() < MAX_SPARE_BUFFERS
+        && spare.iter().map(Vec::capacity).sum::<usize>() + buffer.capacity() <= MAX_SPARE_BYTES
     {
         spare.push(buffer);
     }
