@@ -233,20 +233,14 @@ fn write_sequence(p: &SequencePattern, row: u64, out: &mut impl TextSink) {
             out.push_text(part);
         }
     }
-    let mut zeros = p.width.saturating_sub(digits.len() + sign.len());
-    while zeros > 0 {
-        let run = zeros.min(ZEROS.len());
-        out.push_text(&ZEROS[..run]);
-        zeros -= run;
+    for _ in (digits.len() + sign.len())..p.width {
+        out.push_text("0");
     }
     out.push_text(digits);
     if !p.suffix.is_empty() {
         out.push_text(&p.suffix);
     }
 }
-
-/// Zeros that pad a sequence's number, pushed at once.
-const ZEROS: &str = "0000000000000000";
 
 /// A uniformly drawn value of a picked column (bound as Int64, Float64 or seconds).
 fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {

@@ -59,6 +59,8 @@ struct NumberFormat {
     len: usize,
     /// Where the `#` are, in order (the k-th takes the draw's k-th least significant digit).
     hashes: Vec<u8>,
+    /// 10^(number of `#`): the `#` digits are one draw below it.
+    bound: u64,
     /// Where the `^` are, in order (a draw each, after the `#` draw).
     carets: Vec<u8>,
     /// The format, when it is not prepared (longer than 32 bytes, more than 18 `#`, not
@@ -82,6 +84,11 @@ impl NumberFormat {
         NumberFormat {
             text,
             len: format.len(),
+            bound: if prepared {
+                10u64.pow(hashes.len() as u32)
+            } else {
+                0
+            },
             hashes,
             carets: positions(b'^'),
             unprepared: (!prepared).then_some(format),
@@ -92,7 +99,7 @@ impl NumberFormat {
         if let Some(format) = self.unprepared {
             return numerify(format, rng, out);
         }
-        let drawn = rng.random_range(0..POWERS_OF_TEN[self.hashes.len()]);
+        let drawn = rng.random_range(0..self.bound);
         let mut digits = [b'0'; 20];
         let mut itoa = itoa::Buffer::new();
         let written = itoa.format(drawn).as_bytes();
@@ -137,17 +144,6 @@ fn write_number(
     let prepared = prepared.get_or_init(|| formats.iter().map(|f| NumberFormat::new(f)).collect());
     prepared[rng.random_range(0..formats.len())].write(rng, out);
 }
-
-/// 10^k for k = 0..=18.
-const POWERS_OF_TEN: [u64; 19] = {
-    let mut p = [1u64; 19];
-    let mut k = 1;
-    while k < 19 {
-        p[k] = p[k - 1] * 10;
-        k += 1;
-    }
-    p
-};
 
 /// Replaces `#` with a digit and `^` with a non-zero digit in any format, one byte at a time
 /// (the draws and text of [`NumberFormat`], which is faster).

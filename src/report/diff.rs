@@ -54,32 +54,53 @@ impl Default for DiffOptions {
     }
 }
 
+/// What the two runs' profiles of one column both hold, tried in this order.
+enum Pair<'p> {
+    Numbers(&'p super::NumericProfile, &'p super::NumericProfile),
+    /// Counts of true.
+    Booleans(u64, u64),
+    Texts(&'p super::TextProfile, &'p super::TextProfile),
+    /// No summary of the same kind in both.
+    Unlike,
+}
+
+impl<'p> Pair<'p> {
+    fn of(a: &'p ColumnProfile, b: &'p ColumnProfile) -> Pair<'p> {
+        match (
+            &a.numeric,
+            &b.numeric,
+            a.true_count,
+            b.true_count,
+            &a.text,
+            &b.text,
+        ) {
+            (Some(x), Some(y), ..) => Pair::Numbers(x, y),
+            (_, _, Some(x), Some(y), ..) => Pair::Booleans(x, y),
+            (.., Some(x), Some(y)) => Pair::Texts(x, y),
+            _ => Pair::Unlike,
+        }
+    }
+}
+
 /// A column's distribution as shares of categories: its values (text, booleans) or 20 bins
 /// over both runs' range (numbers, date-times), and empty values.
 fn distributions(a: &ColumnProfile, b: &ColumnProfile) -> Option<(Vec<f64>, Vec<f64>)> {
-    let (mut pa, mut pb) = match (
-        &a.numeric,
-        &b.numeric,
-        a.true_count,
-        b.true_count,
-        &a.text,
-        &b.text,
-    ) {
-        (Some(x), Some(y), ..) => {
+    let (mut pa, mut pb) = match Pair::of(a, b) {
+        Pair::Numbers(x, y) => {
             let lo = x.bin_start.min(y.bin_start);
             let hi = (x.bin_start + x.bin_width * x.bins.len() as f64)
                 .max(y.bin_start + y.bin_width * y.bins.len() as f64);
             (rebin(x, lo, hi), rebin(y, lo, hi))
         }
-        (_, _, Some(x), Some(y), ..) => (
+        Pair::Booleans(x, y) => (
             vec![x as f64, (a.count - a.nulls - x) as f64],
             vec![y as f64, (b.count - b.nulls - y) as f64],
         ),
-        (.., Some(x), Some(y)) => value_counts(x, y)?
+        Pair::Texts(x, y) => value_counts(x, y)?
             .values()
             .map(|&(p, q)| (p as f64, q as f64))
             .unzip(),
-        _ => return None,
+        Pair::Unlike => return None,
     };
     pa.push(a.nulls as f64);
     pb.push(b.nulls as f64);
@@ -165,15 +186,8 @@ enum Compared {
 /// What moved in a column: means, shares of true, of each value, or distinct counts.
 fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
     let mut out = String::new();
-    match (
-        &a.numeric,
-        &b.numeric,
-        a.true_count,
-        b.true_count,
-        &a.text,
-        &b.text,
-    ) {
-        (Some(x), Some(y), ..) if a.kind == "datetime" => {
+    match Pair::of(a, b) {
+        Pair::Numbers(x, y) if a.kind == "datetime" => {
             let f = crate::time::DateTimeFormat::parse("%Y-%m-%d %H:%M").expect("valid format");
             let _ = write!(
                 out,
@@ -183,7 +197,7 @@ fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
                 change(x.std / 3600.0, y.std / 3600.0)
             );
         }
-        (Some(x), Some(y), ..) => {
+        Pair::Numbers(x, y) => {
             let _ = write!(
                 out,
                 ": mean {}, std {}, max {}",
@@ -192,14 +206,14 @@ fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
                 change(x.max, y.max)
             );
         }
-        (_, _, Some(x), Some(y), ..) => {
+        Pair::Booleans(x, y) => {
             let _ = write!(
                 out,
                 ": true {}",
                 percent_change(share(x, a.count), share(y, b.count))
             );
         }
-        (.., Some(x), Some(y)) if let Some(values) = value_counts(x, y) => {
+        Pair::Texts(x, y) if let Some(values) = value_counts(x, y) => {
             let shown: Vec<String> = values
                 .iter()
                 .map(|(v, &(na, nb))| {
@@ -211,10 +225,10 @@ fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
                 .collect();
             let _ = write!(out, ": {}", shown.join(", "));
         }
-        (.., Some(x), Some(y)) => {
+        Pair::Texts(x, y) => {
             let _ = write!(out, ": distinct {} → {}", distinct(x), distinct(y));
         }
-        _ => {}
+        Pair::Unlike => {}
     }
     out
 }

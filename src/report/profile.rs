@@ -143,8 +143,7 @@ impl Histogram {
             return xs.iter().for_each(|&x| self.add(x));
         }
         for &x in xs {
-            let i = (((x - start) / width) as usize).min(FINE_BINS - 1);
-            self.bins[i] += 1;
+            self.bins[bin(x, start, width)] += 1;
         }
     }
 
@@ -167,8 +166,7 @@ impl Histogram {
             self.width *= 2.0;
             self.bins = bins;
         }
-        let i = (((x - self.start) / self.width) as usize).min(FINE_BINS - 1);
-        self.bins[i] += 1;
+        self.bins[bin(x, self.start, self.width)] += 1;
     }
 
     /// At most [`BINS`] bins, each a run of whole fine bins, from the first fine bin that
@@ -188,6 +186,12 @@ impl Histogram {
             bins,
         )
     }
+}
+
+/// The fine bin of `x` (within the bins' range).
+#[inline]
+fn bin(x: f64, start: f64, width: f64) -> usize {
+    (((x - start) / width) as usize).min(FINE_BINS - 1)
 }
 
 /// Profiles of every column of one table, fed batch by batch.
@@ -262,21 +266,16 @@ fn numeric(datetime: bool) -> ColumnAccumulator {
 
 /// The finite values of a numeric or date-time column (date-times in seconds), in order.
 fn finite_values(a: &ArrayRef) -> Vec<f64> {
-    let seconds = |v: i64| v as f64;
-    match a.data_type() {
-        // Generated date-times and whole numbers, read without converting the array first.
-        DataType::Timestamp(TimeUnit::Second, None) if a.null_count() == 0 => a
-            .as_primitive::<TimestampSecondType>()
-            .values()
-            .iter()
-            .map(|&v| seconds(v))
-            .collect(),
-        DataType::Int64 if a.null_count() == 0 => a
-            .as_primitive::<Int64Type>()
-            .values()
-            .iter()
-            .map(|&v| v as f64)
-            .collect(),
+    // Generated date-times and whole numbers, read without converting the array first.
+    let whole: Option<&[i64]> = match a.data_type() {
+        DataType::Timestamp(TimeUnit::Second, None) => {
+            Some(a.as_primitive::<TimestampSecondType>().values())
+        }
+        DataType::Int64 => Some(a.as_primitive::<Int64Type>().values()),
+        _ => None,
+    };
+    match whole {
+        Some(values) if a.null_count() == 0 => values.iter().map(|&v| v as f64).collect(),
         _ => as_f64(a).map_or_else(Vec::new, |f| {
             let values = f.as_primitive::<Float64Type>();
             values.iter().flatten().filter(|x| x.is_finite()).collect()
