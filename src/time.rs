@@ -200,9 +200,23 @@ impl DateTimeFormat {
     }
 
     /// Appends the formatted date-time, copying texts `cache` kept from earlier calls.
+    #[inline]
     pub fn write_cached(&self, secs: i64, cache: &mut DayCache, out: &mut Vec<u8>) {
         let days = secs.div_euclid(86_400);
         let sod = secs.rem_euclid(86_400);
+        let slot = days as usize & (DAY_SLOTS - 1);
+        let width = cache.minute_width;
+        if cache.days[slot] == days && width > 0 {
+            // Both texts cached.
+            let at = (sod / 60) as usize * width;
+            out.extend_from_slice(&cache.texts[slot][..usize::from(cache.lens[slot])]);
+            return out.extend_from_slice(&cache.minutes[at..at + width]);
+        }
+        self.write_caching(days, sod, cache, out);
+    }
+
+    /// [`DateTimeFormat::write_cached`] when a text is not cached yet.
+    fn write_caching(&self, days: i64, sod: i64, cache: &mut DayCache, out: &mut Vec<u8>) {
         let slot = days as usize & (DAY_SLOTS - 1);
         if cache.days[slot] != days {
             let mut text = Vec::with_capacity(DAY_TEXT);
@@ -329,6 +343,7 @@ mod tests {
             "%H:%M %d.%m.%Y",
             "at %H h",
             "%Y%m%d",
+            "%d.%m.%Y, %H hours and %M minutes",
         ];
         for format in formats {
             let f = DateTimeFormat::parse(format).unwrap();

@@ -4,11 +4,12 @@
 //! on its stream. Every `match` is exhaustive: a generator kind cannot be added without
 //! saying here what it draws.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayRef, AsArray, BooleanArray, Float64Builder, Int64Builder, StringArray,
-    TimestampSecondBuilder,
+    ArrayRef, AsArray, BooleanArray, Float64Builder, Int64Array, Int64Builder, StringArray,
+    TimestampSecondArray, TimestampSecondBuilder,
 };
 use datafusion::arrow::buffer::{Buffer, OffsetBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type, TimestampSecondType};
@@ -97,7 +98,55 @@ fn draw_index(rng: &mut Rng, n: usize, cumulative: Option<&[f64]>) -> usize {
     }
 }
 
+/// A whole-number draw without floats: `lo..=hi` uniformly, truncated to a multiple of
+/// `resolution`. It gives [`NumberGenerator::draw`]'s values from the same draws, exactly,
+/// since every value is below 2^53 (where `f64` holds integers exactly).
+#[derive(Debug, Clone, Copy)]
+struct WholeDraw {
+    lo: i64,
+    hi: i64,
+    resolution: i64,
+}
+
+/// Integers below this in magnitude are exact in an `f64`.
+const EXACT_IN_F64: i64 = 1 << 53;
+
+impl WholeDraw {
+    #[inline]
+    fn draw(self, rng: &mut Rng) -> i64 {
+        let x = rng.random_range(self.lo..=self.hi);
+        if self.resolution > 1 {
+            x - x.rem_euclid(self.resolution)
+        } else {
+            x
+        }
+    }
+
+    /// The largest magnitude drawn.
+    fn magnitude(self) -> i64 {
+        self.lo.abs().max(self.hi.abs())
+    }
+}
+
 impl NumberGenerator {
+    /// This generator as a [`WholeDraw`], when it is one: a uniform date-time or integer
+    /// without modifiers, within ±2^53.
+    fn whole_draw(&self) -> Option<WholeDraw> {
+        let plain = self.add.is_none() && self.round.is_none() && self.clamp.is_none();
+        let whole = matches!(self.ty, NumberType::Int | NumberType::DateTime);
+        let (lo, hi) = match self.kind {
+            NumberKind::DateTime(lo, hi) | NumberKind::UniformInt(lo, hi) => (lo, hi),
+            _ => return None,
+        };
+        let within = lo.checked_abs().is_some_and(|a| a < EXACT_IN_F64)
+            && hi.checked_abs().is_some_and(|a| a < EXACT_IN_F64);
+        (plain && whole && within && lo <= hi && self.resolution >= 1).then_some(WholeDraw {
+            lo,
+            hi,
+            resolution: self.resolution,
+        })
+    }
+
     /// Draws a number for row `row`, modifiers applied.
     pub fn draw(&self, rng: &mut Rng, row: u64, inputs: &Inputs) -> f64 {
         let mut x = match &self.kind {
@@ -180,6 +229,32 @@ impl BooleanGenerator {
 }
 
 impl TextGenerator {
+    /// Appends a drawn string for each row of `rows` to `column`: the values and draws of
+    /// [`TextGenerator::draw`] row by row, with the hot kinds matched once per column.
+    fn fill(&self, rng: &mut Rng, rows: Range<u64>, inputs: &Inputs, column: &mut TextColumn) {
+        match self {
+            TextGenerator::Sequence(p) => fill_sequence(p, rows, column),
+            TextGenerator::Fake(kind, locale) => {
+                for _ in rows {
+                    write_fake(*kind, *locale, rng, column);
+                    column.end_value();
+                }
+            }
+            TextGenerator::Choice(c) if c.cumulative.is_none() => {
+                for _ in rows {
+                    column.push_text(&c.values[rng.random_range(0..c.values.len())]);
+                    column.end_value();
+                }
+            }
+            _ => {
+                for row in rows {
+                    self.draw(rng, row, inputs, column);
+                    column.end_value();
+                }
+            }
+        }
+    }
+
     /// Appends a drawn string for row `row` to `out`.
     pub fn draw(&self, rng: &mut Rng, row: u64, inputs: &Inputs, out: &mut impl TextSink) {
         match self {
@@ -242,6 +317,49 @@ fn write_sequence(p: &SequencePattern, row: u64, out: &mut impl TextSink) {
     }
 }
 
+/// Appends the sequence's values for `rows`: [`write_sequence`]'s text, made by counting up
+/// in place (a digit or two per row) instead of formatting each number.
+fn fill_sequence(p: &SequencePattern, rows: Range<u64>, column: &mut TextColumn) {
+    let first = p.start + rows.start as i64;
+    if first < 0 || !p.prefix.is_ascii() || !p.suffix.is_ascii() {
+        for row in rows {
+            write_sequence(p, row, column);
+            column.end_value();
+        }
+        return;
+    }
+    let mut text = Vec::new();
+    let mut digits = 0..0;
+    for row in rows {
+        if digits.is_empty() {
+            // First row, or the number outgrew its digits (…999 + 1): written afresh.
+            let mut fresh = String::new();
+            write_sequence(p, row, &mut fresh);
+            text = fresh.into_bytes();
+            digits = p.prefix.len()..text.len() - p.suffix.len();
+        }
+        column.push_ascii(&text);
+        column.end_value();
+        if !count_up(&mut text[digits.clone()]) {
+            digits = 0..0;
+        }
+    }
+}
+
+/// Adds one to the decimal number in `digits` (ASCII, zero-padded); false when it
+/// overflows (all nines).
+fn count_up(digits: &mut [u8]) -> bool {
+    for d in digits.iter_mut().rev() {
+        if *d == b'9' {
+            *d = b'0';
+        } else {
+            *d += 1;
+            return true;
+        }
+    }
+    false
+}
+
 /// A uniformly drawn value of a picked column (bound as Int64, Float64 or seconds).
 fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {
     let i = rng.random_range(0..a.len());
@@ -277,13 +395,12 @@ impl TextColumn {
     }
 
     fn finish(self) -> StringArray {
-        // Every part was a `&str` or ASCII, so the values are UTF-8 and each offset a char
-        // boundary (which `StringArray::new` checks).
-        StringArray::new(
-            OffsetBuffer::new(ScalarBuffer::from(self.offsets)),
-            Buffer::from_vec(self.values),
-            None,
-        )
+        debug_assert!(std::str::from_utf8(&self.values).is_ok());
+        let offsets = OffsetBuffer::new(ScalarBuffer::from(self.offsets));
+        // SAFETY: every part pushed was a `&str` or checked ASCII, so the values are UTF-8 and
+        // each offset (the end of a value) is a char boundary: what `StringArray::new` would
+        // check again at ~16 instructions a value.
+        unsafe { StringArray::new_unchecked(offsets, Buffer::from_vec(self.values), None) }
     }
 }
 
@@ -295,8 +412,13 @@ impl TextSink for TextColumn {
 
     #[inline]
     fn push_ascii(&mut self, s: &[u8]) {
-        debug_assert!(s.is_ascii());
-        self.values.extend_from_slice(s);
+        // Checked, not trusted: `finish` relies on the values being UTF-8.
+        if s.is_ascii() {
+            self.values.extend_from_slice(s);
+        } else {
+            self.values
+                .extend_from_slice(String::from_utf8_lossy(s).as_bytes());
+        }
     }
 }
 
@@ -311,10 +433,7 @@ pub fn generate_column(
     match generator {
         Generator::Text(g) => {
             let mut column = TextColumn::with_capacity(n, n * 16);
-            for row in rows {
-                g.draw(rng, row, inputs, &mut column);
-                column.end_value();
-            }
+            g.fill(rng, rows, inputs, &mut column);
             Arc::new(column.finish())
         }
         Generator::Boolean(g) => {
@@ -323,6 +442,15 @@ pub fn generate_column(
             Arc::new(BooleanArray::from(values))
         }
         Generator::Number(g) => match g.ty {
+            NumberType::Int | NumberType::DateTime if g.whole_draw().is_some() => {
+                let whole = g.whole_draw().expect("checked");
+                let values: Vec<i64> = rows.map(|_| whole.draw(rng)).collect();
+                if g.ty == NumberType::Int {
+                    Arc::new(Int64Array::from(values))
+                } else {
+                    Arc::new(TimestampSecondArray::from(values))
+                }
+            }
             NumberType::Int => {
                 let mut b = Int64Builder::with_capacity(n);
                 for row in rows {
@@ -357,6 +485,18 @@ pub fn generate_window(
     n: usize,
     inputs: &Inputs,
 ) -> (ArrayRef, ArrayRef) {
+    if let Some((start, length)) = whole_window(start, length, unit) {
+        let (mut s, mut e) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for _ in 0..n {
+            let a = start.draw(rng);
+            s.push(a);
+            e.push(a + length.draw(rng) * unit);
+        }
+        return (
+            Arc::new(TimestampSecondArray::from(s)),
+            Arc::new(TimestampSecondArray::from(e)),
+        );
+    }
     let mut s = TimestampSecondBuilder::with_capacity(n);
     let mut e = TimestampSecondBuilder::with_capacity(n);
     for row in inputs.first..inputs.first + n as u64 {
@@ -366,6 +506,18 @@ pub fn generate_window(
         e.append_value(a + round(len * unit as f64) as i64);
     }
     (Arc::new(s.finish()), Arc::new(e.finish()))
+}
+
+/// A window's start and length as [`WholeDraw`]s, when both are and every end is exact in
+/// integers (start + length × unit within ±2^53, as the float way computes it exactly).
+fn whole_window(
+    start: &NumberGenerator,
+    length: &NumberGenerator,
+    unit: i64,
+) -> Option<(WholeDraw, WholeDraw)> {
+    let (s, l) = (start.whole_draw()?, length.whole_draw()?);
+    let span = l.magnitude().checked_mul(unit.checked_abs()?)?;
+    (span < EXACT_IN_F64 && s.magnitude().checked_add(span)? < i64::MAX).then_some((s, l))
 }
 
 #[cfg(test)]
@@ -423,6 +575,93 @@ mod tests {
             write_sequence(&pattern, row, &mut out);
             assert_eq!(out, expected);
         }
+    }
+
+    #[test]
+    fn a_counted_sequence_is_the_formatted_one() {
+        for (prefix, width, suffix, start, first) in [
+            ("M", 4, "", 1, 0),
+            ("M", 2, "-x", 0, 90),
+            ("", 0, "", 0, 0),
+            ("id ", 3, "", 995, 0),
+            ("é", 4, "", 9_990, 0),
+            ("N", 4, "", -5, 0),
+            ("", 0, "", i64::MAX - 20, 0),
+        ] {
+            let pattern = SequencePattern {
+                prefix: prefix.into(),
+                width,
+                suffix: suffix.into(),
+                start,
+            };
+            let rows = first..first + 20;
+            let mut column = TextColumn::with_capacity(20, 0);
+            fill_sequence(&pattern, rows.clone(), &mut column);
+            let counted = column.finish();
+            for (i, row) in rows.enumerate() {
+                let mut formatted = String::new();
+                write_sequence(&pattern, row, &mut formatted);
+                assert_eq!(counted.value(i), formatted, "{pattern:?}, row {row}");
+            }
+        }
+    }
+
+    #[test]
+    fn whole_draws_are_the_float_draws() {
+        let picked = PickedColumns::default();
+        let inputs = Inputs::picks(&picked, 0);
+        let generators = [
+            (
+                NumberKind::DateTime(1_751_328_000, 1_767_139_200),
+                NumberType::DateTime,
+                60,
+            ),
+            (
+                NumberKind::DateTime(-86_400 * 400, 86_400 * 3),
+                NumberType::DateTime,
+                86_400,
+            ),
+            (NumberKind::UniformInt(1, 3), NumberType::Int, 1),
+            (NumberKind::UniformInt(-7, 7), NumberType::Int, 1),
+            (
+                NumberKind::UniformInt(-(1 << 52), 1 << 52),
+                NumberType::Int,
+                1,
+            ),
+        ];
+        for (i, (kind, ty, resolution)) in generators.into_iter().enumerate() {
+            let g = NumberGenerator {
+                resolution,
+                ..NumberGenerator::plain(kind, ty)
+            };
+            let whole = g.whole_draw().expect("a whole draw");
+            let (mut a, mut b) = (stream(3, "t", "c", i as u64), stream(3, "t", "c", i as u64));
+            for row in 0..2_000 {
+                assert_eq!(
+                    whole.draw(&mut a),
+                    g.draw(&mut b, row, &inputs) as i64,
+                    "{g:?}"
+                );
+            }
+            let unit = 3_600;
+            let length = NumberGenerator::plain(NumberKind::UniformInt(1, 3), NumberType::Int);
+            let (starts, ends) = generate_window(&g, &length, unit, &mut a, 500, &inputs);
+            let (starts, ends) = (
+                starts.as_primitive::<TimestampSecondType>(),
+                ends.as_primitive::<TimestampSecondType>(),
+            );
+            for row in 0..500 {
+                let start = g.draw(&mut b, row, &inputs) as i64;
+                let len = length.draw(&mut b, row, &inputs);
+                assert_eq!(starts.value(row as usize), start);
+                assert_eq!(
+                    ends.value(row as usize),
+                    start + round(len * unit as f64) as i64
+                );
+            }
+        }
+        let beyond = NumberGenerator::plain(NumberKind::UniformInt(0, 1 << 53), NumberType::Int);
+        assert!(beyond.whole_draw().is_none());
     }
 
     #[test]

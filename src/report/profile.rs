@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
     DataType, Float64Type, Int64Type, SchemaRef, TimeUnit, TimestampSecondType,
@@ -358,7 +358,7 @@ struct TextCounts {
     index: HashMap<String, usize, RandomState>,
     /// Values of at most 16 bytes seen lately, by a hash of their [`ShortKey`], with their
     /// place in `counts`: a category is counted without hashing or comparing its text.
-    recent: Vec<(ShortKey, usize)>,
+    recent: Box<[(ShortKey, usize); RECENT_SLOTS]>,
     overflow: bool,
 }
 
@@ -367,7 +367,7 @@ impl Default for TextCounts {
         TextCounts {
             counts: Vec::new(),
             index: HashMap::default(),
-            recent: vec![(ShortKey::NONE, 0); RECENT_SLOTS],
+            recent: Box::new([(ShortKey::NONE, 0); RECENT_SLOTS]),
             overflow: false,
         }
     }
@@ -396,38 +396,53 @@ impl ShortKey {
     /// `start` lie in `values` (read whole, then masked: no branch on the length).
     #[inline]
     fn of(values: &[u8], start: usize, end: usize) -> Option<ShortKey> {
-        let n = end - start;
-        let window = values.get(start..start + 16).filter(|_| n <= 16)?;
+        /// The masks of a `k`-byte text's two words, for k = 0..=16.
+        const MASKS: [(u64, u64); 17] = {
+            const fn low_bytes(bytes: usize) -> u64 {
+                ((1u128 << (8 * bytes)) - 1) as u64
+            }
+            let mut masks = [(0, 0); 17];
+            let mut k = 0;
+            while k <= 16 {
+                let first = if k < 8 { k } else { 8 };
+                masks[k] = (low_bytes(first), low_bytes(k.saturating_sub(8)));
+                k += 1;
+            }
+            masks
+        };
+        let n = end.wrapping_sub(start);
+        let window: &[u8; 16] = values.get(start..start + 16)?.try_into().ok()?;
+        let (first_mask, last_mask) = *MASKS.get(n)?;
         let word = |at: usize| u64::from_le_bytes(window[at..at + 8].try_into().expect("8"));
-        let mask = |bytes: usize| ((1u128 << (8 * bytes)) - 1) as u64;
         Some(ShortKey {
-            first: word(0) & mask(n.min(8)),
-            last: word(8) & mask(n.saturating_sub(8)),
+            first: word(0) & first_mask,
+            last: word(8) & last_mask,
             len: n as u64,
         })
     }
 
     #[inline]
-    fn slot(&self) -> usize {
+    fn slot(&self) -> u8 {
         let h =
             (self.first ^ self.last.rotate_left(29) ^ self.len).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        (h >> 56) as usize % RECENT_SLOTS
+        (h >> 56) as u8
     }
 }
 
 impl TextCounts {
-    fn add(&mut self, a: &datafusion::arrow::array::StringArray) {
+    fn add(&mut self, a: &StringArray) {
         if self.overflow {
             return;
         }
         let (values, offsets) = (a.values().as_slice(), a.value_offsets());
-        for row in 0..a.len() {
-            if a.is_null(row) {
+        let nulls = a.logical_nulls();
+        for (row, ends) in offsets.windows(2).enumerate() {
+            if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
                 continue;
             }
-            let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+            let (start, end) = (ends[0] as usize, ends[1] as usize);
             let counted = match ShortKey::of(values, start, end) {
-                Some(key) => self.add_short(key, a.value(row)),
+                Some(key) => self.add_short(key, a, row),
                 None => self.add_value(a.value(row)).is_some(),
             };
             if !counted {
@@ -439,14 +454,16 @@ impl TextCounts {
 
     /// Counts a value of at most 16 bytes; false when it is one too many.
     #[inline]
-    fn add_short(&mut self, key: ShortKey, value: &str) -> bool {
-        let slot = key.slot();
+    fn add_short(&mut self, key: ShortKey, a: &StringArray, row: usize) -> bool {
+        let slot = usize::from(key.slot());
         let (seen, i) = self.recent[slot];
-        if seen == key {
-            self.counts[i].1 += 1;
+        if seen == key
+            && let Some((_, count)) = self.counts.get_mut(i)
+        {
+            *count += 1;
             return true;
         }
-        let Some(i) = self.add_value(value) else {
+        let Some(i) = self.add_value(a.value(row)) else {
             return false;
         };
         self.recent[slot] = (key, i);
