@@ -53,10 +53,40 @@ pub struct StagedFile {
     /// Boxed: the hasher's state is about 2 KB.
     hasher: Box<blake3::Hasher>,
     bytes: u64,
+    /// Bytes of disk space reserved ahead of the writes (see [`StagedFile::reserve`]).
+    reserved: u64,
+}
+
+/// Disk space reserved at a time ahead of a file's writes.
+const RESERVE_STEP: u64 = 32 << 20;
+
+impl StagedFile {
+    /// Reserves disk space ahead of the writes, a [`RESERVE_STEP`] at a time, so that the
+    /// file system allocates blocks once per step instead of page by page as lines arrive
+    /// (ext4: about a third of the kernel's time writing a 111 MB CSV, measured). The file
+    /// is cut to its written length when closed. Where space cannot be reserved this way,
+    /// the writes go on without it.
+    fn reserve(&mut self, bytes: u64) {
+        #[cfg(target_os = "linux")]
+        if bytes > self.reserved && self.reserved != u64::MAX {
+            use std::os::fd::AsRawFd;
+            let length = (bytes - self.reserved).max(RESERVE_STEP);
+            let fd = self.writer.get_ref().as_raw_fd();
+            // SAFETY: `fd` is this open file's descriptor; mode 0 only allocates blocks and
+            // extends the size over them (read as zeros until written).
+            let rc = unsafe { libc::fallocate(fd, 0, self.reserved as i64, length as i64) };
+            self.reserved = if rc == 0 {
+                self.reserved + length
+            } else {
+                u64::MAX
+            };
+        }
+    }
 }
 
 impl Write for StagedFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.reserve(self.bytes + buf.len() as u64);
         let n = self.writer.write(buf)?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
@@ -140,12 +170,16 @@ impl OutputDir {
             writer: BufWriter::with_capacity(128 << 10, file),
             hasher: Box::new(blake3::Hasher::new()),
             bytes: 0,
+            reserved: 0,
         })
     }
 
     /// Flushes a staged file, records its size and hash, and returns its size.
     pub fn close(&self, mut file: StagedFile) -> Result<u64> {
         file.writer.flush()?;
+        if file.reserved > file.bytes {
+            file.writer.get_ref().set_len(file.bytes)?;
+        }
         let hash = file.hasher.finalize().to_hex().to_string();
         let bytes = file.bytes;
         self.hashed
@@ -411,6 +445,31 @@ mod tests {
             !staging_left(tmp.path()),
             "the old folder is removed all the same"
         );
+    }
+
+    #[test]
+    fn space_reserved_ahead_is_given_back_when_a_file_is_closed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = OutputDir::begin(&tmp.path().join("out"), false).unwrap();
+        for bytes in [0, 1, 100_000, RESERVE_STEP as usize + 5] {
+            let mut file = out.create("a.csv").unwrap();
+            let lines = vec![b'x'; bytes];
+            for piece in lines.chunks(300_000) {
+                file.write_all(piece).unwrap();
+            }
+            assert_eq!(out.close(file).unwrap(), bytes as u64);
+            let path = out.path("a.csv").unwrap();
+            assert_eq!(fs::read(&path).unwrap(), lines);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                let disk = fs::metadata(&path).unwrap().blocks() * 512;
+                assert!(
+                    disk <= bytes as u64 + (1 << 20),
+                    "{disk} bytes on disk for {bytes}"
+                );
+            }
+        }
     }
 
     #[test]
