@@ -438,7 +438,14 @@ pub fn generate_column(
         }
         Generator::Boolean(g) => {
             // Drawn into bytes, packed into bits once (cheaper than a builder's per-bit append).
-            let values: Vec<bool> = rows.map(|row| g.draw(rng, row, inputs)).collect();
+            let values: Vec<bool> = match g {
+                // `random_bool`'s draws, its distribution made once per column.
+                BooleanGenerator::Bernoulli(p) => match rand::distr::Bernoulli::new(*p) {
+                    Ok(d) => rows.map(|_| d.sample(rng)).collect(),
+                    Err(_) => rows.map(|row| g.draw(rng, row, inputs)).collect(),
+                },
+                _ => rows.map(|row| g.draw(rng, row, inputs)).collect(),
+            };
             Arc::new(BooleanArray::from(values))
         }
         Generator::Number(g) => match g.ty {
@@ -574,6 +581,29 @@ mod tests {
             };
             write_sequence(&pattern, row, &mut out);
             assert_eq!(out, expected);
+        }
+    }
+
+    #[test]
+    fn booleans_drawn_for_a_column_are_those_drawn_one_by_one() {
+        let picked = PickedColumns::default();
+        let inputs = Inputs::picks(&picked, 0);
+        for p in [0.0, 0.3, 0.5, 1.0] {
+            let g = BooleanGenerator::Bernoulli(p);
+            let column = generate_column(
+                &Generator::Boolean(g.clone()),
+                &mut stream(5, "t", "b", 0),
+                1_000,
+                &inputs,
+            );
+            let mut rng = stream(5, "t", "b", 0);
+            for row in 0..1_000 {
+                assert_eq!(
+                    column.as_boolean().value(row as usize),
+                    g.draw(&mut rng, row, &inputs),
+                    "p = {p}"
+                );
+            }
         }
     }
 

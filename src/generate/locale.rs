@@ -99,14 +99,18 @@ impl NumberFormat {
         if let Some(format) = self.unprepared {
             return numerify(format, rng, out);
         }
-        let drawn = rng.random_range(0..self.bound);
-        let mut digits = [b'0'; 20];
-        let mut itoa = itoa::Buffer::new();
-        let written = itoa.format(drawn).as_bytes();
-        digits[20 - written.len()..].copy_from_slice(written);
+        let mut drawn = rng.random_range(0..self.bound);
         let mut text = self.text;
-        for (k, &at) in self.hashes.iter().enumerate() {
-            text[at as usize % 32] = digits[19 - k];
+        // The k-th `#` takes the draw's k-th least significant digit, two digits at a time.
+        let mut pairs = self.hashes.chunks_exact(2);
+        for pair in &mut pairs {
+            let two = (drawn % 100) as usize * 2;
+            text[pair[0] as usize % 32] = DIGIT_PAIRS[two + 1];
+            text[pair[1] as usize % 32] = DIGIT_PAIRS[two];
+            drawn /= 100;
+        }
+        if let [last] = pairs.remainder() {
+            text[*last as usize % 32] = b'0' + (drawn % 10) as u8;
         }
         for &at in &self.carets {
             text[at as usize % 32] = b'1' + rng.random_range(0..9u8);
@@ -115,6 +119,18 @@ impl NumberFormat {
         out.push_ascii(&text[..self.len]);
     }
 }
+
+/// "00", "01", …, "99": the two digits of each number below 100.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut pairs = [0u8; 200];
+    let mut n = 0;
+    while n < 100 {
+        pairs[2 * n] = b'0' + (n / 10) as u8;
+        pairs[2 * n + 1] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    pairs
+};
 
 /// A locale's phone and cell formats, prepared on first use.
 struct NumberFormats {
