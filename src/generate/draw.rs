@@ -321,7 +321,8 @@ fn write_sequence(p: &SequencePattern, row: u64, out: &mut impl TextSink) {
 /// in place (a digit or two per row) instead of formatting each number.
 fn fill_sequence(p: &SequencePattern, rows: Range<u64>, column: &mut TextColumn) {
     let first = p.start + rows.start as i64;
-    if first < 0 || !p.prefix.is_ascii() || !p.suffix.is_ascii() {
+    let fits = i64::try_from(rows.end).is_ok_and(|end| p.start.checked_add(end).is_some());
+    if first < 0 || !fits || !p.prefix.is_ascii() || !p.suffix.is_ascii() {
         for row in rows {
             write_sequence(p, row, column);
             column.end_value();
