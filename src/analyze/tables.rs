@@ -10,7 +10,8 @@ use datafusion::common::DFSchema;
 use super::{Analyzer, PlannedExpr, is_identifier};
 use crate::error::Diagnostic;
 use crate::plan::{
-    ColumnPlan, EntityPlan, Generator, NumberType, ParamExpr, TableKind, TablePlan, ValueType,
+    ColumnPlan, EntityPlan, Generator, NumberGenerator, NumberKind, NumberType, ParamExpr,
+    TableKind, TablePlan, TextGenerator, ValueType,
 };
 use crate::report::human_bytes;
 use crate::scenario::{ColumnSpec, KindSpec, RowCount, TimeUnit, WindowSpec};
@@ -264,6 +265,7 @@ impl Analyzer<'_> {
             }
         }
         self.check_unique_columns(&fields, path, "(a window `x` makes `x_start` and `x_end`)");
+        self.check_sequences_fit(&columns, rows, path);
         if self.problems.len() > before || !self.failed_columns.is_empty() {
             return None;
         }
@@ -288,6 +290,39 @@ impl Analyzer<'_> {
             schema,
             kind: TableKind::Entity(plan),
         })
+    }
+
+    /// Every sequence's last number (its start + rows - 1) must be a 64-bit integer.
+    fn check_sequences_fit(&mut self, columns: &[ColumnPlan], rows: u64, path: &str) {
+        for column in columns {
+            let ColumnPlan::Generated {
+                name, generator, ..
+            } = column
+            else {
+                continue;
+            };
+            let start = match generator {
+                Generator::Text(TextGenerator::Sequence(p)) => p.start,
+                Generator::Number(NumberGenerator {
+                    kind: NumberKind::Sequence { start },
+                    ..
+                }) => *start,
+                _ => continue,
+            };
+            let last = i64::try_from(rows.saturating_sub(1))
+                .ok()
+                .and_then(|n| start.checked_add(n));
+            if last.is_none() {
+                self.problem(Diagnostic::at(
+                    format!("{path}.columns.{name}.start"),
+                    format!(
+                        "the sequence from {start} over {rows} rows passes {}, the largest \
+                         64-bit integer: start it lower",
+                        i64::MAX
+                    ),
+                ));
+            }
+        }
     }
 
     /// Plans one column of a generated table; returns it with the fields it adds.

@@ -94,6 +94,7 @@ refused_edits! {
     file_path_is_refused: "FROM shop GROUP" => "FROM '/etc/passwd' GROUP";
     absurd_rows: "rows: 20" => "rows: 1e15";
     bad_sequence_pattern: "\"S{:03}\"" => "\"S{:x}\"";
+    sequence_past_the_largest_integer: "\"S{:03}\" }" => "\"S{:03}\", start: 9223372036854775800 }";
     pick_from_later_table: "{ choice: colour }" => "{ pick: orders.same }";
     bad_probability: "{ choice: colour }" => "{ bernoulli: 1.5 }";
     unknown_locale: "seed: 1" => "seed: 1\nlocale: xx_XX";
