@@ -301,28 +301,21 @@ fn write_sequence(p: &SequencePattern, row: u64, out: &mut impl TextSink) {
     let n = p.start + row as i64;
     let mut b = itoa::Buffer::new();
     let digits = b.format(n.unsigned_abs());
+    out.push_text(&p.prefix);
     let sign = if n < 0 { "-" } else { "" };
-    // Empty parts are skipped: each push is a call, and most patterns have no suffix.
-    for part in [p.prefix.as_str(), sign] {
-        if !part.is_empty() {
-            out.push_text(part);
-        }
-    }
+    out.push_text(sign);
     for _ in (digits.len() + sign.len())..p.width {
         out.push_text("0");
     }
     out.push_text(digits);
-    if !p.suffix.is_empty() {
-        out.push_text(&p.suffix);
-    }
+    out.push_text(&p.suffix);
 }
 
 /// Appends the sequence's values for `rows`: [`write_sequence`]'s text, made by counting up
 /// in place (a digit or two per row) instead of formatting each number.
 fn fill_sequence(p: &SequencePattern, rows: Range<u64>, column: &mut TextColumn) {
-    let first = p.start + rows.start as i64;
     let fits = i64::try_from(rows.end).is_ok_and(|end| p.start.checked_add(end).is_some());
-    if first < 0 || !fits || !p.prefix.is_ascii() || !p.suffix.is_ascii() {
+    if !fits || p.start + (rows.start as i64) < 0 || !p.prefix.is_ascii() || !p.suffix.is_ascii() {
         for row in rows {
             write_sequence(p, row, column);
             column.end_value();
@@ -439,41 +432,41 @@ pub fn generate_column(
         }
         Generator::Boolean(g) => {
             // Drawn into bytes, packed into bits once (cheaper than a builder's per-bit append).
-            let values: Vec<bool> = match g {
-                // `random_bool`'s draws, its distribution made once per column.
-                BooleanGenerator::Bernoulli(p) => match rand::distr::Bernoulli::new(*p) {
-                    Ok(d) => rows.map(|_| d.sample(rng)).collect(),
-                    Err(_) => rows.map(|row| g.draw(rng, row, inputs)).collect(),
-                },
-                _ => rows.map(|row| g.draw(rng, row, inputs)).collect(),
+            // `random_bool`'s draws, its distribution made once per column.
+            let bernoulli = match g {
+                BooleanGenerator::Bernoulli(p) => rand::distr::Bernoulli::new(*p).ok(),
+                _ => None,
+            };
+            let values: Vec<bool> = match bernoulli {
+                Some(d) => rows.map(|_| d.sample(rng)).collect(),
+                None => rows.map(|row| g.draw(rng, row, inputs)).collect(),
             };
             Arc::new(BooleanArray::from(values))
         }
-        Generator::Number(g) => match g.ty {
-            NumberType::Int | NumberType::DateTime if g.whole_draw().is_some() => {
-                let whole = g.whole_draw().expect("checked");
+        Generator::Number(g) => match (g.ty, g.whole_draw()) {
+            (ty, Some(whole)) => {
                 let values: Vec<i64> = rows.map(|_| whole.draw(rng)).collect();
-                if g.ty == NumberType::Int {
+                if ty == NumberType::Int {
                     Arc::new(Int64Array::from(values))
                 } else {
                     Arc::new(TimestampSecondArray::from(values))
                 }
             }
-            NumberType::Int => {
+            (NumberType::Int, None) => {
                 let mut b = Int64Builder::with_capacity(n);
                 for row in rows {
                     b.append_value(g.draw(rng, row, inputs) as i64);
                 }
                 Arc::new(b.finish())
             }
-            NumberType::Float => {
+            (NumberType::Float, None) => {
                 let mut b = Float64Builder::with_capacity(n);
                 for row in rows {
                     b.append_value(g.draw(rng, row, inputs));
                 }
                 Arc::new(b.finish())
             }
-            NumberType::DateTime => {
+            (NumberType::DateTime, None) => {
                 let mut b = TimestampSecondBuilder::with_capacity(n);
                 for row in rows {
                     b.append_value(g.draw(rng, row, inputs) as i64);
