@@ -204,7 +204,14 @@ impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::msg(format!("I/O error: {e}"))
+        let mut d = Diagnostic::new(format!("I/O error: {e}"));
+        if e.kind() == std::io::ErrorKind::StorageFull {
+            d = d.help(
+                "free some space on that disk or choose another folder with --out; \
+                 the output folder is left as it was",
+            );
+        }
+        Error::runtime(d)
     }
 }
 

@@ -19,8 +19,13 @@ impl RunReport {
         if !self.tables.is_empty() {
             s.push_str("\ntables\n");
         }
+        let name_width = self
+            .tables
+            .iter()
+            .map(|t| t.name.chars().count())
+            .fold(28, usize::max);
         for t in &self.tables {
-            table_lines(t, &mut s);
+            table_lines(t, name_width, &mut s);
         }
         if !self.checks.is_empty() {
             s.push_str("\nchecks\n");
@@ -49,10 +54,15 @@ impl RunReport {
 
     fn timing_lines(&self, s: &mut String) {
         s.push_str("\ntiming (stages overlap: files of tables that later stages read are written while those stages run)\n");
+        let stage_width = self
+            .timings
+            .iter()
+            .map(|t| t.stage.chars().count())
+            .fold(36, usize::max);
         for t in &self.timings {
             let _ = write!(
                 s,
-                "  {:<36} {:>11} rows {:>10} {:>9.3} s {:>12.0} rows/s",
+                "  {:<stage_width$} {:>11} rows {:>10} {:>9.3} s {:>12.0} rows/s",
                 t.stage,
                 t.rows,
                 human_bytes(t.bytes as f64),
@@ -75,10 +85,10 @@ impl RunReport {
     }
 }
 
-fn table_lines(t: &TableReport, s: &mut String) {
+fn table_lines(t: &TableReport, name_width: usize, s: &mut String) {
     let _ = writeln!(
         s,
-        "  {:<28} {:>10} rows  {:>3} columns",
+        "  {:<name_width$} {:>10} rows  {:>3} columns",
         t.name, t.rows, t.columns
     );
     for m in &t.mess {

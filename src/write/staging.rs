@@ -49,6 +49,8 @@ pub struct OutputDir {
 /// A file being written in the staging folder; its BLAKE3 hash is computed as it is written.
 pub struct StagedFile {
     relative: String,
+    /// Where the file goes once the run is committed: the path an error names.
+    destination: PathBuf,
     writer: BufWriter<File>,
     /// Boxed: the hasher's state is about 2 KB.
     hasher: Box<blake3::Hasher>,
@@ -84,18 +86,31 @@ impl StagedFile {
     }
 }
 
+impl StagedFile {
+    /// The error with the file it happened on; its kind is kept.
+    fn naming_the_file(&self, e: std::io::Error) -> std::io::Error {
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot write `{}`: {e}", self.destination.display()),
+        )
+    }
+}
+
 impl Write for StagedFile {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         #[cfg(target_os = "linux")]
         self.reserve(self.bytes + buf.len() as u64);
-        let n = self.writer.write(buf)?;
+        let n = self
+            .writer
+            .write(buf)
+            .map_err(|e| self.naming_the_file(e))?;
         self.hasher.update(&buf[..n]);
         self.bytes += n as u64;
         Ok(n)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        self.writer.flush()
+        self.writer.flush().map_err(|e| self.naming_the_file(e))
     }
 }
 
@@ -167,6 +182,7 @@ impl OutputDir {
             .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
         Ok(StagedFile {
             relative: relative.to_string(),
+            destination: self.dir.join(relative),
             // Chunks and pieces of lines are larger, and go straight to the file.
             writer: BufWriter::with_capacity(128 << 10, file),
             hasher: Box::new(blake3::Hasher::new()),
@@ -177,9 +193,10 @@ impl OutputDir {
 
     /// Flushes a staged file, records its size and hash, and returns its size.
     pub fn close(&self, mut file: StagedFile) -> Result<u64> {
-        file.writer.flush()?;
+        file.flush()?;
         if file.reserved > file.bytes {
-            file.writer.get_ref().set_len(file.bytes)?;
+            let cut = file.writer.get_ref().set_len(file.bytes);
+            cut.map_err(|e| file.naming_the_file(e))?;
         }
         let hash = file.hasher.finalize().to_hex().to_string();
         let bytes = file.bytes;
@@ -471,6 +488,36 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// `/dev/full` fails every write with "no space left on device".
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_disk_is_reported_with_the_file_and_what_to_do() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = OutputDir::begin(&tmp.path().join("out"), false).unwrap();
+        let full = File::options().write(true).open("/dev/full").unwrap();
+        let mut file = StagedFile {
+            relative: "unprocessed/a.csv".into(),
+            destination: out.dir().join("unprocessed/a.csv"),
+            writer: BufWriter::new(full),
+            hasher: Box::new(blake3::Hasher::new()),
+            bytes: 0,
+            reserved: 0,
+        };
+        let written = file.write_all(&[b'x'; 100_000]).and_then(|_| file.flush());
+        let e = written.unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::StorageFull);
+        let message = Error::from(e).render();
+        let named = format!(
+            "cannot write `{}`",
+            out.dir().join("unprocessed/a.csv").display()
+        );
+        assert!(message.contains(&named), "{message}");
+        assert!(
+            message.contains("choose another folder with --out"),
+            "{message}"
+        );
     }
 
     #[test]
