@@ -133,6 +133,12 @@ fn invalid_folder(dir: &Path, e: impl std::fmt::Display) -> Error {
     )
 }
 
+/// The nearest existing ancestor of `path` (or `path`), when it is not a folder.
+fn file_in_the_way(path: &Path) -> Option<&Path> {
+    let existing = path.ancestors().find(|p| p.exists())?;
+    (!existing.is_dir()).then_some(existing)
+}
+
 impl OutputDir {
     /// Checks that `dir` holds nothing but an earlier run's outputs (unless `force`), then
     /// creates a fresh staging folder next to it. Nothing in `dir` is touched.
@@ -146,7 +152,10 @@ impl OutputDir {
             (Some(p), Some(n)) => (p.to_path_buf(), n.to_string_lossy().into_owned()),
             _ => return Err(invalid_folder(&dir, "it has no parent folder")),
         };
-        fs::create_dir_all(&parent).map_err(|e| invalid_folder(&dir, e))?;
+        fs::create_dir_all(&parent).map_err(|e| match file_in_the_way(&parent) {
+            Some(file) => invalid_folder(&dir, format!("`{}` is a file", file.display())),
+            None => invalid_folder(&dir, e),
+        })?;
         let staging = parent.join(format!(".{name}.tutas-staging-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| invalid_folder(&dir, e))?;
@@ -260,24 +269,40 @@ impl OutputDir {
         Ok(())
     }
 
-    /// Links (or copies) the files no tutas run wrote into the staging folder, where the run
-    /// did not write a file of the same path.
+    /// Links (or copies) what no tutas run wrote into the staging folder, where the run did
+    /// not write something of the same path; folders are carried over whole.
     fn carry_over(&self, foreign: &[String]) -> Result<()> {
         for relative in foreign {
+            let relative = relative.trim_end_matches('/');
             let target = self.staging.join(relative);
-            if target.exists() {
-                continue;
-            }
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)?;
             }
-            let source = self.dir.join(relative);
-            if fs::hard_link(&source, &target).is_err() {
-                fs::copy(&source, &target)?;
-            }
+            carry(&self.dir.join(relative), &target)?;
         }
         Ok(())
     }
+}
+
+/// Links `source` at `target` (copies it where links cannot be made), unless the run wrote
+/// something there; a folder entry by entry, merged into the run's folder of that name. A
+/// symbolic link is linked itself (Linux `link` does not follow it), never followed.
+fn carry(source: &Path, target: &Path) -> std::io::Result<()> {
+    let taken = target.symlink_metadata().ok();
+    if source.symlink_metadata()?.is_dir() {
+        match taken {
+            Some(t) if !t.is_dir() => return Ok(()),
+            Some(_) => {}
+            None => fs::create_dir(target)?,
+        }
+        for entry in fs::read_dir(source)? {
+            let entry = entry?;
+            carry(&entry.path(), &target.join(entry.file_name()))?;
+        }
+    } else if taken.is_none() && fs::hard_link(source, target).is_err() {
+        fs::copy(source, target)?;
+    }
+    Ok(())
 }
 
 impl Drop for OutputDir {
@@ -326,8 +351,12 @@ fn swap(staging: &Path, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The files under `dir` that no tutas run wrote: not listed in its `manifest.json`, not one of
-/// the run's own files. Empty when `dir` does not exist.
+/// What under `dir` no tutas run wrote, sorted: files not listed in its `manifest.json` (nor one
+/// of the run's own files), symbolic links, and folders that hold nothing a run wrote, shown
+/// with a trailing `/` and not looked into. Empty when `dir` does not exist.
+///
+/// Only folders that hold a run's files are walked, and links are never followed, so the
+/// check costs little even when `--out` names a large folder by mistake, and cannot loop.
 pub fn foreign_files(dir: &Path) -> Result<Vec<String>> {
     if !dir.exists() {
         return Ok(Vec::new());
@@ -335,16 +364,51 @@ pub fn foreign_files(dir: &Path) -> Result<Vec<String>> {
     if !dir.is_dir() {
         return Err(invalid_folder(dir, "it is a file, not a folder"));
     }
-    let owned: BTreeSet<String> = read_manifest(dir)
+    let mut owned: BTreeSet<String> = read_manifest(dir)
         .map(|m| m.files.into_iter().map(|f| f.path).collect())
         .unwrap_or_default();
-    let mut files = Vec::new();
-    collect_files(dir, dir, &mut files).map_err(|e| invalid_folder(dir, e.render().trim()))?;
-    Ok(files
-        .into_iter()
-        .map(|(relative, _)| relative)
-        .filter(|r| !owned.contains(r) && !RUN_FILES.contains(&r.as_str()))
-        .collect())
+    owned.extend(RUN_FILES.iter().map(|f| f.to_string()));
+    let owned_folders: BTreeSet<String> = owned
+        .iter()
+        .flat_map(|f| {
+            f.match_indices('/')
+                .map(move |(slash, _)| f[..slash].to_string())
+        })
+        .collect();
+    let mut foreign = Vec::new();
+    collect_foreign(dir, "", &owned, &owned_folders, &mut foreign)
+        .map_err(|e| invalid_folder(dir, e))?;
+    foreign.sort();
+    Ok(foreign)
+}
+
+fn collect_foreign(
+    dir: &Path,
+    prefix: &str,
+    owned: &BTreeSet<String>,
+    owned_folders: &BTreeSet<String>,
+    out: &mut Vec<String>,
+) -> std::io::Result<()> {
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let relative = format!("{prefix}{}", entry.file_name().to_string_lossy());
+        if !entry.file_type()?.is_dir() {
+            if !owned.contains(&relative) {
+                out.push(relative);
+            }
+        } else if owned_folders.contains(&relative) {
+            collect_foreign(
+                &entry.path(),
+                &format!("{relative}/"),
+                owned,
+                owned_folders,
+                out,
+            )?;
+        } else {
+            out.push(format!("{relative}/"));
+        }
+    }
+    Ok(())
 }
 
 /// The manifest of the run that wrote `dir`, if there is one.
@@ -359,12 +423,20 @@ fn not_ours(dir: &Path, foreign: &[String]) -> Error {
         n if n > 10 => format!("\n  and {} more", n - 10),
         _ => String::new(),
     };
+    let what = match (foreign.len(), foreign.iter().any(|f| f.ends_with('/'))) {
+        (1, true) => "a folder",
+        (1, false) => "a file",
+        (_, true) => "files or folders",
+        (_, false) => "files",
+    };
+    let count = match foreign.len() {
+        1 => String::new(),
+        n => format!("{n} "),
+    };
     Error::invalid(
         Diagnostic::new(format!(
-            "the output folder `{}` holds {} file{} that no tutas run wrote; a run replaces the folder, so nothing was written",
+            "the output folder `{}` holds {count}{what} that no tutas run wrote; a run replaces the folder, so nothing was written",
             dir.display(),
-            foreign.len(),
-            if foreign.len() == 1 { "" } else { "s" }
         ))
         .note(format!("{}{more}", shown.join("\n")))
         .help("choose another folder with --out, or pass --force to write anyway (those files are kept)"),
@@ -373,8 +445,9 @@ fn not_ours(dir: &Path, foreign: &[String]) -> Error {
 
 fn collect_files(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) -> Result<()> {
     for entry in fs::read_dir(dir)? {
-        let p = entry?.path();
-        if p.is_dir() {
+        let entry = entry?;
+        let p = entry.path();
+        if entry.file_type()?.is_dir() {
             collect_files(root, &p, out)?;
         } else {
             let rel = p

@@ -74,14 +74,17 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut out = std::collections::BTreeMap::new();
     fn walk(root: &Path, d: &Path, out: &mut std::collections::BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
+            let e = e.unwrap();
+            let p = e.path();
+            let kind = e.file_type().unwrap();
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
+            if kind.is_dir() {
                 walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
-                if rel != "report.json" && rel != "report.html" {
-                    out.insert(rel, std::fs::read(&p).unwrap());
-                }
+            } else if kind.is_symlink() {
+                let target = std::fs::read_link(&p).unwrap();
+                out.insert(rel, format!("-> {}", target.display()).into_bytes());
+            } else if rel != "report.json" && rel != "report.html" {
+                out.insert(rel, std::fs::read(&p).unwrap());
             }
         }
     }
