@@ -77,9 +77,10 @@ impl RunReport {
         let bytes: u64 = self.files.iter().map(|f| f.bytes).sum();
         let _ = writeln!(
             s,
-            "  total {:.3} s, {} files, {}",
+            "  total {:.3} s, {} file{}, {}",
             self.seconds,
             self.files.len(),
+            if self.files.len() == 1 { "" } else { "s" },
             human_bytes(bytes as f64)
         );
     }

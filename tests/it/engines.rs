@@ -56,6 +56,8 @@ fn make_environment() -> Result<PathBuf, String> {
             "install",
             "--quiet",
             "--disable-pip-version-check",
+            // The cache would keep another ~400 MB (pyspark) on a machine that builds once.
+            "--no-cache-dir",
             "-r",
             requirements.to_str().unwrap(),
         ],
