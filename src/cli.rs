@@ -241,8 +241,14 @@ fn execute(command: Command) -> Result<()> {
             let report = RunReport::read(&dir)?;
             let target = dir.join("report.html");
             let staging = dir.join(".tutas-report.html.tmp");
-            std::fs::write(&staging, crate::report::html::render(&report))?;
-            std::fs::rename(&staging, &target)?;
+            let html = crate::report::html::render(&report);
+            let written =
+                std::fs::write(&staging, html).and_then(|_| std::fs::rename(&staging, &target));
+            if let Err(e) = written {
+                let _ = std::fs::remove_file(&staging);
+                let named = format!("cannot write `{}`: {e}", target.display());
+                return Err(std::io::Error::new(e.kind(), named).into());
+            }
             println!("wrote {}", target.display());
             Ok(())
         }

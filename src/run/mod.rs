@@ -579,7 +579,8 @@ impl<'a> RunState<'a> {
         stage.bytes += written?;
         let audited = audited?;
         write_json(
-            &self.out.path("processed_2/preprocessing.json")?,
+            &self.out,
+            "processed_2/preprocessing.json",
             &preprocessing(sp, &s),
         )?;
         self.report.split = Some(SplitReport {
@@ -617,7 +618,8 @@ impl<'a> RunState<'a> {
         }
         let files = self.out.staged_files()?;
         write_json(
-            &self.out.path(MANIFEST)?,
+            &self.out,
+            MANIFEST,
             &serde_json::to_value(Manifest {
                 files: files.clone(),
             })
@@ -625,11 +627,9 @@ impl<'a> RunState<'a> {
         )?;
         self.report.files = files;
         self.report.seconds = self.started.elapsed().as_secs_f64();
-        write_json(&self.out.path("report.json")?, &self.report.to_json())?;
-        std::fs::write(
-            self.out.path("report.html")?,
-            crate::report::html::render(&self.report),
-        )?;
+        write_json(&self.out, "report.json", &self.report.to_json())?;
+        let html = crate::report::html::render(&self.report);
+        self.out.write_file("report.html", html.as_bytes())?;
         self.out.commit()?;
         Ok(self.report)
     }

@@ -5,9 +5,7 @@
 pub mod csv;
 pub mod staging;
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::io::Write;
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -16,14 +14,12 @@ use crate::error::{Error, Result};
 use csv::CsvStyle;
 use staging::{OutputDir, StagedFile};
 
-/// Writes pretty JSON.
-pub fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
-    let mut f = BufWriter::new(File::create(path)?);
-    serde_json::to_writer_pretty(&mut f, value)
+/// Writes `relative` in the output folder as pretty JSON with a final newline.
+pub fn write_json(out: &OutputDir, relative: &str, value: &serde_json::Value) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value)
         .map_err(|e| Error::msg(format!("JSON write error: {e}")))?;
-    f.write_all(b"\n")?;
-    f.flush()?;
-    Ok(())
+    bytes.push(b'\n');
+    out.write_file(relative, &bytes)
 }
 
 /// File format of tables and feature results.
@@ -103,6 +99,20 @@ pub fn parquet_schema(schema: &SchemaRef) -> SchemaRef {
     std::sync::Arc::new(Schema::new(fields))
 }
 
+/// A Parquet writer's error; a failed write to the file is reported as the I/O error it is
+/// (naming the file, with what to do when the disk is full).
+fn parquet_error(e: parquet::errors::ParquetError) -> Error {
+    match e {
+        parquet::errors::ParquetError::External(inner) => {
+            match inner.downcast::<std::io::Error>() {
+                Ok(io) => Error::from(*io),
+                Err(other) => Error::msg(format!("cannot write Parquet: {other}")),
+            }
+        }
+        other => Error::msg(format!("cannot write Parquet: {other}")),
+    }
+}
+
 impl TableWriter {
     /// Creates `<folder>/<name>.<ext>` in the staging folder.
     pub fn create(
@@ -124,7 +134,7 @@ impl TableWriter {
                     .build();
                 let schema = parquet_schema(schema);
                 let w = parquet::arrow::ArrowWriter::try_new(file, schema.clone(), Some(props))
-                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
+                    .map_err(parquet_error)?;
                 TableWriter::Parquet(Box::new(w), schema)
             }
         })
@@ -145,8 +155,7 @@ impl TableWriter {
                     .map(|(c, f)| datafusion::arrow::compute::cast(c, f.data_type()))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
                 let batch = RecordBatch::try_new(schema.clone(), columns)?;
-                w.write(&batch)
-                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?
+                w.write(&batch).map_err(parquet_error)?
             }
         }
         Ok(())
@@ -165,9 +174,7 @@ impl TableWriter {
         match self {
             TableWriter::Csv(f) => out.close(f),
             TableWriter::Parquet(w, _) => {
-                let f = w
-                    .into_inner()
-                    .map_err(|e| Error::msg(format!("cannot write Parquet: {e}")))?;
+                let f = w.into_inner().map_err(parquet_error)?;
                 out.close(f)
             }
         }

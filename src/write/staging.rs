@@ -187,17 +187,28 @@ impl OutputDir {
     /// Creates a staged file that is hashed as it is written.
     pub fn create(&self, relative: &str) -> Result<StagedFile> {
         let path = self.path(relative)?;
-        let file = File::create(&path)
-            .map_err(|e| Error::msg(format!("cannot write `{}`: {e}", path.display())))?;
+        let destination = self.dir.join(relative);
+        let file = File::create(&path).map_err(|e| {
+            let named = format!("cannot write `{}`: {e}", destination.display());
+            Error::from(std::io::Error::new(e.kind(), named))
+        })?;
         Ok(StagedFile {
             relative: relative.to_string(),
-            destination: self.dir.join(relative),
+            destination,
             // Chunks and pieces of lines are larger, and go straight to the file.
             writer: BufWriter::with_capacity(128 << 10, file),
             hasher: Box::new(blake3::Hasher::new()),
             bytes: 0,
             reserved: 0,
         })
+    }
+
+    /// Writes a whole (small) file in the staging folder, hashed like the others.
+    pub fn write_file(&self, relative: &str, bytes: &[u8]) -> Result<()> {
+        let mut file = self.create(relative)?;
+        file.write_all(bytes)?;
+        self.close(file)?;
+        Ok(())
     }
 
     /// Flushes a staged file, records its size and hash, and returns its size.
