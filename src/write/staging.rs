@@ -84,9 +84,7 @@ impl StagedFile {
             };
         }
     }
-}
 
-impl StagedFile {
     /// The error with the file it happened on; its kind is kept.
     fn naming_the_file(&self, e: std::io::Error) -> std::io::Error {
         std::io::Error::new(
