@@ -46,8 +46,8 @@ struct RunArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Threads for generation (default: all cores); the output does not depend on it
-    #[arg(long)]
-    threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Multiply every table's row count by this factor
     #[arg(long)]
     scale: Option<f64>,
@@ -109,8 +109,8 @@ struct SplitArgs {
     #[arg(long)]
     seed: Option<u64>,
     /// Threads (default: all cores); the output does not depend on it
-    #[arg(long)]
-    threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Print only errors
     #[arg(long, short)]
     quiet: bool,
@@ -329,7 +329,7 @@ fn run_command(args: RunArgs) -> Result<()> {
     let loaded = load(&args.scenario, &load_options)?;
     let options = RunOptions {
         out: args.out.clone(),
-        threads: args.threads.unwrap_or_else(default_threads).max(1),
+        threads: args.threads.map_or_else(default_threads, usize::from),
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         format: args.format,
         memory_limit: args.memory_limit,
@@ -369,7 +369,7 @@ fn split_command(args: SplitArgs) -> Result<()> {
     let loaded = load(&args.scenario, &load_options)?;
     let options = RunOptions {
         out: args.out.clone(),
-        threads: args.threads.unwrap_or_else(default_threads).max(1),
+        threads: args.threads.map_or_else(default_threads, usize::from),
         progress: !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         format: Format::Csv,
         memory_limit: None,

@@ -12,6 +12,17 @@ fn two_runs_give_identical_bytes_and_threads_do_not_matter() {
 }
 
 #[test]
+fn zero_threads_is_refused_not_taken_for_one() {
+    let d = tempfile::tempdir().unwrap();
+    let out = d.path().join("out");
+    let args = ["run", "scenarios/default.yaml", "--threads", "0", "--out"];
+    let o = tutas(&root(), &[&args[..], &[out.to_str().unwrap()]].concat());
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("0 is not in 1.."), "{}", o.stderr);
+    assert!(!out.exists());
+}
+
+#[test]
 fn committed_dataset_matches_a_fresh_run() {
     let (a, _) = run_default(&[]);
     let fresh = files(&a.path().join("out"));
