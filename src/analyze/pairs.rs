@@ -4,8 +4,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, TableReference};
 use datafusion::error::DataFusionError;
+use datafusion::logical_expr::Expr;
 
 use super::{Analyzer, PlannedExpr, column_reads, is_identifier};
 use crate::error::{Diagnostic, engine_message};
@@ -25,11 +27,7 @@ impl Analyzer<'_> {
         let (columns, mut out_fields) = self.pair_columns(name, path, &side_schema);
         // Pair columns named like a side's column: a bare name in a condition means the pair
         // column (the row's own), so it is qualified by the table before planning.
-        let shadowing: HashSet<String> = out_fields
-            .iter()
-            .map(|f| f.name().clone())
-            .filter(|n| side_schema.fields().iter().any(|f| f.name() == n))
-            .collect();
+        let shadowing = shadowed(&out_fields, &side_schema);
         let condition_schema = match with_qualified(&side_schema, name, &out_fields) {
             Ok(s) => s,
             Err(e) => {
@@ -85,13 +83,20 @@ impl Analyzer<'_> {
         let pairs = self.scenario.tables[name].pairs.as_ref()?;
         let pairs_path = format!("{path}.pairs");
         if pairs.len() != 2 {
-            return self.fail(
-                pairs_path,
-                format!(
-                    "`pairs` links exactly two tables, e.g. {{ c: customer, p: product }}; found {}",
-                    pairs.len()
-                ),
+            let message = format!(
+                "`pairs` links exactly two tables, e.g. {{ c: customer, p: product }}; found {}",
+                pairs.len()
             );
+            let mut d = Diagnostic::at(pairs_path, message);
+            if let (1, Some(table)) = (pairs.len(), pairs.values().next()) {
+                d = d.help(format!(
+                    "for rows that each take a row of one table, make a generated table with \
+                     `rows` and a column `{{ pick: {}.<column> }}`",
+                    table.table()
+                ));
+            }
+            self.problem(d);
+            return None;
         }
         if self.reads_failed_input(
             pairs.values().map(|s| s.table()),
@@ -171,14 +176,16 @@ impl Analyzer<'_> {
         })
     }
 
-    /// The pair columns, SQL over the linked rows, with their output fields.
+    /// The pair columns, SQL over the linked rows and the pair columns before them, with their
+    /// output fields. A pair column read by a later one is written into it, so every pair
+    /// column's expression reads the linked rows alone.
     fn pair_columns(
         &mut self,
         name: &str,
         path: &str,
         side_schema: &DFSchema,
     ) -> (Vec<PairColumn>, Vec<Field>) {
-        let mut columns = Vec::new();
+        let mut columns: Vec<PairColumn> = Vec::new();
         let mut fields = Vec::new();
         for (col, spec) in &self.scenario.tables[name].columns {
             let cpath = format!("{path}.columns.{col}");
@@ -187,12 +194,23 @@ impl Analyzer<'_> {
                 self.problem(Diagnostic::at(&cpath, "columns of a `pairs` table are SQL expressions over the linked rows, e.g. `c.id`").help("put generated columns under a stratum's `set`"));
                 continue;
             };
-            match self.sql_expr(sql, side_schema, &cpath) {
-                Some(PlannedExpr {
-                    logical,
-                    physical,
-                    data_type,
-                }) => {
+            let Ok(schema) = with_qualified(side_schema, name, &fields) else {
+                break;
+            };
+            self.shadowing = shadowed(&fields, side_schema);
+            let planned = self.sql_expr(&self.qualify(sql), &schema, &cpath);
+            let inlined = planned.and_then(|p| {
+                let logical = inline_pair_columns(p.logical, name, &columns);
+                match self.engine.physical(&logical, side_schema) {
+                    Ok(physical) => Some((logical, physical, p.data_type)),
+                    Err(e) => self.fail(
+                        &cpath,
+                        format!("invalid SQL expression: {}", engine_message(&e)),
+                    ),
+                }
+            });
+            match inlined {
+                Some((logical, physical, data_type)) => {
                     fields.push(Field::new(col, data_type, true));
                     columns.push(PairColumn {
                         name: col.clone(),
@@ -205,6 +223,7 @@ impl Analyzer<'_> {
                 }
             }
         }
+        self.shadowing.clear();
         (columns, fields)
     }
 
@@ -223,11 +242,7 @@ impl Analyzer<'_> {
             let Ok(schema) = with_qualified(sides, name, fields) else {
                 break;
             };
-            self.shadowing = fields
-                .iter()
-                .map(|f| f.name().clone())
-                .filter(|n| sides.fields().iter().any(|f| f.name() == n))
-                .collect();
+            self.shadowing = shadowed(fields, sides);
             match self.derived(col, spec, schema, &dpath) {
                 Some((derived, data_type)) => {
                     fields.push(Field::new(col, data_type, true));
@@ -542,6 +557,32 @@ fn unify(known: &mut ValueType, ty: ValueType) -> Result<(), (ValueType, ValueTy
 }
 
 /// `schema` plus `fields` qualified by `table` (so `topic_match` and `orders.topic_match` both resolve).
+/// The names of `fields` that a linked table also has: a bare one means the row's own column.
+fn shadowed(fields: &[Field], sides: &DFSchema) -> HashSet<String> {
+    fields
+        .iter()
+        .map(|f| f.name().clone())
+        .filter(|n| sides.fields().iter().any(|f| f.name() == n))
+        .collect()
+}
+
+/// `expr` with every read of an earlier pair column (`table.col`) replaced by that column's
+/// expression, which reads the linked rows alone.
+fn inline_pair_columns(expr: Expr, table: &str, earlier: &[PairColumn]) -> Expr {
+    let own = TableReference::bare(table);
+    expr.transform(|e| {
+        if let Expr::Column(c) = &e
+            && c.relation.as_ref() == Some(&own)
+            && let Some(col) = earlier.iter().find(|p| p.name == c.name)
+        {
+            return Ok(Transformed::yes(col.expr.clone()));
+        }
+        Ok(Transformed::no(e))
+    })
+    .map(|t| t.data)
+    .expect("the rewrite cannot fail")
+}
+
 fn with_qualified(
     schema: &DFSchema,
     table: &str,

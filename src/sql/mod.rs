@@ -245,8 +245,17 @@ impl Engine {
         schema: &DFSchema,
     ) -> Result<(Expr, Arc<dyn PhysicalExpr>), DataFusionError> {
         let expr = self.ctx.parse_sql_expr(sql, schema)?;
-        let physical = self.ctx.create_physical_expr(expr.clone(), schema)?;
+        let physical = self.physical(&expr, schema)?;
         Ok((expr, physical))
+    }
+
+    /// The physical form of a logical expression over `schema`.
+    pub fn physical(
+        &self,
+        expr: &Expr,
+        schema: &DFSchema,
+    ) -> Result<Arc<dyn PhysicalExpr>, DataFusionError> {
+        self.ctx.create_physical_expr(expr.clone(), schema)
     }
 
     /// Registers a CSV or Parquet file as a table and returns its schema.

@@ -165,6 +165,52 @@ tables:
     assert!(sms[..500].iter().all(|v| v == "true") && sms[500..].iter().all(|v| v == "false"));
 }
 
+/// A pair column may read the pair columns before it, as a generated table's columns do; a bare
+/// name a side also has is the row's own column there too.
+#[test]
+fn a_pair_column_reads_the_pair_columns_before_it() {
+    let (dir, o) = run_text(
+        r#"
+name: shop
+seed: 3
+tables:
+  customer:
+    rows: 100
+    columns:
+      id: { sequence: "C{}" }
+      age: { uniform_int: [18, 80] }
+  product:
+    rows: 50
+    columns:
+      sku: { sequence: "P{}" }
+      price: { uniform: [5, 500], round: 2 }
+  orders:
+    rows: 600
+    pairs: { c: customer, p: product }
+    columns:
+      customer: c.id
+      price: p.price * 2
+      big: price > 600
+      label: CASE WHEN big AND c.age < 40 THEN 'young big' ELSE 'other' END
+    strata:
+      - { name: big, share: 0.5, where: big AND c.age < 40 }
+      - { name: small, share: 0.5, where: NOT big }
+"#,
+        &[],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let price = column(&dir, "orders", "price");
+    let big = column(&dir, "orders", "big");
+    let label = column(&dir, "orders", "label");
+    for i in 0..600 {
+        let doubled: f64 = price[i].parse().unwrap();
+        assert_eq!(big[i] == "true", doubled > 600.0, "row {i}: {}", price[i]);
+        let expected = if i < 300 { "young big" } else { "other" };
+        assert_eq!(label[i], expected, "row {i}");
+    }
+    assert!(big[..300].iter().all(|b| b == "true") && big[300..].iter().all(|b| b == "false"));
+}
+
 #[test]
 fn an_identifier_column_is_not_one_hot_encoded() {
     let (_dir, o) = run_text(
