@@ -274,6 +274,11 @@ impl Analyzer<'_> {
             }
         };
         require(self, &split.target, "split.target".into());
+        if let Ok(field) = schema.field_with_name(&split.target)
+            && let Some(d) = crate::split::target_type_problem(&split.target, field.data_type())
+        {
+            self.problem(d);
+        }
         for (i, c) in split.drop.iter().enumerate() {
             require(self, c, format!("split.drop[{i}]"));
         }

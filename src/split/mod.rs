@@ -248,8 +248,38 @@ struct Features {
     imputed: Vec<Imputed>,
 }
 
+/// The problem with a target of this type, if any: the split stratifies by the target's values
+/// and the audit predicts them as classes, so a measurement (a float) is no target.
+pub fn target_type_problem(target: &str, data_type: &DataType) -> Option<Diagnostic> {
+    let measured = data_type.is_floating() || matches!(data_type, DataType::Decimal128(..));
+    measured.then(|| {
+        let kind = if data_type.is_floating() {
+            "float"
+        } else {
+            "decimal"
+        };
+        Diagnostic::at(
+            "split.target",
+            format!(
+                "the target `{target}` is a {kind} column: the split stratifies by its values \
+                 and the audit predicts them as classes, so the target must be a class label \
+                 (a boolean, an integer or a text)"
+            ),
+        )
+        .help(format!(
+            "derive a label from it, e.g. `CAST({target} > 500 AS BIGINT)` or a CASE for \
+             ranges; regression targets are not supported yet"
+        ))
+    })
+}
+
 /// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
 pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
+    if let Ok(field) = schema.field_with_name(&plan.target)
+        && let Some(d) = target_type_problem(&plan.target, field.data_type())
+    {
+        return Err(Error::invalid(d));
+    }
     let input = Input {
         plan,
         schema,
@@ -666,15 +696,26 @@ fn shuffle_split(
                 members[c as usize].push(r);
             }
             if let Some((k, rows)) = members.iter().enumerate().find(|(_, rows)| rows.len() < 2) {
-                return Err(Error::runtime(Diagnostic::at(
-                    "split.stratify",
-                    format!(
-                        "class `{}` of `{}` has {} row: stratifying needs at least 2 rows per class",
-                        classes.names[k],
-                        plan.stratify.as_deref().unwrap_or_default(),
-                        rows.len()
+                let single = members.iter().filter(|rows| rows.len() < 2).count();
+                return Err(Error::runtime(
+                    Diagnostic::at(
+                        "split.stratify",
+                        format!(
+                            "class `{}` of `{}` has {} row: stratifying needs at least 2 rows per class",
+                            classes.names[k],
+                            plan.stratify.as_deref().unwrap_or_default(),
+                            rows.len()
+                        ),
+                    )
+                    .note(format!(
+                        "{single} of its {} classes have fewer than 2 rows",
+                        classes.names.len()
+                    ))
+                    .help(
+                        "stratify by a column with few values, or split at random with \
+                         `split.stratify: none`",
                     ),
-                )));
+                ));
             }
             let shares: Vec<f64> = members.iter().map(|r| r.len() as f64 / n as f64).collect();
             let counts = largest_remainder(n_test as u64, &shares);

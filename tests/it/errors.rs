@@ -102,6 +102,7 @@ refused_edits! {
     unknown_side_alias: "s.colour = o.colour" => "q.colour = o.colour";
     a_parse_error_points_into_the_query: "per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour" => "per_colour: |\n    SELECT colour,\n           COUNT(*) AS n\n    FROM shop WHERE colour = = 'red'\n    GROUP BY colour";
     what_reads_a_failed_table_is_not_reported_again: "{ choice: colour }" => "{ choice: colour, weights: [1] }";
+    a_float_target_is_no_class_label: "  per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour\n" => "  per_colour: SELECT colour, COUNT(*) / 2.0 AS n FROM shop GROUP BY colour\nsplit:\n  from: per_colour\n  target: n\n  test_size: 0.5\n";
 }
 
 #[test]
