@@ -133,13 +133,25 @@ fn table_lines(t: &TableReport, name_width: usize, s: &mut String) {
     }
 }
 
+/// Classes of the target shown per part; report.json lists them all.
+const SHOWN_CLASSES: usize = 12;
+
 fn split_lines(sp: &SplitReport, s: &mut String) {
     s.push_str("\nsplit\n");
     if !sp.method.is_empty() {
         let _ = writeln!(s, "  {}", sp.method);
     }
     for (part, b) in [("train", &sp.train), ("test", &sp.test)] {
-        let classes: Vec<String> = b.classes.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let mut classes: Vec<String> = b
+            .classes
+            .iter()
+            .take(SHOWN_CLASSES)
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
+        if b.classes.len() > SHOWN_CLASSES {
+            let more = b.classes.len() - SHOWN_CLASSES;
+            classes.push(format!("and {more} more classes in report.json"));
+        }
         let _ = writeln!(
             s,
             "  {part:<5} {:>8} rows  ({})",
