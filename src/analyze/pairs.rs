@@ -511,7 +511,15 @@ impl Analyzer<'_> {
         if (sum - 1.0).abs() > 1e-9 {
             return self.fail(
                 format!("{path}.strata"),
-                format!("the strata's shares sum to {sum}, not 1"),
+                format!(
+                    "the strata's shares sum to {} ({}), not 1",
+                    rounded(sum),
+                    shares
+                        .iter()
+                        .map(|s| rounded(*s))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                ),
             );
         }
         Some(largest_remainder(n, &shares))
@@ -557,6 +565,13 @@ fn unify(known: &mut ValueType, ty: ValueType) -> Result<(), (ValueType, ValueTy
 }
 
 /// `schema` plus `fields` qualified by `table` (so `topic_match` and `orders.topic_match` both resolve).
+/// `x` to 9 decimals without trailing zeros: a sum of shares without the float noise
+/// (0.7999999999999999 is shown as 0.8).
+fn rounded(x: f64) -> String {
+    let text = format!("{x:.9}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// The names of `fields` that a linked table also has: a bare one means the row's own column.
 fn shadowed(fields: &[Field], sides: &DFSchema) -> HashSet<String> {
     fields
