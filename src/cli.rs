@@ -246,8 +246,7 @@ fn execute(command: Command) -> Result<()> {
                 std::fs::write(&staging, html).and_then(|_| std::fs::rename(&staging, &target));
             if let Err(e) = written {
                 let _ = std::fs::remove_file(&staging);
-                let named = format!("cannot write `{}`: {e}", target.display());
-                return Err(std::io::Error::new(e.kind(), named).into());
+                return Err(crate::write::cannot_write(&target, e).into());
             }
             println!("wrote {}", target.display());
             Ok(())

@@ -16,6 +16,7 @@ use crate::plan::{
     Derived, DerivedColumn, Generator, NumberType, PairColumn, PairPlan, ParamExpr, Side,
     SideWeight, StratumPlan, TableKind, TablePlan, ValueType,
 };
+use crate::report::trimmed_number;
 use crate::scenario::{ColumnSpec, SideSpec, Stratum};
 
 impl Analyzer<'_> {
@@ -513,10 +514,10 @@ impl Analyzer<'_> {
                 format!("{path}.strata"),
                 format!(
                     "the strata's shares sum to {} ({}), not 1",
-                    rounded(sum),
+                    trimmed_number(sum, 9),
                     shares
                         .iter()
-                        .map(|s| rounded(*s))
+                        .map(|s| trimmed_number(*s, 9))
                         .collect::<Vec<_>>()
                         .join(" + ")
                 ),
@@ -564,14 +565,6 @@ fn unify(known: &mut ValueType, ty: ValueType) -> Result<(), (ValueType, ValueTy
     }
 }
 
-/// `schema` plus `fields` qualified by `table` (so `topic_match` and `orders.topic_match` both resolve).
-/// `x` to 9 decimals without trailing zeros: a sum of shares without the float noise
-/// (0.7999999999999999 is shown as 0.8).
-fn rounded(x: f64) -> String {
-    let text = format!("{x:.9}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
 /// The names of `fields` that a linked table also has: a bare one means the row's own column.
 fn shadowed(fields: &[Field], sides: &DFSchema) -> HashSet<String> {
     fields
@@ -598,6 +591,7 @@ fn inline_pair_columns(expr: Expr, table: &str, earlier: &[PairColumn]) -> Expr 
     .expect("the rewrite cannot fail")
 }
 
+/// `schema` plus `fields` qualified by `table` (so `topic_match` and `orders.topic_match` both resolve).
 fn with_qualified(
     schema: &DFSchema,
     table: &str,

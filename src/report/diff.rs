@@ -16,9 +16,7 @@ fn share(n: u64, total: u64) -> f64 {
 
 /// A number for reading: at most four decimals, trailing zeros dropped.
 fn num(x: f64) -> String {
-    let s = format!("{x:.4}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
+    crate::report::trimmed_number(x, 4)
 }
 
 fn change(a: f64, b: f64) -> String {

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::error::{Diagnostic, Error, Result};
 use crate::plan::Plan;
 
-pub use summary::human_bytes;
+pub use summary::{human_bytes, trimmed_number};
 
 /// Rows and timing of one stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -251,13 +251,12 @@ struct Features {
 /// The problem with a target of this type, if any: the split stratifies by the target's values
 /// and the audit predicts them as classes, so a measurement (a float) is no target.
 pub fn target_type_problem(target: &str, data_type: &DataType) -> Option<Diagnostic> {
-    let measured = data_type.is_floating() || matches!(data_type, DataType::Decimal128(..));
-    measured.then(|| {
-        let kind = if data_type.is_floating() {
-            "float"
-        } else {
-            "decimal"
-        };
+    let kind = match data_type {
+        t if t.is_floating() => "float",
+        DataType::Decimal128(..) => "decimal",
+        _ => return None,
+    };
+    Some(
         Diagnostic::at(
             "split.target",
             format!(
@@ -269,8 +268,8 @@ pub fn target_type_problem(target: &str, data_type: &DataType) -> Option<Diagnos
         .help(format!(
             "derive a label from it, e.g. `CAST({target} > 500 AS BIGINT)` or a CASE for \
              ranges; regression targets are not supported yet"
-        ))
-    })
+        )),
+    )
 }
 
 /// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).

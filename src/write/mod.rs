@@ -14,6 +14,11 @@ use crate::error::{Error, Result};
 use csv::CsvStyle;
 use staging::{OutputDir, StagedFile};
 
+/// `e` as the failure to write `path`, naming it; its kind is kept (a full disk stays one).
+pub fn cannot_write(path: &std::path::Path, e: std::io::Error) -> std::io::Error {
+    std::io::Error::new(e.kind(), format!("cannot write `{}`: {e}", path.display()))
+}
+
 /// Writes `relative` in the output folder as pretty JSON with a final newline.
 pub fn write_json(out: &OutputDir, relative: &str, value: &serde_json::Value) -> Result<()> {
     let mut bytes = serde_json::to_vec_pretty(value)

@@ -87,10 +87,7 @@ impl StagedFile {
 
     /// The error with the file it happened on; its kind is kept.
     fn naming_the_file(&self, e: std::io::Error) -> std::io::Error {
-        std::io::Error::new(
-            e.kind(),
-            format!("cannot write `{}`: {e}", self.destination.display()),
-        )
+        super::cannot_write(&self.destination, e)
     }
 }
 
@@ -186,10 +183,7 @@ impl OutputDir {
     pub fn create(&self, relative: &str) -> Result<StagedFile> {
         let path = self.path(relative)?;
         let destination = self.dir.join(relative);
-        let file = File::create(&path).map_err(|e| {
-            let named = format!("cannot write `{}`: {e}", destination.display());
-            Error::from(std::io::Error::new(e.kind(), named))
-        })?;
+        let file = File::create(&path).map_err(|e| super::cannot_write(&destination, e))?;
         Ok(StagedFile {
             relative: relative.to_string(),
             destination,
