@@ -91,22 +91,28 @@ fn param_error(
         true => "empty (NULL)".to_string(),
         false => numbers.value(i).to_string(),
     };
-    let read: Vec<String> = p
-        .reads
+    // By the expression's own column indices: a name can be in the batch twice (a linked
+    // row's column and the row's own of the same name).
+    let mut columns: Vec<_> = datafusion::physical_expr::utils::collect_columns(&p.physical)
+        .into_iter()
+        .collect();
+    columns.sort_by_key(|c| c.index());
+    let read: Vec<String> = columns
         .iter()
-        .filter_map(|name| {
-            let column = batch.column_by_name(name)?;
-            Some(format!(
-                "{name} = {}",
-                array_value_to_string(column, i).ok()?
-            ))
+        .filter_map(|c| {
+            let column = batch.columns().get(c.index())?;
+            let text = match column.is_null(i) {
+                true => "empty (NULL)".to_string(),
+                false => array_value_to_string(column, i).ok()?,
+            };
+            Some(format!("{} = {text}", c.name()))
         })
         .collect();
     let context = match read.is_empty() {
         true => String::new(),
         false => format!(", where {}", read.join(", ")),
     };
-    crate::error::Error::runtime(crate::error::Diagnostic::at(
+    let d = crate::error::Diagnostic::at(
         &p.path,
         format!(
             "`{}` is {value} in row {}{context}; expected {}",
@@ -114,5 +120,9 @@ fn param_error(
             first + i as u64 + 1,
             p.domain.describe()
         ),
-    ))
+    );
+    crate::error::Error::runtime(match numbers.is_null(i) {
+        true => d.help("a parameter needs a value in every row: give empty ones a default, e.g. COALESCE(x, 0)"),
+        false => d,
+    })
 }

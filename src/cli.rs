@@ -122,24 +122,46 @@ struct SplitArgs {
     force: bool,
 }
 
+/// The arguments of `tutas check`.
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The scenario file (YAML)
+    scenario: PathBuf,
+    /// Allow `source` paths outside the scenario's folder
+    #[arg(long)]
+    allow_outside_paths: bool,
+    /// Check with this override (as `tutas run --set`)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    sets: Vec<String>,
+    /// Check this variant only (as `tutas run --variant`); without it, every variant is
+    /// checked statically and the scenario itself is dry-run
+    #[arg(long, value_name = "NAME")]
+    variant: Option<String>,
+    /// Seed of the dry run (as `tutas run --seed`)
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Scale of the dry run (as `tutas run --scale`)
+    #[arg(long)]
+    scale: Option<f64>,
+    /// Threads of the dry run (default: all cores)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Only the static checks: nothing is generated, so strata, values reaching generator
+    /// parameters and the split, and the data checks are left to `tutas run`
+    #[arg(long = "static")]
+    static_only: bool,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Generate a scenario's tables, run its SQL stages and write the split
     Run(RunArgs),
-    /// Check a scenario (structure, names, types, SQL, strata, split) without generating anything
-    Check {
-        /// The scenario file (YAML)
-        scenario: PathBuf,
-        /// Allow `source` paths outside the scenario's folder
-        #[arg(long)]
-        allow_outside_paths: bool,
-        /// Check with this override (as `tutas run --set`)
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        sets: Vec<String>,
-        /// Check this variant of the scenario (as `tutas run --variant`)
-        #[arg(long, value_name = "NAME")]
-        variant: Option<String>,
-    },
+    /// Check that `tutas run` will succeed, writing nothing
+    ///
+    /// Every static check (structure, names, types, SQL) of the scenario and of each of its
+    /// variants, then a dry run that makes every table, stratum, query, check and split in
+    /// memory, as `tutas run` would, and writes no file.
+    Check(CheckArgs),
     /// Split, preprocess and audit a table made elsewhere (Parquet) as the scenario's split
     /// does, writing OUT/processed_2 and OUT/report.json
     Split(SplitArgs),
@@ -266,31 +288,7 @@ fn execute(command: Command) -> Result<()> {
             println!("{}", crate::schema_json());
             Ok(())
         }
-        Command::Check {
-            scenario,
-            allow_outside_paths,
-            sets,
-            variant,
-        } => {
-            let options = LoadOptions {
-                allow_outside: allow_outside_paths,
-                variant,
-                ..LoadOptions::default()
-            }
-            .with_sets(&sets)?;
-            let p = load(&scenario, &options)?.plan;
-            println!(
-                "{}: scenario `{}` is valid: {} tables, {} features, {} checks, {} insights{}",
-                scenario.display(),
-                p.name,
-                p.tables.len(),
-                p.features.len(),
-                p.checks.len(),
-                p.insights.len(),
-                if p.split.is_some() { ", a split" } else { "" }
-            );
-            Ok(())
-        }
+        Command::Check(args) => check_command(args),
         Command::Run(args) => run_command(args),
         Command::Split(args) => split_command(args),
         Command::Sql {
@@ -316,6 +314,58 @@ fn execute(command: Command) -> Result<()> {
     }
 }
 
+fn check_command(args: CheckArgs) -> Result<()> {
+    let options = LoadOptions {
+        seed: args.seed,
+        scale: args.scale,
+        allow_outside: args.allow_outside_paths,
+        variant: args.variant.clone(),
+        ..LoadOptions::default()
+    }
+    .with_sets(&args.sets)?;
+    let loaded = load(&args.scenario, &options)?;
+    if args.variant.is_none() {
+        crate::run::check_variants(&args.scenario, &loaded.scenario, &options)?;
+    }
+    let p = &loaded.plan;
+    let variants = match (&args.variant, loaded.scenario.variants.len()) {
+        (Some(v), _) => format!(" (variant `{v}`)"),
+        (None, 0) => String::new(),
+        (None, 1) => " and its variant".to_string(),
+        (None, n) => format!(" and its {n} variants"),
+    };
+    println!(
+        "{}: scenario `{}`{variants} passes the static checks: {} tables, {} features, {} checks, {} insights{}",
+        args.scenario.display(),
+        p.name,
+        p.tables.len(),
+        p.features.len(),
+        p.checks.len(),
+        p.insights.len(),
+        if p.split.is_some() { ", a split" } else { "" }
+    );
+    if args.static_only {
+        println!("static checks only: strata, values and the data checks are left to `tutas run`");
+        return Ok(());
+    }
+    let options = RunOptions {
+        out: PathBuf::from("dataset"),
+        threads: args.threads.map_or_else(default_threads, usize::from),
+        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        format: Format::Csv,
+        memory_limit: None,
+        force: true,
+        enumeration_limit: crate::sample::MAX_ENUMERATED_PAIRS,
+        serial_writes: false,
+        part: None,
+        only_tables: Vec::new(),
+        dry_run: true,
+    };
+    let report = run(p, &options).map_err(|e| loaded.source.place_all(e))?;
+    print!("{}", report.dry_run_summary());
+    Ok(())
+}
+
 fn run_command(args: RunArgs) -> Result<()> {
     let load_options = LoadOptions {
         seed: args.seed,
@@ -337,13 +387,23 @@ fn run_command(args: RunArgs) -> Result<()> {
         serial_writes: args.serial_writes,
         part: part(args.parts, args.part)?,
         only_tables: args.tables,
+        dry_run: false,
     };
     let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
-    if !args.quiet {
-        print!("{}", report.summary(true));
-        println!("  written to {}", args.out.display());
-    }
+    print_outcome(&report, args.quiet, &args.out);
     Ok(())
+}
+
+/// The run summary, or with `--quiet` only its warnings (on standard error).
+fn print_outcome(report: &RunReport, quiet: bool, out: &std::path::Path) {
+    if quiet {
+        for w in &report.warnings {
+            eprintln!("warning: {w}");
+        }
+    } else {
+        print!("{}", report.summary(true));
+        println!("  written to {}", out.display());
+    }
 }
 
 /// `--parts N --part K` as a part, checked: 1 ≤ K ≤ N.
@@ -377,12 +437,10 @@ fn split_command(args: SplitArgs) -> Result<()> {
         serial_writes: false,
         part: None,
         only_tables: Vec::new(),
+        dry_run: false,
     };
     let report = crate::run::split_from(&loaded.plan, &options, &args.from)
         .map_err(|e| loaded.source.place_all(e))?;
-    if !args.quiet {
-        print!("{}", report.summary(true));
-        println!("  written to {}", args.out.display());
-    }
+    print_outcome(&report, args.quiet, &args.out);
     Ok(())
 }

@@ -21,6 +21,7 @@ pub mod report;
 pub mod run;
 pub mod sample;
 pub mod scenario;
+pub mod source;
 pub mod split;
 pub mod sql;
 pub mod time;

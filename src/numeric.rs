@@ -76,6 +76,71 @@ pub fn from_float_ordinal(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
+
+/// `x` rounded to `decimals` decimal places (tens, hundreds, ... when negative), halves away
+/// from zero, as the value is stored: 0.05425 is stored as 0.054249999…, so it rounds to
+/// 0.0542 at 4 places (DuckDB's answer; rounding `x · 10⁴` would say 0.0543). The result is
+/// the float nearest the rounded decimal. Infinite, NaN and already-coarser values are kept.
+pub fn round_half_away(x: f64, decimals: i32) -> f64 {
+    if !x.is_finite() || decimals > 340 {
+        return x;
+    }
+    if decimals < 0 {
+        let p = 10f64.powi(-decimals);
+        let r = (x / p).round() * p;
+        return if r.is_finite() { r } else { x };
+    }
+    let p = 10f64.powi(decimals);
+    let y = x * p;
+    if !y.is_finite() || y.abs() >= 4_503_599_627_370_496.0 {
+        // 2^52 and above: a float has no fraction left at this many decimals.
+        return x;
+    }
+    let fraction = (y - y.trunc()).abs();
+    // `y` is `x · 10^d` within a rounding or two: only values this near a half need the exact
+    // decimal digits of `x` to tell which side they are on.
+    if (fraction - 0.5).abs() > 4e-15 * y.abs().max(1.0) {
+        return y.round() / p;
+    }
+    round_decimal_text(x, decimals as usize)
+}
+
+/// [`round_half_away`] from the exact decimal expansion of `x` (a float's expansion ends
+/// within 1,074 decimals).
+fn round_decimal_text(x: f64, decimals: usize) -> f64 {
+    let text = format!("{:.1100}", x.abs());
+    let point = text.find('.').unwrap_or(text.len());
+    let cut = point + 1 + decimals;
+    let (kept, rest) = text.split_at(cut.min(text.len()));
+    let up = rest.as_bytes().first().is_some_and(|&d| d >= b'5');
+    let mut digits: Vec<u8> = kept.bytes().filter(|b| b.is_ascii_digit()).collect();
+    if up {
+        let mut i = digits.len();
+        loop {
+            if i == 0 {
+                digits.insert(0, b'1');
+                break;
+            }
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+    }
+    let int_len = digits.len() - decimals;
+    let (int_part, fraction) = digits.split_at(int_len);
+    let rounded = format!(
+        "{}.{}",
+        std::str::from_utf8(int_part).unwrap_or("0"),
+        std::str::from_utf8(fraction).unwrap_or("0")
+    );
+    let magnitude: f64 = rounded.trim_end_matches('.').parse().unwrap_or(x.abs());
+    magnitude.copysign(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::{CompensatedSum, largest_remainder};

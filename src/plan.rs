@@ -419,6 +419,36 @@ impl NumberGenerator {
     }
 }
 
+impl NumberGenerator {
+    /// The lowest value it can make, as far as analysis can tell (minus infinity when it has
+    /// no lower bound or the bound depends on data: a normal, a pick, a SQL parameter).
+    pub fn lowest(&self) -> f64 {
+        let kind = match &self.kind {
+            NumberKind::Sequence { start } => *start as f64,
+            NumberKind::Choice(c) => c.values.iter().map(|v| v.as_f64()).fold(f64::INFINITY, f64::min),
+            NumberKind::Uniform(lo, _) => *lo,
+            NumberKind::UniformInt(lo, _) | NumberKind::DateTime(lo, _) => *lo as f64,
+            NumberKind::DateTimeByHour { first_day, .. } => (*first_day * 86_400) as f64,
+            NumberKind::LogNormal(_) | NumberKind::Exponential(_) | NumberKind::Poisson(_) => 0.0,
+            NumberKind::Constant(v) => v.as_f64(),
+            NumberKind::Mixture(m) => m.arms.iter().map(Self::lowest).fold(f64::INFINITY, f64::min),
+            NumberKind::Modelled(m) => match m.dist {
+                Dist::LogNormal | Dist::Exponential | Dist::Poisson => 0.0,
+                Dist::Uniform | Dist::UniformInt | Dist::Normal => f64::NEG_INFINITY,
+            },
+            NumberKind::Normal(_) | NumberKind::Pick(_) => f64::NEG_INFINITY,
+        };
+        let added = match &self.add {
+            Some((g, scale)) => kind + g.lowest() * scale,
+            None => kind,
+        };
+        match self.clamp {
+            Some((lo, _)) => added.max(lo),
+            None => added,
+        }
+    }
+}
+
 /// What a number generator draws.
 #[derive(Debug, Clone)]
 pub enum NumberKind {
@@ -428,7 +458,7 @@ pub enum NumberKind {
         start: i64,
     },
     /// One of the values, uniformly or by weight.
-    Choice(Choice<f64>),
+    Choice(Choice<Number>),
     /// Uniform real in `[low, high]`.
     Uniform(f64, f64),
     /// Uniform integer in `[low, high]`.
@@ -458,9 +488,37 @@ pub enum NumberKind {
     /// One arm per row, by weight.
     Mixture(Mixture<NumberGenerator>),
     /// The same value in every row.
-    Constant(f64),
+    Constant(Number),
     /// A distribution with a parameter that is SQL over the row.
     Modelled(Modelled),
+}
+
+/// A number as a scenario declares it: a whole number is kept exact in 64 bits (a float holds
+/// whole numbers exactly only up to 2^53).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Number {
+    /// A whole number.
+    Int(i64),
+    /// A real number.
+    Float(f64),
+}
+
+impl Number {
+    /// The number as a float (rounded beyond 2^53).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(x) => x,
+        }
+    }
+
+    /// The number as a whole number: exact for integers, rounded (saturating) for floats.
+    pub fn as_i64(self) -> i64 {
+        match self {
+            Number::Int(i) => i,
+            Number::Float(x) => x.round() as i64,
+        }
+    }
 }
 
 /// A distribution whose parameters may be SQL over the row (at least one is).

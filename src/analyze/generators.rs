@@ -5,7 +5,7 @@ use rand_distr::{Exp, LogNormal, Normal, Poisson};
 use super::{Analyzer, list};
 use crate::error::Diagnostic;
 use crate::plan::{
-    BooleanGenerator, Choice, Dist, Domain, FakeKind, Generator, Mixture, Modelled,
+    BooleanGenerator, Choice, Dist, Domain, FakeKind, Generator, Mixture, Modelled, Number,
     NumberGenerator, NumberKind, NumberType, Param, ParamExpr, PickId, PickSource, SequencePattern,
     TextGenerator, ValueType,
 };
@@ -110,18 +110,15 @@ impl Analyzer<'_> {
                 }
                 _ => self.modelled(Dist::Uniform, [lo, hi], NumberType::Float, &at("uniform")),
             },
-            KindSpec::UniformInt([lo, hi]) => match (lo.fixed(), hi.fixed()) {
-                (Some(lo), Some(hi)) if lo.fract() != 0.0 || hi.fract() != 0.0 => self.fail(
+            KindSpec::UniformInt([lo, hi]) => match (lo.whole(), hi.whole()) {
+                (Some(lo), Some(hi)) => {
+                    self.range_ok(lo <= hi, &at("uniform_int"), &format!("[{lo}, {hi}]"))?;
+                    number(NumberKind::UniformInt(lo, hi), NumberType::Int)
+                }
+                _ if lo.fixed().is_some() && hi.fixed().is_some() => self.fail(
                     at("uniform_int"),
                     format!("`uniform_int` takes whole numbers, found [{lo}, {hi}]"),
                 ),
-                (Some(lo), Some(hi)) => {
-                    self.range_ok(lo <= hi, &at("uniform_int"), &format!("[{lo}, {hi}]"))?;
-                    number(
-                        NumberKind::UniformInt(lo as i64, hi as i64),
-                        NumberType::Int,
-                    )
-                }
                 _ => self.modelled(
                     Dist::UniformInt,
                     [lo, hi],
@@ -255,12 +252,13 @@ impl Analyzer<'_> {
     /// A parameter: a number, checked against its domain, or SQL over the columns available
     /// here, planned and kept as a parameter column of the column being compiled.
     fn param(&mut self, spec: &NumberSpec, domain: Domain, path: &str) -> Option<Param> {
-        let sql = match spec {
-            NumberSpec::Number(x) if domain.holds(*x) => return Some(Param::Fixed(*x)),
-            NumberSpec::Number(x) => {
+        let sql = match (spec, spec.fixed()) {
+            (_, Some(x)) if domain.holds(x) => return Some(Param::Fixed(x)),
+            (_, Some(x)) => {
                 return self.fail(path, format!("expected {}, found {x}", domain.describe()));
             }
-            NumberSpec::Sql(sql) => sql,
+            (NumberSpec::Sql(sql), None) => sql,
+            (NumberSpec::Number(_) | NumberSpec::Int(_), None) => unreachable!("a number is fixed"),
         };
         let Some(schema) = self.param_schema.clone() else {
             return self.fail(
@@ -423,7 +421,23 @@ impl Analyzer<'_> {
             }
             n.resolution = r.seconds();
         }
+        if let (Some((lo, hi)), NumberType::Int) = (n.clamp, n.ty) {
+            n.clamp = Some(self.whole_clamp(lo, hi, &format!("{path}.clamp"))?);
+        }
         Some(Generator::Number(n))
+    }
+
+    /// An integer generator's clamp: the whole numbers in `[lo, hi]`, so that every value
+    /// stays inside the declared range (`[2.5, 7.5]` clamps into 3…7).
+    fn whole_clamp(&mut self, lo: f64, hi: f64, path: &str) -> Option<(f64, f64)> {
+        let (low, high) = (lo.ceil(), hi.floor());
+        if low > high {
+            return self.fail(
+                path,
+                format!("the column makes integers, and no whole number lies in the clamp's range [{lo}, {hi}]"),
+            );
+        }
+        Some((low, high))
     }
 
     fn choice(
@@ -498,7 +512,7 @@ impl Analyzer<'_> {
                 } else {
                     NumberType::Float
                 };
-                let values = values.iter().filter_map(Scalar::as_number).collect();
+                let values = values.iter().filter_map(exact_number).collect();
                 Generator::Number(NumberGenerator::plain(
                     NumberKind::Choice(Choice { values, cumulative }),
                     ty,
@@ -736,16 +750,25 @@ pub(super) fn literal_type(values: &[Scalar]) -> Option<ValueType> {
     ty
 }
 
+/// A literal number as the plan keeps it: whole numbers exact.
+fn exact_number(value: &Scalar) -> Option<Number> {
+    match value {
+        Scalar::Int(i) => Some(Number::Int(*i)),
+        Scalar::Float(x) => Some(Number::Float(*x)),
+        Scalar::Bool(_) | Scalar::Str(_) => None,
+    }
+}
+
 /// A generator that writes `value` in every row.
 pub(super) fn constant(value: &Scalar) -> Generator {
     match value {
         Scalar::Bool(b) => Generator::Boolean(BooleanGenerator::Constant(*b)),
         Scalar::Int(i) => Generator::Number(NumberGenerator::plain(
-            NumberKind::Constant(*i as f64),
+            NumberKind::Constant(Number::Int(*i)),
             NumberType::Int,
         )),
         Scalar::Float(x) => Generator::Number(NumberGenerator::plain(
-            NumberKind::Constant(*x),
+            NumberKind::Constant(Number::Float(*x)),
             NumberType::Float,
         )),
         Scalar::Str(s) => Generator::Text(TextGenerator::Constant(s.clone())),

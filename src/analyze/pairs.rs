@@ -375,6 +375,11 @@ impl Analyzer<'_> {
                 ),
             );
         }
+        // A stratum with a failed `set` column is not planned: its other columns would be
+        // compared with the other strata's out of place.
+        if set.len() < stratum.set.len() {
+            return None;
+        }
         Some(StratumPlan {
             name: stratum.name.clone(),
             rows: 0,

@@ -175,6 +175,20 @@ impl Analyzer<'_> {
         })
     }
 
+    /// When `column` is a hidden column of a table: what to say about it.
+    fn hidden_owner(&self, column: &str) -> Option<String> {
+        let (table, _) = self.schemas.iter().find(|(table, all)| {
+            all.field_with_name(column).is_ok()
+                && self
+                    .written_schemas
+                    .get(*table)
+                    .is_some_and(|written| written.field_with_name(column).is_err())
+        })?;
+        Some(format!(
+            "`{column}` is a hidden column of table `{table}`: later tables read it, SQL queries and the split do not; take it out of `hidden` to query it"
+        ))
+    }
+
     /// Reports a query the engine could not plan, once per unknown table or column.
     fn query_problem(&mut self, message: &str, what: &str, path: &str) {
         let missing = unknown_table(message);
@@ -194,6 +208,9 @@ impl Analyzer<'_> {
             .at_parser_position(message);
         if message.contains("Interval") {
             d = d.help(super::DATE_ARITHMETIC_HELP);
+        }
+        if let Some(owner) = super::unknown_column(message).and_then(|c| self.hidden_owner(&c)) {
+            d = d.help(owner);
         }
         let Some(table) = missing else {
             self.problem(d);

@@ -195,17 +195,11 @@ impl Analyzer<'_> {
             self.problem(Diagnostic::at(key, format!("source path `{source}` points outside the project (the current folder) and the scenario's folder")).help("move the file into the project, or pass --allow-outside-paths"));
             return None;
         }
-        let schema = match self.engine.file_schema(&full) {
+        let schema = match crate::source::schema(&self.engine, &full) {
             Ok(s) => s,
             Err(e) => {
-                return self.fail(
-                    key,
-                    format!(
-                        "cannot read source `{}`: {}",
-                        full.display(),
-                        e.render().trim()
-                    ),
-                );
+                let message = e.diagnostics.into_iter().next().map(|d| d.message);
+                return self.fail(key, message.unwrap_or_default());
             }
         };
         Some(TablePlan {
@@ -403,6 +397,16 @@ impl Analyzer<'_> {
                 );
             }
         };
+        if length.lowest() < 0.0 {
+            self.problem(
+                Diagnostic::at(
+                    format!("{path}.window.length"),
+                    "a window's length can be negative with this generator, which would put an end before its start",
+                )
+                .help("bound it below, e.g. `clamp: [0, 1000]`, or use a generator of lengths ≥ 0 (`uniform_int: [1, 3]`, `exponential`, `poisson`, `log_normal`)"),
+            );
+            return None;
+        }
         let (start_name, end_name) = (format!("{col}_start"), format!("{col}_end"));
         let fields = vec![
             Field::new(&start_name, ValueType::DateTime.arrow(), false),

@@ -152,9 +152,9 @@ impl NumberGenerator {
         let mut x = match &self.kind {
             NumberKind::Sequence { start } => (*start + row as i64) as f64,
             NumberKind::Choice(c) => {
-                c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())]
+                c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())].as_f64()
             }
-            NumberKind::Constant(v) => *v,
+            NumberKind::Constant(v) => v.as_f64(),
             NumberKind::Uniform(lo, hi) => {
                 if lo == hi {
                     *lo
@@ -203,6 +203,42 @@ impl NumberGenerator {
             NumberType::DateTime => floor(x),
             NumberType::Float => x,
         }
+    }
+}
+
+impl NumberGenerator {
+    /// Draws a whole number for row `row`, exactly in 64 bits where the kind makes whole
+    /// numbers (sequences, constants, choices, `uniform_int`, picks of integers, their
+    /// mixtures and sums); the others are drawn as [`NumberGenerator::draw`] draws them, then
+    /// rounded. Below 2^53 both give the same values from the same draws.
+    pub fn draw_int(&self, rng: &mut Rng, row: u64, inputs: &Inputs) -> i64 {
+        let exact = self.resolution <= 1
+            && self
+                .add
+                .as_ref()
+                .is_none_or(|(g, scale)| *scale == 1.0 && g.ty == NumberType::Int);
+        let mut x = match &self.kind {
+            _ if !exact => return self.draw(rng, row, inputs) as i64,
+            NumberKind::Sequence { start } => start.saturating_add_unsigned(row),
+            NumberKind::Choice(c) => {
+                c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())].as_i64()
+            }
+            NumberKind::Constant(v) => v.as_i64(),
+            NumberKind::UniformInt(lo, hi) => rng.random_range(*lo..=*hi),
+            NumberKind::Pick(id) => pick_int(inputs.picked.get(*id), rng),
+            NumberKind::Mixture(m) => {
+                m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))].draw_int(rng, row, inputs)
+            }
+            _ => return self.draw(rng, row, inputs) as i64,
+        };
+        if let Some((generator, _)) = &self.add {
+            x = x.saturating_add(generator.draw_int(rng, row, inputs));
+        }
+        if let Some((lo, hi)) = self.clamp {
+            // Whole bounds, set so at analysis for integer generators.
+            x = x.clamp(lo as i64, hi as i64);
+        }
+        x
     }
 }
 
@@ -364,6 +400,17 @@ fn pick_number(a: &ArrayRef, rng: &mut Rng) -> f64 {
     }
 }
 
+/// A uniformly drawn value of a picked column as a whole number: exact from integers.
+fn pick_int(a: &ArrayRef, rng: &mut Rng) -> i64 {
+    match a.data_type() {
+        DataType::Int64 => {
+            let i = rng.random_range(0..a.len());
+            a.as_primitive::<Int64Type>().value(i)
+        }
+        _ => round(pick_number(a, rng)) as i64,
+    }
+}
+
 /// The values and offsets of a text column being drawn: a value is written in parts, then
 /// ended (cheaper than a `StringBuilder`'s append per value).
 struct TextColumn {
@@ -455,7 +502,7 @@ pub fn generate_column(
             (NumberType::Int, None) => {
                 let mut b = Int64Builder::with_capacity(n);
                 for row in rows {
-                    b.append_value(g.draw(rng, row, inputs) as i64);
+                    b.append_value(g.draw_int(rng, row, inputs));
                 }
                 Arc::new(b.finish())
             }

@@ -26,6 +26,28 @@ use crate::error::Result;
 use crate::plan::{Mess, MessKind};
 use crate::report::MessCount;
 
+/// The made rows whose changes a [`Messy`] counts: all of them, or those a part writes.
+#[derive(Debug, Clone, Default)]
+pub enum Counted {
+    /// Every row.
+    #[default]
+    All,
+    /// The made rows in this range.
+    Range(std::ops::Range<u64>),
+    /// The made rows marked `true` (a part of a shuffled table).
+    Marked(Vec<bool>),
+}
+
+impl Counted {
+    fn contains(&self, row: u64) -> bool {
+        match self {
+            Counted::All => true,
+            Counted::Range(r) => r.contains(&row),
+            Counted::Marked(m) => m.get(row as usize).copied().unwrap_or(false),
+        }
+    }
+}
+
 /// A made table with its mess put in, chunk by chunk.
 pub struct Messy<'a> {
     source: &'a dyn ChunkSource,
@@ -40,6 +62,8 @@ pub struct Messy<'a> {
     counts: Vec<AtomicU64>,
     /// The key of each effect, then of duplicates.
     keys: Vec<u64>,
+    /// The rows whose changes are counted.
+    counted: Counted,
 }
 
 impl<'a> Messy<'a> {
@@ -80,7 +104,19 @@ impl<'a> Messy<'a> {
             segments,
             counts,
             keys,
+            counted: Counted::All,
         }
+    }
+
+    /// Counts only the changes of the rows in `counted` (what a part writes).
+    pub fn counting(mut self, counted: Counted) -> Self {
+        self.counted = counted;
+        self
+    }
+
+    /// Whether row `r` of chunk `chunk` is counted.
+    fn counts_row(&self, chunk: u64, r: usize) -> bool {
+        self.counted.contains(self.offsets[chunk as usize] + r as u64)
     }
 
     /// What was put in, over the chunks made so far.
@@ -140,7 +176,7 @@ impl<'a> Messy<'a> {
             for r in start..end {
                 if let (Some(how), false) = (draws[r], kept.is_empty()) {
                     indices[r] = kept[(how % kept.len() as u64) as usize];
-                    copied += 1;
+                    copied += self.counts_row(chunk, r) as u64;
                 }
             }
             start = end;
@@ -158,6 +194,7 @@ impl ChunkSource for Messy<'_> {
     fn chunk(&self, i: u64) -> Result<RecordBatch> {
         let made = self.source.chunk(i)?;
         let rows = made.num_rows();
+        let counted = |r: usize| self.counts_row(i, r);
         let mut columns = made.columns().to_vec();
         let effects = &self.mess.effects;
         let mut k = 0;
@@ -175,7 +212,7 @@ impl ChunkSource for Messy<'_> {
                     .map(|&(j, _)| self.draws(j, i, rows, effects[j].share))
                     .collect();
                 let fns: Vec<Edit> = edits.iter().map(|&(_, f)| f).collect();
-                let (array, changed) = edited(column, &draws, &fns);
+                let (array, changed) = edited(column, &draws, &fns, &counted);
                 columns[e.index] = array;
                 for ((j, _), n) in edits.iter().zip(changed) {
                     self.counts[*j].fetch_add(n, Ordering::Relaxed);
@@ -187,12 +224,12 @@ impl ChunkSource for Messy<'_> {
             let (array, changed) = match &e.kind {
                 MessKind::Nulls(when) => {
                     let allowed = when.as_ref().map(|w| eval_mask(w, &made)).transpose()?;
-                    blank(column, &draws, allowed.as_ref())?
+                    blank(column, &draws, allowed.as_ref(), &counted)?
                 }
-                MessKind::Outliers(scale) => scaled(column, &draws, *scale),
+                MessKind::Outliers(scale) => scaled(column, &draws, *scale, &counted),
                 MessKind::Typos | MessKind::Case | MessKind::Whitespace => {
                     let edit = text_edit(&e.kind).into_iter().collect::<Vec<_>>();
-                    let (array, changed) = edited(column, &[draws], &edit);
+                    let (array, changed) = edited(column, &[draws], &edit, &counted);
                     (array, changed[0])
                 }
             };
@@ -219,29 +256,37 @@ fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Leaves the selected (and allowed) values empty; counts the values it emptied.
+/// Leaves the selected (and allowed) values empty; counts the `counted` values it emptied.
 fn blank(
     column: &ArrayRef,
     draws: &[Option<u64>],
     allowed: Option<&BooleanArray>,
+    counted: &dyn Fn(usize) -> bool,
 ) -> Result<(ArrayRef, u64)> {
+    let mut changed = 0;
     let mask: BooleanArray = (0..column.len())
         .map(|r| {
             let hit =
                 draws[r].is_some() && allowed.is_none_or(|a| a.value(r)) && column.is_valid(r);
+            changed += (hit && counted(r)) as u64;
             Some(hit)
         })
         .collect();
-    let changed = mask.true_count() as u64;
     Ok((nullif(column, &mask)?, changed))
 }
 
-/// Multiplies the selected numbers by `scale` (integers rounded).
-fn scaled(column: &ArrayRef, draws: &[Option<u64>], scale: f64) -> (ArrayRef, u64) {
+/// Multiplies the selected numbers by `scale` (integers rounded); counts the `counted`
+/// values it changed.
+fn scaled(
+    column: &ArrayRef,
+    draws: &[Option<u64>],
+    scale: f64,
+    counted: &dyn Fn(usize) -> bool,
+) -> (ArrayRef, u64) {
     let mut changed = 0;
     let mut hit = |r: usize| {
         let h = draws[r].is_some() && column.is_valid(r);
-        changed += h as u64;
+        changed += (h && counted(r)) as u64;
         h
     };
     let array: ArrayRef = match column.data_type() {
@@ -284,9 +329,14 @@ fn text_edit(kind: &MessKind) -> Option<Edit> {
     }
 }
 
-/// Applies each edit, in order, to the texts its draws select; counts per edit the values
-/// it changed.
-fn edited(column: &ArrayRef, draws: &[Vec<Option<u64>>], edits: &[Edit]) -> (ArrayRef, Vec<u64>) {
+/// Applies each edit, in order, to the texts its draws select; counts per edit the
+/// `counted` values it changed.
+fn edited(
+    column: &ArrayRef,
+    draws: &[Vec<Option<u64>>],
+    edits: &[Edit],
+    counted: &dyn Fn(usize) -> bool,
+) -> (ArrayRef, Vec<u64>) {
     let mut changed = vec![0; edits.len()];
     let hit = |r: usize| draws.iter().any(|d| d[r].is_some());
     if !(0..column.len()).any(hit) {
@@ -304,7 +354,7 @@ fn edited(column: &ArrayRef, draws: &[Vec<Option<u64>>], edits: &[Edit]) -> (Arr
             for ((edit, d), n) in edits.iter().zip(draws).zip(changed.iter_mut()) {
                 if let Some(how) = d[r] {
                     let new = edit(&value, how);
-                    *n += (new != value) as u64;
+                    *n += (new != value && counted(r)) as u64;
                     value = new;
                 }
             }

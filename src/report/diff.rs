@@ -216,7 +216,8 @@ fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
                 .iter()
                 .map(|(v, &(na, nb))| {
                     format!(
-                        "{v} {}",
+                        "{} {}",
+                        category(v),
                         percent_change(share(na, a.count), share(nb, b.count))
                     )
                 })
@@ -229,6 +230,19 @@ fn describe(a: &ColumnProfile, b: &ColumnProfile) -> String {
         Pair::Unlike => {}
     }
     out
+}
+
+/// A category as the diff shows it: quoted (with escapes) when it is empty, has spaces at
+/// either end, or holds a comma, a quote or a control character, so every value reads apart.
+fn category(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.trim() == v
+        && !v.contains([',', '"'])
+        && !v.chars().any(char::is_control);
+    match plain {
+        true => v.to_string(),
+        false => format!("{v:?}"),
+    }
 }
 
 /// One column's line; `Same` or `Noise` (folded) unless every column is asked for.

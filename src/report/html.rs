@@ -253,7 +253,9 @@ fn audit_section(a: &Audit) -> Markup {
                 (format!("accuracy {:.3}, balanced accuracy {:.3}", a.baseline.accuracy, a.baseline.balanced_accuracy))
                 (format!(" · always the majority class: accuracy {:.3}", a.majority_accuracy))
             }
-            @if a.leaks.is_empty() {
+            @if let Some(caveat) = &a.caveat {
+                p { span.badge { "not meaningful" } " " (caveat) }
+            } @else if a.leaks.is_empty() {
                 p.pass { "No feature alone predicts the target." }
             } @else {
                 p { span.badge { "suspected leaks" } " " (a.leaks.join(", ")) }
@@ -333,6 +335,9 @@ pub fn render(r: &RunReport) -> String {
                     }
                 }
                 main {
+                    @if !r.warnings.is_empty() {
+                        section { h2 { "Warnings" } @for w in &r.warnings { p { span.badge { "warning" } " " (w) } } }
+                    }
                     section { h2 { "Tables" } @for t in &r.tables { (table_section(t, &dates)) } }
                     @if !r.features.is_empty() {
                         section { h2 { "Features" } @for t in &r.features { (table_section(t, &dates)) } }

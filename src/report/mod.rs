@@ -205,6 +205,9 @@ pub struct RunReport {
     /// The overrides applied to the scenario file (a variant's entries, `--set`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub settings: Vec<String>,
+    /// What the run did or found that the user should know but that did not stop it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// What happened in one stratum, for the run summary and report.
@@ -274,6 +277,9 @@ pub struct Audit {
     /// Text columns left out of X whose values are found in both parts.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub overlaps: Vec<Overlap>,
+    /// Why the scores are not meaningful, when they are not (a class missing from a part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caveat: Option<String>,
 }
 
 /// Class balance of one part.
@@ -374,6 +380,7 @@ impl RunReport {
             seconds: 0.0,
             part: None,
             settings: plan.settings.clone(),
+            warnings: Vec::new(),
         }
     }
 

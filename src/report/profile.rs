@@ -356,6 +356,9 @@ struct TextCounts {
     counts: Vec<(String, u64)>,
     /// Where each value is in `counts`.
     index: HashMap<String, usize, RandomState>,
+    /// Where each long value (over [`LONG_TEXT`] bytes) is in `counts`, by its length and
+    /// BLAKE3 hash: the report keeps a short sample of it, not the text.
+    long_index: HashMap<(usize, [u8; 32]), usize, RandomState>,
     /// Values of at most 16 bytes seen lately, by a hash of their [`ShortKey`], with their
     /// place in `counts`: a category is counted without hashing or comparing its text.
     recent: Box<[(ShortKey, usize); RECENT_SLOTS]>,
@@ -367,6 +370,7 @@ impl Default for TextCounts {
         TextCounts {
             counts: Vec::new(),
             index: HashMap::default(),
+            long_index: HashMap::default(),
             recent: Box::new([(ShortKey::NONE, 0); RECENT_SLOTS]),
             overflow: false,
         }
@@ -472,6 +476,9 @@ impl TextCounts {
 
     /// Counts a value; its place in `counts`, or None when it is one too many.
     fn add_value(&mut self, value: &str) -> Option<usize> {
+        if value.len() > LONG_TEXT {
+            return self.add_long_value(value);
+        }
         if let Some(&i) = self.index.get(value) {
             self.counts[i].1 += 1;
             Some(i)
@@ -483,6 +490,32 @@ impl TextCounts {
             None
         }
     }
+    /// Counts a long value by its length and hash, keeping only a sample of its text.
+    fn add_long_value(&mut self, value: &str) -> Option<usize> {
+        let key = (value.len(), *blake3::hash(value.as_bytes()).as_bytes());
+        if let Some(&i) = self.long_index.get(&key) {
+            self.counts[i].1 += 1;
+            return Some(i);
+        }
+        if self.counts.len() >= MAX_CATEGORIES {
+            return None;
+        }
+        self.long_index.insert(key, self.counts.len());
+        self.counts.push((sample_of_long_text(value), 1));
+        Some(self.counts.len() - 1)
+    }
+
+}
+
+
+/// Texts longer than this (in bytes) are kept in a profile as a sample: the report stays small
+/// whatever the data.
+pub const LONG_TEXT: usize = 200;
+
+/// The first 80 characters of a long text, and how long it is.
+fn sample_of_long_text(value: &str) -> String {
+    let head: String = value.chars().take(80).collect();
+    format!("{head}… ({} characters)", value.chars().count())
 }
 
 fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -> ColumnProfile {

@@ -46,6 +46,12 @@ impl RunReport {
         if let Some(a) = &self.audit {
             audit_lines(a, &mut s);
         }
+        if !self.warnings.is_empty() {
+            s.push('\n');
+            for w in &self.warnings {
+                let _ = writeln!(s, "warning: {w}");
+            }
+        }
         if with_timing {
             self.timing_lines(&mut s);
         }
@@ -83,6 +89,57 @@ impl RunReport {
             if self.files.len() == 1 { "" } else { "s" },
             human_bytes(bytes as f64)
         );
+    }
+}
+
+impl RunReport {
+    /// What `tutas check`'s dry run found, in a few lines: what a run would make.
+    pub fn dry_run_summary(&self) -> String {
+        let mut s = format!(
+            "dry run (seed {}, nothing written): `tutas run` will succeed\n",
+            self.seed
+        );
+        let tables: Vec<String> = self
+            .tables
+            .iter()
+            .map(|t| match t.strata.len() {
+                0 => format!("{} {} rows", t.name, t.rows),
+                n => format!(
+                    "{} {} rows ({n} strat{} met)",
+                    t.name,
+                    t.rows,
+                    if n == 1 { "um" } else { "a" }
+                ),
+            })
+            .collect();
+        let _ = writeln!(s, "  tables: {}", tables.join(", "));
+        if !self.features.is_empty() {
+            let features: Vec<String> = self
+                .features
+                .iter()
+                .map(|f| format!("{} {} rows", f.name, f.rows))
+                .collect();
+            let _ = writeln!(s, "  features: {}", features.join(", "));
+        }
+        if !self.checks.is_empty() {
+            let _ = writeln!(s, "  checks: {} passed", self.checks.len());
+        }
+        if let Some(sp) = &self.split {
+            let _ = writeln!(
+                s,
+                "  split: {} train rows, {} test rows",
+                sp.train.rows, sp.test.rows
+            );
+        }
+        if let Some(a) = &self.audit
+            && !a.leaks.is_empty()
+        {
+            let _ = writeln!(s, "  audit: suspected leaks {}", a.leaks.join(", "));
+        }
+        for w in &self.warnings {
+            let _ = writeln!(s, "warning: {w}");
+        }
+        s
     }
 }
 
@@ -186,7 +243,9 @@ fn audit_lines(a: &Audit, s: &mut String) {
         "  baseline (all features): accuracy {:.3}, balanced accuracy {:.3}; always-majority accuracy {:.3}",
         a.baseline.accuracy, a.baseline.balanced_accuracy, a.majority_accuracy
     );
-    if a.leaks.is_empty() {
+    if let Some(caveat) = &a.caveat {
+        let _ = writeln!(s, "  NOT MEANINGFUL: {caveat}");
+    } else if a.leaks.is_empty() {
         s.push_str("  no feature alone predicts the target: no suspected leak\n");
     }
     for f in a.features.iter().filter(|f| f.leak) {

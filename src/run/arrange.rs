@@ -12,7 +12,7 @@ use rand::seq::SliceRandom;
 
 use super::produce::collect;
 use crate::error::{Error, Result};
-use crate::generate::mess::Messy;
+use crate::generate::mess::{Counted, Messy};
 use crate::generate::rng::stream;
 use crate::generate::{CHUNK_ROWS, ChunkSource, chunk_count};
 use crate::plan::TablePlan;
@@ -84,26 +84,17 @@ pub(super) struct Shuffled {
 }
 
 impl Shuffled {
-    /// Makes every chunk of `source` and draws the order.
+    /// Makes every chunk of `source` and puts its rows in `order` ([`shuffle_order`]).
     pub(super) fn new(
         pool: &rayon::ThreadPool,
         source: &dyn ChunkSource,
         table: &TablePlan,
-        seed: u64,
+        order: Vec<u32>,
         bar: &ProgressBar,
     ) -> Result<Shuffled> {
         let batches = collect(pool, source, bar)?;
         let whole = concat_batches(&table.schema, &batches)?;
         drop(batches);
-        let rows = u32::try_from(whole.num_rows()).map_err(|_| {
-            Error::msg(format!(
-                "table `{}`: `shuffle` takes at most {} rows",
-                table.name,
-                u32::MAX
-            ))
-        })?;
-        let mut order: Vec<u32> = (0..rows).collect();
-        order.shuffle(&mut stream(seed, &table.name, "shuffle", 0));
         Ok(Shuffled { whole, order })
     }
 
@@ -127,6 +118,35 @@ impl ChunkSource for Shuffled {
 
     fn chunk_rows(&self, i: u64) -> u64 {
         (self.order.len() as u64 - i * CHUNK_ROWS).min(CHUNK_ROWS)
+    }
+}
+
+/// The order a shuffled table of `rows` rows is written in (`order[i]` is the made row at
+/// position `i`), drawn from the stream `(seed, table, "shuffle", 0)` alone.
+pub(super) fn shuffle_order(seed: u64, table: &str, rows: u64) -> Result<Vec<u32>> {
+    let rows = u32::try_from(rows).map_err(|_| {
+        Error::msg(format!(
+            "table `{table}`: `shuffle` takes at most {} rows",
+            u32::MAX
+        ))
+    })?;
+    let mut order: Vec<u32> = (0..rows).collect();
+    order.shuffle(&mut stream(seed, table, "shuffle", 0));
+    Ok(order)
+}
+
+/// The made rows a part writes: `rows` (written positions), mapped through a shuffle's
+/// `order` when there is one.
+pub(super) fn counted_rows(rows: Range<u64>, order: Option<&[u32]>) -> Counted {
+    match order {
+        None => Counted::Range(rows),
+        Some(order) => {
+            let mut marked = vec![false; order.len()];
+            for r in rows {
+                marked[order[r as usize] as usize] = true;
+            }
+            Counted::Marked(marked)
+        }
     }
 }
 

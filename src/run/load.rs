@@ -46,7 +46,7 @@ impl LoadOptions {
             };
             self.sets.push(Setting {
                 path: path.trim().to_string(),
-                value: Some(value.to_string()),
+                value: value.to_string(),
                 origin: format!("--set {s}"),
             });
         }
@@ -99,6 +99,35 @@ pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Re
         scenario,
         plan,
     })
+}
+
+/// Analyzes each variant of `scenario` (read from `path` with `options`): every problem of
+/// every variant, each noting its variant. The scenario itself has been loaded already.
+pub fn check_variants(path: &Path, scenario: &Scenario, options: &LoadOptions) -> Result<()> {
+    let mut problems = Vec::new();
+    for name in scenario.variants.keys() {
+        let with_variant = LoadOptions {
+            variant: Some(name.clone()),
+            ..options.clone()
+        };
+        if let Err(e) = load(path, &with_variant) {
+            problems.extend(e.diagnostics.into_iter().map(|d| {
+                let tagged = d.message.contains(&format!("variant `{name}`"))
+                    || d.notes.iter().any(|n| n.contains(&format!("variant `{name}`")));
+                match tagged {
+                    true => d,
+                    false => d.note(format!("with variant `{name}` (--variant {name})")),
+                }
+            }));
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Error {
+            severity: crate::error::Severity::Invalid,
+            diagnostics: problems,
+        }),
+    }
 }
 
 /// Notes on each problem at a path a setting changed, so the user knows where the value came from.

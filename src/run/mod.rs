@@ -16,6 +16,7 @@ mod split_from;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
@@ -37,12 +38,12 @@ use crate::sql::Engine;
 use crate::write::csv::CsvStyle;
 use crate::write::staging::{MANIFEST, Manifest, OutputDir};
 use crate::write::{Chunk, Format, TableWriter, write_json};
-use arrange::{PartOf, Shuffled, Written, messy, part_strata};
+use arrange::{PartOf, Shuffled, Written, counted_rows, messy, part_strata, shuffle_order};
 use produce::{BackgroundWrite, ChunkMaker, ReportSlot, Stage, collect, produce, stream_to_file};
 use queries::{check_failure, check_result, query_error};
 
 pub use export::{Exported, export};
-pub use load::{LoadOptions, Loaded, load, load_source};
+pub use load::{LoadOptions, Loaded, check_variants, load, load_source};
 pub use split_from::split_from;
 
 /// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
@@ -83,6 +84,9 @@ pub struct RunOptions {
     /// With `part`: write only these tables (the tables they read are made in memory).
     /// Empty: every generated table.
     pub only_tables: Vec<String>,
+    /// Make everything, write nothing (`tutas check`): every stage runs and is reported, its
+    /// files are encoded and hashed but go nowhere.
+    pub dry_run: bool,
 }
 
 /// A table in memory: its schema and batches.
@@ -169,11 +173,14 @@ impl<'a> RunState<'a> {
     fn begin(plan: &'a Plan, options: &'a RunOptions) -> Result<RunState<'a>> {
         let started = Instant::now();
         let needed = tables_needed(plan, &options.only_tables)?;
-        let out = OutputDir::begin(&options.out, options.force)?;
+        let out = match options.dry_run {
+            true => OutputDir::discarding(&options.out),
+            false => OutputDir::begin(&options.out, options.force)?,
+        };
         // Only a memory limit makes the engine spill; its files stay in the staging folder.
         let spill = match options.memory_limit {
-            Some(_) => Some(out.path(".tutas-spill/")?),
-            None => None,
+            Some(_) if !out.discards() => Some(out.path(".tutas-spill/")?),
+            _ => None,
         };
         let engine = Engine::new(
             &plan.dialect,
@@ -185,6 +192,20 @@ impl<'a> RunState<'a> {
             .num_threads(options.threads)
             .build()
             .map_err(|e| Error::msg(format!("cannot start {} threads: {e}", options.threads)))?;
+        let mut report = RunReport {
+            part: options.part,
+            ..RunReport::new(plan)
+        };
+        report.warnings = out
+            .stale_removed()
+            .iter()
+            .map(|(name, bytes)| {
+                format!(
+                    "removed `{name}` ({}), the staging folder of an earlier run into the same folder that did not end (killed or crashed)",
+                    crate::report::human_bytes(*bytes as f64)
+                )
+            })
+            .collect();
         Ok(RunState {
             plan,
             options,
@@ -195,10 +216,7 @@ impl<'a> RunState<'a> {
                 datetime: plan.datetime_format.clone(),
                 booleans: plan.booleans,
             },
-            report: RunReport {
-                part: options.part,
-                ..RunReport::new(plan)
-            },
+            report,
             data: HashMap::new(),
             read_later: tables_read_later(plan, options.part.is_some()),
             needed,
@@ -305,20 +323,21 @@ impl<'a> RunState<'a> {
             self.options.progress,
         );
         stage.started = started;
-        let messy = messy(made, table, self.plan.seed, &strata);
-        let made: &dyn ChunkSource = messy.as_ref().map_or(made, |m| m as &dyn ChunkSource);
-        let shuffled = match table.shuffle {
-            true => Some(Shuffled::new(
-                &self.pool,
-                made,
-                table,
-                self.plan.seed,
-                &stage.bar,
-            )?),
+        let range = self.options.part.map_or(0..whole, |p| p.rows(whole));
+        let order = match table.shuffle {
+            true => Some(shuffle_order(self.plan.seed, &table.name, whole)?),
             false => None,
         };
+        let messy = messy(made, table, self.plan.seed, &strata).map(|m| match self.options.part {
+            Some(_) => m.counting(counted_rows(range.clone(), order.as_deref())),
+            None => m,
+        });
+        let made: &dyn ChunkSource = messy.as_ref().map_or(made, |m| m as &dyn ChunkSource);
+        let shuffled = match order {
+            Some(order) => Some(Shuffled::new(&self.pool, made, table, order, &stage.bar)?),
+            None => None,
+        };
         let source: &dyn ChunkSource = shuffled.as_ref().map_or(made, |s| s as &dyn ChunkSource);
-        let range = self.options.part.map_or(0..whole, |p| p.rows(whole));
         let strata = match (self.options.part, &shuffled) {
             (None, _) => strata,
             (Some(_), None) => part_strata(strata, range.clone(), None),
@@ -427,19 +446,14 @@ impl<'a> RunState<'a> {
     /// Registers a `source` file as a table (queries read the file), reads it whole to profile
     /// it, and keeps its rows when later stages pair or pick from them.
     fn read_source(&mut self, table: &TablePlan, path: &std::path::Path) -> Result<TableReport> {
-        self.engine.register_file(&table.name, path)?;
-        let (schema, batches) = self.engine.read_table(&table.name)?;
+        let (schema, batches) = crate::source::read(&self.engine, path)?;
         let mut profiler = TableProfiler::new(&schema);
         batches.iter().for_each(|b| profiler.add(b));
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
-        if self.read_later.contains(&table.name) {
-            self.data.insert(
-                table.name.clone(),
-                TableData {
-                    schema: schema.clone(),
-                    batches,
-                },
-            );
+        // Registered whatever reads it: an alias may name it.
+        match self.read_later.contains(&table.name) {
+            true => self.keep(&table.name, schema.clone(), batches)?,
+            false => self.engine.register(&table.name, schema.clone(), batches)?,
         }
         Ok(TableReport {
             name: table.name.clone(),
@@ -559,12 +573,20 @@ impl<'a> RunState<'a> {
         let mut stage = Stage::start("split", 0, self.options.progress);
         let TableData { schema, batches } =
             source.ok_or_else(|| Error::msg(format!("split source `{}` was not made", sp.from)))?;
-        // A table split directly is split as written: without its hidden columns.
+        // A table split directly is split as written: without its hidden columns, by name
+        // (`tutas split --from` reads only the columns the split needs).
         let (schema, batches) = match self.plan.table(&sp.from) {
-            Some(t) => (
-                t.written_schema(),
-                batches.iter().map(|b| t.written_batch(b)).collect(),
-            ),
+            Some(t) => {
+                let written = t.written_schema();
+                let kept: Vec<usize> = (0..schema.fields().len())
+                    .filter(|&i| written.field_with_name(schema.field(i).name()).is_ok())
+                    .collect();
+                let batches = batches
+                    .iter()
+                    .map(|b| b.project(&kept))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                (Arc::new(schema.project(&kept)?), batches)
+            }
             None => (schema, batches),
         };
         let s = self.pool.install(|| split(sp, &schema, &batches))?;
@@ -595,6 +617,9 @@ impl<'a> RunState<'a> {
             s.train.len() as u64 + s.test.len() as u64,
             &mut self.report.timings,
         );
+        if let Some(caveat) = &audited.caveat {
+            self.report.warnings.push(format!("split of `{}`: {caveat}", sp.from));
+        }
         let leaks = !audited.leaks.is_empty();
         if sp.leak_is_error && leaks {
             return Err(leak_error(&audited));
@@ -612,9 +637,11 @@ impl<'a> RunState<'a> {
         check_interrupt()?;
         // The engine's spill files must go before the folder is committed.
         drop(self.engine);
-        let spill = self.out.path(".tutas-spill/")?;
-        if spill.exists() {
-            std::fs::remove_dir_all(&spill)?;
+        if !self.out.discards() {
+            let spill = self.out.path(".tutas-spill/")?;
+            if spill.exists() {
+                std::fs::remove_dir_all(&spill)?;
+            }
         }
         let files = self.out.staged_files()?;
         write_json(

@@ -38,7 +38,7 @@ impl<'de> Deserialize<'de> for ColumnSpec {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<ColumnSpec, E> {
                 i64::try_from(v)
                     .map(|v| ColumnSpec::Constant(Scalar::Int(v)))
-                    .map_err(|_| E::custom("integer too large"))
+                    .map_err(|_| E::custom(too_large(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<ColumnSpec, E> {
                 Ok(ColumnSpec::Constant(Scalar::Float(v)))
@@ -76,16 +76,30 @@ impl JsonSchema for ColumnSpec {
 pub enum NumberSpec {
     /// The same in every row.
     Number(f64),
+    /// A whole number, kept exact (64 bits).
+    Int(i64),
     /// SQL evaluated per row.
     Sql(String),
 }
 
 impl NumberSpec {
-    /// The number, when it is one.
+    /// The number, when it is one (a whole number above 2^53 rounded to a float).
     pub fn fixed(&self) -> Option<f64> {
         match self {
             NumberSpec::Number(x) => Some(*x),
+            NumberSpec::Int(i) => Some(*i as f64),
             NumberSpec::Sql(_) => None,
+        }
+    }
+
+    /// The number when it is a whole one, exactly.
+    pub fn whole(&self) -> Option<i64> {
+        match self {
+            NumberSpec::Int(i) => Some(*i),
+            NumberSpec::Number(x) if x.fract() == 0.0 && x.abs() < 9.007_199_254_740_992e15 => {
+                Some(*x as i64)
+            }
+            NumberSpec::Number(_) | NumberSpec::Sql(_) => None,
         }
     }
 }
@@ -94,9 +108,18 @@ impl fmt::Display for NumberSpec {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match self {
             NumberSpec::Number(x) => write!(f, "{x}"),
+            NumberSpec::Int(i) => write!(f, "{i}"),
             NumberSpec::Sql(s) => write!(f, "{s:?}"),
         }
     }
+}
+
+/// The message for a whole number a scenario gives that 64 bits cannot hold exactly.
+pub fn too_large(v: u64) -> String {
+    format!(
+        "the integer {v} is above the largest 64-bit integer a column holds ({})",
+        i64::MAX
+    )
 }
 
 impl<'de> Deserialize<'de> for NumberSpec {
@@ -108,10 +131,12 @@ impl<'de> Deserialize<'de> for NumberSpec {
                 f.write_str("a number, or a SQL expression (string) over the columns before it")
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumberSpec, E> {
-                Ok(NumberSpec::Number(v as f64))
+                Ok(NumberSpec::Int(v))
             }
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumberSpec, E> {
-                Ok(NumberSpec::Number(v as f64))
+                i64::try_from(v)
+                    .map(NumberSpec::Int)
+                    .map_err(|_| E::custom(too_large(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumberSpec, E> {
                 Ok(NumberSpec::Number(v))
@@ -188,7 +213,7 @@ impl<'de> Deserialize<'de> for Scalar {
             fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
                 i64::try_from(v)
                     .map(Scalar::Int)
-                    .map_err(|_| E::custom("integer too large"))
+                    .map_err(|_| E::custom(too_large(v)))
             }
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
                 Ok(Scalar::Float(v))

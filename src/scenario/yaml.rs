@@ -7,10 +7,11 @@
 //! and column where it is written, so later stages can point at the source.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
-use yaml_rust2::scanner::Marker;
+use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::error::{Diagnostic, Error, Location};
 
@@ -54,6 +55,47 @@ impl Source {
             Some(&(line, column)) => Some(self.location(line, column)),
             None => self.locate(path),
         }
+    }
+
+    /// One error per key given twice in the same mapping (YAML parsers keep the last silently)
+    /// and per whole number too large for 64 bits (they would be read as rounded floats).
+    fn refuse_ambiguous_values(&self) -> Result<(), Error> {
+        if self.spans.duplicates.is_empty() && self.spans.oversized.is_empty() {
+            return Ok(());
+        }
+        let oversized = self.spans.oversized.iter().map(|(text, (line, column))| {
+            let mut d = Diagnostic::new(format!(
+                "the integer {text} does not fit in 64 bits (from {} to {}): it would be rounded",
+                i64::MIN,
+                u64::MAX
+            ))
+            .help(format!("quote it (\"{text}\") to keep it as text"));
+            d.location = Some(self.location(*line, *column));
+            d
+        });
+        let diagnostics = self
+            .spans
+            .duplicates
+            .iter()
+            .map(|dup| {
+                let parent = match dup.parent.as_str() {
+                    "" => "the top level".to_string(),
+                    p => format!("`{p}`"),
+                };
+                let mut d = Diagnostic::new(format!(
+                    "`{}` is given twice under {parent} (first on line {}): a key may appear once in a mapping",
+                    dup.key, dup.first.0
+                ))
+                .help("remove or rename one of them");
+                d.location = Some(self.location(dup.second.0, dup.second.1));
+                d
+            })
+            .chain(oversized)
+            .collect();
+        Err(Error {
+            severity: crate::error::Severity::Invalid,
+            diagnostics,
+        })
     }
 
     /// A location from a 1-based line and column.
@@ -156,6 +198,7 @@ pub fn from_str<T: DeserializeOwned>(source: &Source) -> Result<T, Error> {
             source.name
         ))));
     }
+    source.refuse_ambiguous_values()?;
     let de = serde_yaml::Deserializer::from_str(&source.text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -184,12 +227,58 @@ fn yaml_diagnostic(source: &Source, path: &str, e: &serde_yaml::Error) -> Diagno
     if let Some((wrong, expected)) = unknown_field(&message) {
         d = d.suggest(&wrong, expected.iter().map(String::as_str));
     }
+    let at = d.location.as_ref().map(|l| (l.line, l.column));
+    if let Some(field) = missing_field(&message)
+        && let Some((key_line, key_column)) = at
+        && let Some((line, column)) = misindented_key(source, key_line, key_column, field)
+    {
+        d = d.help(format!(
+            "`{field}` on line {line} starts at column {column}, but the keys of this mapping start at column {key_column}: indent it like them"
+        ));
+    }
     if message.contains("did not find expected")
         || message.contains("mapping values are not allowed")
     {
         d = d.help("check the indentation and that every `key: value` has a space after the colon");
     }
     d
+}
+
+/// The field of serde's "missing field `x`".
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    Some(&rest[..rest.find('`')?])
+}
+
+/// A key `field:` written near the block mapping whose keys start at (`line`, `column`) but at
+/// another indentation: its line and column. Looks on until a line less indented than the
+/// mapping's item could be.
+fn misindented_key(
+    source: &Source,
+    line: usize,
+    column: usize,
+    field: &str,
+) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = source.text.lines().collect();
+    let first = lines.get(line - 1)?;
+    if first.chars().nth(column - 1) == Some('{') {
+        return None;
+    }
+    for (i, text) in lines.iter().enumerate().skip(line).take(200) {
+        let trimmed = text.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let at = text.len() - trimmed.len() + 1;
+        if at + 2 < column {
+            return None;
+        }
+        let key = trimmed.strip_prefix(field).map(str::trim_start);
+        if at != column && key.is_some_and(|k| k.starts_with(':')) {
+            return Some((i + 1, at));
+        }
+    }
+    None
 }
 
 /// Parses serde's "unknown field `x`, expected one of `a`, `b`" into (x, [a, b]).
@@ -211,6 +300,21 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
 struct SpanIndex {
     keys: HashMap<String, (usize, usize)>,
     values: HashMap<String, (usize, usize)>,
+    /// Keys given twice in one mapping.
+    duplicates: Vec<DuplicateKey>,
+    /// Plain whole numbers no 64-bit integer holds (YAML would read them as rounded floats):
+    /// the text and its position.
+    oversized: Vec<(String, (usize, usize))>,
+}
+
+/// A key given a second time in one mapping.
+#[derive(Debug, Clone)]
+struct DuplicateKey {
+    /// The mapping's path (empty at the top level).
+    parent: String,
+    key: String,
+    first: (usize, usize),
+    second: (usize, usize),
 }
 
 enum Frame {
@@ -255,7 +359,11 @@ impl Builder {
 impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
-            Event::Scalar(text, ..) => {
+            Event::Scalar(text, style, ..) => {
+                if style == TScalarStyle::Plain && is_oversized_integer(&text) {
+                    let pos = (mark.line(), mark.col() + 1);
+                    self.index.oversized.push((text.clone(), pos));
+                }
                 if self.next_value_path(mark).is_none()
                     && let Some(Frame::Map { path, key }) = self.stack.last_mut()
                 {
@@ -264,10 +372,20 @@ impl MarkedEventReceiver for Builder {
                     } else {
                         format!("{path}.{text}")
                     };
-                    self.index
-                        .keys
-                        .entry(p)
-                        .or_insert((mark.line(), mark.col() + 1));
+                    let pos = (mark.line(), mark.col() + 1);
+                    match self.index.keys.entry(p) {
+                        Entry::Occupied(first) => {
+                            self.index.duplicates.push(DuplicateKey {
+                                parent: path.clone(),
+                                key: text.clone(),
+                                first: *first.get(),
+                                second: pos,
+                            });
+                        }
+                        Entry::Vacant(v) => {
+                            v.insert(pos);
+                        }
+                    }
                     *key = Some(text);
                 }
             }
@@ -290,6 +408,16 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
+/// Whether `text` is a plain YAML integer (`[-+]?[0-9]+`) outside what 64 bits hold
+/// (`i64::MIN` to `u64::MAX`).
+fn is_oversized_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && text.parse::<i64>().is_err()
+        && text.parse::<u64>().is_err()
+}
+
 impl SpanIndex {
     fn build(text: &str) -> SpanIndex {
         let mut builder = Builder::default();
@@ -305,8 +433,8 @@ impl SpanIndex {
 pub struct Setting {
     /// The key path, as in error messages (`tables.murid.rows`, strata by name or `[i]`).
     pub path: String,
-    /// The value as YAML text (`--set`); `None`: the variant's value in the file.
-    pub value: Option<String>,
+    /// The value as YAML text.
+    pub value: String,
     /// How the user gave it, for messages and the report (`--set tables.murid.rows=500`).
     pub origin: String,
 }
@@ -319,25 +447,18 @@ pub fn with_settings<T: DeserializeOwned>(
     variant: Option<&str>,
     sets: &[Setting],
 ) -> Result<(T, Vec<Setting>), Error> {
+    source.refuse_ambiguous_values()?;
     let mut root: serde_yaml::Value = serde_yaml::from_str(&source.text)
         .map_err(|e| Error::invalid(yaml_diagnostic(source, "", &e)))?;
     let mut settings = Vec::new();
     if let Some(name) = variant {
+        // Taken whole before any is applied: an entry may replace `variants` itself.
         settings.extend(variant_settings(&root, name)?);
     }
     settings.extend(sets.iter().cloned());
     for s in &mut settings {
-        let value = match &s.value {
-            Some(text) => serde_yaml::from_str(text)
-                .map_err(|e| setting_error(s, format!("the value is not YAML: {e}")))?,
-            None => {
-                let v = variant_value(&root, variant.unwrap_or_default(), &s.path)
-                    .expect("a variant's entries have values");
-                let text = serde_yaml::to_string(&v).unwrap_or_default();
-                s.origin = format!("{}={}", s.origin, text.trim());
-                v
-            }
-        };
+        let value: serde_yaml::Value = serde_yaml::from_str(&s.value)
+            .map_err(|e| setting_error(s, format!("the value is not YAML: {e}")))?;
         // Errors name sequence items by index: keep the path in that form.
         s.path = set(&mut root, &s.path, value).map_err(|m| setting_error(s, m))?;
     }
@@ -393,18 +514,18 @@ fn variant_settings(root: &serde_yaml::Value, name: &str) -> Result<Vec<Setting>
         }));
     };
     Ok(entries
-        .keys()
-        .filter_map(|k| k.as_str())
-        .map(|path| Setting {
-            path: path.to_string(),
-            value: None,
-            origin: format!("variant `{name}`: {path}"),
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str()?, v)))
+        .map(|(path, value)| {
+            let text = serde_yaml::to_string(value).unwrap_or_default();
+            let text = text.trim();
+            Setting {
+                path: path.to_string(),
+                value: text.to_string(),
+                origin: format!("variant `{name}`: {path}={text}"),
+            }
         })
         .collect())
-}
-
-fn variant_value(root: &serde_yaml::Value, name: &str, path: &str) -> Option<serde_yaml::Value> {
-    root.get("variants")?.get(name)?.get(path).cloned()
 }
 
 /// Puts `value` at `path`: mapping keys by name (the last may be new), sequence items by

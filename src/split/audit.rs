@@ -202,10 +202,11 @@ pub fn audit(
         },
     );
     let baseline = baseline?;
+    let caveat = missing_classes(data, &y, classes);
     let mut features = Vec::new();
     let mut leaks = Vec::new();
     for (c, s) in data.columns.iter().zip(rules) {
-        let leak = s.balanced_accuracy >= threshold;
+        let leak = s.balanced_accuracy >= threshold && caveat.is_none();
         let reason = leak.then(|| {
             let mut r = format!(
                 "`{}` alone predicts `{}` with balanced accuracy {:.3} on the test rows (threshold {threshold})",
@@ -239,5 +240,27 @@ pub fn audit(
         features,
         leak_threshold: threshold,
         leaks,
+        caveat,
     })
+}
+
+/// Why the scores say nothing, when a class of the target has no row in a part: a model
+/// cannot learn a class missing from training, and a test part of fewer classes scores a
+/// single rule perfectly.
+fn missing_classes(data: &SplitData, y: &[usize], classes: usize) -> Option<String> {
+    let absent = |rows: &[usize]| -> Vec<&str> {
+        (0..classes)
+            .filter(|&c| !rows.iter().any(|&r| y[r] == c))
+            .map(|c| data.target.names[c].as_str())
+            .collect()
+    };
+    let (train, test) = (absent(&data.train), absent(&data.test));
+    let part = match (train.is_empty(), test.is_empty()) {
+        (true, true) => return None,
+        (false, _) => format!("training part has no row of class {}", train.join(", ")),
+        (true, false) => format!("test part has no row of class {}", test.join(", ")),
+    };
+    Some(format!(
+        "the {part}: these scores are not meaningful and no leak is flagged (more rows, or a larger test_size, give every class rows in both parts)"
+    ))
 }

@@ -230,11 +230,18 @@ impl<'a> Input<'a> {
             "split",
             format!("column `{name}` has {nulls} empty values; fill or drop it"),
         );
-        Err(Error::runtime(match self.plan.features.iter().any(|f| f == name) {
-            true => d.help(format!(
+        let is_feature = self.plan.features.iter().any(|f| f == name);
+        let is_number = parts
+            .first()
+            .is_some_and(|a| a.data_type().is_numeric() && !matches!(a.data_type(), DataType::Boolean));
+        Err(Error::runtime(match (is_feature, is_number) {
+            (true, true) => d.help(format!(
                 "fill it in the split: `impute: {{ {name}: median }}` (or mean, most_frequent, {{ constant: value }})"
             )),
-            false => d,
+            (true, false) => d.help(format!(
+                "fill it in the split: `impute: {{ {name}: most_frequent }}` (or {{ constant: value }})"
+            )),
+            (false, _) => d,
         }))
     }
 }

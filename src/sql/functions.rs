@@ -1,6 +1,7 @@
-//! Functions tutas adds to the SQL engine: `IF` and `COUNTIF`, so BigQuery SQL runs, and
+//! Functions tutas adds to the SQL engine: `IF` and `COUNTIF`, so BigQuery SQL runs,
 //! date-time arithmetic in whole units (`add_days(ts, n)`, `add_hours`, `add_minutes`,
-//! `add_seconds`), which SQL engines spell in incompatible ways.
+//! `add_seconds`), which SQL engines spell in incompatible ways, and a `ROUND` of floats that
+//! rounds the value as stored (as DuckDB does; see [`crate::numeric::round_half_away`]).
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use datafusion::logical_expr::{
 
 /// The functions, registered on every engine.
 pub(super) fn register(ctx: &datafusion::prelude::SessionContext) {
+    ctx.register_udf(ScalarUDF::from(ExactRound::new()));
     ctx.register_udf(ScalarUDF::from(IfFunction::new()));
     ctx.register_udaf(countif());
     for (name, seconds) in ADD_FUNCTIONS {
@@ -202,5 +204,69 @@ impl Accumulator for CountIf {
             .expect("countif state is Int64");
         self.count += a.iter().flatten().sum::<i64>();
         Ok(())
+    }
+}
+
+/// `ROUND(x [, d])`: DataFusion's, except for floats, which are rounded as stored, halves away
+/// from zero ([`crate::numeric::round_half_away`]): DataFusion rounds `x · 10^d`, which is
+/// not always the stored value's rounding (`ROUND(434.0 / 8000, 4)`: 0.0543, not 0.0542).
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct ExactRound {
+    inner: ScalarUDF,
+}
+
+impl ExactRound {
+    fn new() -> Self {
+        ExactRound {
+            inner: datafusion::functions::math::round().as_ref().clone(),
+        }
+    }
+}
+
+impl ScalarUDFImpl for ExactRound {
+    fn name(&self) -> &str {
+        "round"
+    }
+    fn signature(&self) -> &Signature {
+        self.inner.signature()
+    }
+    fn is_strict(&self) -> bool {
+        true
+    }
+    fn return_type(&self, args: &[DataType]) -> datafusion::error::Result<DataType> {
+        self.inner.return_type(args)
+    }
+    fn return_field_from_args(
+        &self,
+        args: datafusion::logical_expr::ReturnFieldArgs,
+    ) -> datafusion::error::Result<datafusion::arrow::datatypes::FieldRef> {
+        self.inner.return_field_from_args(args)
+    }
+    fn invoke_with_args(
+        &self,
+        args: ScalarFunctionArgs,
+    ) -> datafusion::error::Result<ColumnarValue> {
+        if args.args[0].data_type() != DataType::Float64 {
+            return self.inner.invoke_with_args(args);
+        }
+        let rows = args.number_rows;
+        let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let x = args.args[0].clone().into_array(rows)?;
+        let x = x.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+        let d = match args.args.get(1) {
+            Some(d) => cast(&d.clone().into_array(rows)?, &DataType::Int32)?,
+            None => Arc::new(datafusion::arrow::array::Int32Array::from(vec![0; rows])),
+        };
+        let d = d.as_primitive::<datafusion::arrow::datatypes::Int32Type>();
+        let rounded: datafusion::arrow::array::Float64Array = x
+            .iter()
+            .zip(d.iter())
+            .map(|(x, d)| Some(crate::numeric::round_half_away(x?, d?)))
+            .collect();
+        let rounded: ArrayRef = Arc::new(rounded);
+        Ok(match scalar {
+            true => ColumnarValue::Scalar(ScalarValue::try_from_array(&rounded, 0)?),
+            false => ColumnarValue::Array(rounded),
+        })
     }
 }

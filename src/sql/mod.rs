@@ -91,6 +91,8 @@ impl Engine {
             runtime_env = runtime_env.with_temp_file_path(dir);
         }
         config.options_mut().optimizer.use_statistics_registry = true;
+        // Parquet text as plain strings, as everything else tutas reads and writes.
+        config.options_mut().execution.parquet.schema_force_view_types = false;
         let mut statistics = StatisticsRegistry::default_with_builtin_providers();
         statistics.register(Arc::new(statistics::SampledFilterStatistics));
         let state = SessionStateBuilder::new()
@@ -268,10 +270,11 @@ impl Engine {
             .to_ascii_lowercase();
         self.runtime.block_on(async {
             match ext.as_str() {
+                // Types from every line: a value late in the file widens its column's type.
                 "csv" => {
-                    self.ctx
-                        .register_csv(name, &p, datafusion::prelude::CsvReadOptions::new())
-                        .await
+                    let options = datafusion::prelude::CsvReadOptions::new()
+                        .schema_infer_max_records(usize::MAX);
+                    self.ctx.register_csv(name, &p, options).await
                 }
                 "parquet" => {
                     self.ctx
@@ -297,6 +300,16 @@ impl Engine {
         let schema = self.register_file(PROBE, path);
         self.ctx.deregister_table(PROBE)?;
         schema
+    }
+
+    /// Reads a whole CSV or Parquet file into memory, as [`Engine::register_file`] reads it
+    /// (see [`crate::source`], which normalizes what it gives).
+    pub fn read_file(&self, path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        const PROBE: &str = "__tutas_source";
+        self.register_file(PROBE, path)?;
+        let read = self.read_table(PROBE);
+        self.ctx.deregister_table(PROBE)?;
+        read
     }
 
     /// Reads a whole registered table into memory.

@@ -7,15 +7,15 @@
 //! when it holds `,`, `"`, CR or LF, and quotes are doubled), so the bytes are
 //! those `csv::Writer` would write.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, PrimitiveArray, RecordBatch,
-    StringArray,
+    StringArray, UInt64Array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Float64Type, Int64Type, SchemaRef, TimeUnit, TimestampSecondType,
+    DataType, Float64Type, Int64Type, SchemaRef, TimeUnit, TimestampSecondType, UInt64Type,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -49,33 +49,64 @@ pub fn float(v: f64, out: &mut Vec<u8>) {
 enum Column<'a> {
     Bool(&'a BooleanArray),
     Int(&'a Int64Array),
+    UInt(&'a UInt64Array),
     Float(&'a Float64Array),
     /// Text, and whether no value of the batch needs quotes (checked once for the column).
     Str(&'a StringArray, bool),
     DateTime(&'a PrimitiveArray<TimestampSecondType>),
+    /// Date-times in a finer unit (ticks per second): written in the date-time format, then a
+    /// fraction of a second when there is one (never dropped).
+    FineDateTime(&'a PrimitiveArray<Int64Type>, i64),
     Other(ArrayFormatter<'a>),
 }
 
-/// The array in the representation the encoder reads (integers as i64, text as Utf8, ...).
+/// The array in the representation the encoder reads (integers as i64, unsigned 64-bit
+/// integers as u64, text as Utf8, date-times as their UTC ticks, ...). No value changes.
 fn normalized(a: &ArrayRef) -> Result<ArrayRef> {
     let target = match a.data_type() {
-        DataType::Boolean | DataType::Int64 | DataType::Float64 | DataType::Utf8 => {
-            return Ok(a.clone());
+        DataType::Boolean
+        | DataType::Int64
+        | DataType::UInt64
+        | DataType::Float64
+        | DataType::Utf8
+        | DataType::Timestamp(TimeUnit::Second, None) => return Ok(a.clone()),
+        // The stored values are UTC instants whatever the zone.
+        DataType::Timestamp(TimeUnit::Second, Some(_)) => {
+            return Ok(Arc::new(
+                a.as_primitive::<TimestampSecondType>()
+                    .clone()
+                    .with_timezone_opt(None::<String>),
+            ));
         }
-        DataType::Timestamp(TimeUnit::Second, None) => return Ok(a.clone()),
+        DataType::Timestamp(..) => DataType::Int64,
         t if t.is_integer() => DataType::Int64,
         DataType::Float16 | DataType::Float32 => DataType::Float64,
         DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
-        DataType::Timestamp(_, None) => DataType::Timestamp(TimeUnit::Second, None),
         _ => return Ok(a.clone()),
     };
     Ok(cast(a, &target)?)
 }
 
-fn column(a: &ArrayRef) -> Column<'_> {
+/// Ticks per second of a finer date-time type.
+fn ticks_per_second(t: &DataType) -> Option<i64> {
+    match t {
+        DataType::Timestamp(TimeUnit::Millisecond, _) => Some(1_000),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => Some(1_000_000),
+        DataType::Timestamp(TimeUnit::Nanosecond, _) => Some(1_000_000_000),
+        _ => None,
+    }
+}
+
+/// The column of `normal` (a [`normalized`] array of `original`).
+fn column<'a>(normal: &'a ArrayRef, original: &DataType) -> Column<'a> {
+    let a = normal;
+    if let Some(ticks) = ticks_per_second(original) {
+        return Column::FineDateTime(a.as_primitive::<Int64Type>(), ticks);
+    }
     match a.data_type() {
         DataType::Boolean => Column::Bool(a.as_boolean()),
         DataType::Int64 => Column::Int(a.as_primitive::<Int64Type>()),
+        DataType::UInt64 => Column::UInt(a.as_primitive::<UInt64Type>()),
         DataType::Float64 => Column::Float(a.as_primitive::<Float64Type>()),
         DataType::Utf8 => {
             let s = a.as_string::<i32>();
@@ -209,6 +240,7 @@ impl<'s> ValueWriter<'s> {
                 self.words.1
             }),
             Column::Int(v) => out.extend_from_slice(self.int.format(v.value(row)).as_bytes()),
+            Column::UInt(v) => out.extend_from_slice(self.int.format(v.value(row)).as_bytes()),
             Column::Float(v) => self.floats.write(v.value(row), out),
             Column::Str(v, true) => out.extend_from_slice(v.value(row).as_bytes()),
             Column::Str(v, false) => text(v.value(row), out),
@@ -216,6 +248,15 @@ impl<'s> ValueWriter<'s> {
                 self.style
                     .datetime
                     .write_cached(v.value(row), &mut self.days, out)
+            }
+            Column::FineDateTime(v, ticks) => {
+                let (secs, fraction) = (v.value(row).div_euclid(*ticks), v.value(row).rem_euclid(*ticks));
+                self.style.datetime.write_cached(secs, &mut self.days, out);
+                if fraction != 0 {
+                    let digits = ticks.ilog10() as usize;
+                    let text = format!(".{fraction:0digits$}");
+                    out.extend_from_slice(text.trim_end_matches('0').as_bytes());
+                }
             }
             Column::Other(fmt) => text(&fmt.value(row).to_string(), out),
         }
@@ -269,7 +310,11 @@ pub fn encode_in_pieces(
         .iter()
         .map(normalized)
         .collect::<Result<_>>()?;
-    let columns: Vec<Column> = arrays.iter().map(column).collect();
+    let columns: Vec<Column> = arrays
+        .iter()
+        .zip(batch.columns())
+        .map(|(a, original)| column(a, original.data_type()))
+        .collect();
     let mut writer = ValueWriter::new(style);
     let nulls: Vec<_> = arrays.iter().map(|a| a.logical_nulls()).collect();
     for row in 0..batch.num_rows() {
@@ -299,7 +344,7 @@ pub fn encode_in_pieces(
 /// class labels.
 pub fn value_texts(a: &ArrayRef, style: &CsvStyle) -> Result<Vec<String>> {
     let normal = normalized(a)?;
-    let c = column(&normal);
+    let c = column(&normal, a.data_type());
     let mut writer = ValueWriter::new(style);
     let mut out = Vec::new();
     Ok((0..normal.len())

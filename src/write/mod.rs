@@ -86,22 +86,46 @@ pub enum TableWriter {
     Parquet(Box<parquet::arrow::ArrowWriter<StagedFile>>, SchemaRef),
 }
 
-/// The schema of a table in Parquet: date-times in microseconds, which Parquet's TIMESTAMP
-/// logical type holds (it has no seconds) and every engine reads as a timestamp.
+/// The schema of a table in Parquet: date-times without a time zone, in microseconds
+/// (Parquet's TIMESTAMP has no seconds; finer units are kept), which every engine reads as a
+/// timestamp; text as plain strings.
 pub fn parquet_schema(schema: &SchemaRef) -> SchemaRef {
     use datafusion::arrow::datatypes::{DataType, Schema, TimeUnit};
     let fields: Vec<_> = schema
         .fields()
         .iter()
-        .map(|f| match f.data_type() {
-            DataType::Timestamp(TimeUnit::Second, tz) => f
-                .as_ref()
-                .clone()
-                .with_data_type(DataType::Timestamp(TimeUnit::Microsecond, tz.clone())),
-            _ => f.as_ref().clone(),
+        .map(|f| {
+            let t = match f.data_type() {
+                DataType::Timestamp(TimeUnit::Second, _) => {
+                    DataType::Timestamp(TimeUnit::Microsecond, None)
+                }
+                DataType::Timestamp(unit, _) => DataType::Timestamp(*unit, None),
+                DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
+                other => other.clone(),
+            };
+            f.as_ref().clone().with_data_type(t)
         })
         .collect();
     std::sync::Arc::new(Schema::new(fields))
+}
+
+/// `a` as type `to` for a Parquet file: a date-time keeps its UTC instant when its zone is
+/// dropped (a cast would move it to the zone's wall-clock time).
+fn parquet_column(a: &datafusion::arrow::array::ArrayRef, to: &datafusion::arrow::datatypes::DataType) -> Result<datafusion::arrow::array::ArrayRef> {
+    use datafusion::arrow::datatypes::DataType;
+    let a = match a.data_type() {
+        DataType::Timestamp(unit, Some(_)) => {
+            let naive = datafusion::arrow::array::make_array(
+                a.to_data()
+                    .into_builder()
+                    .data_type(DataType::Timestamp(*unit, None))
+                    .build()?,
+            );
+            naive
+        }
+        _ => a.clone(),
+    };
+    Ok(datafusion::arrow::compute::cast(&a, to)?)
 }
 
 /// A Parquet writer's error; a failed write to the file is reported as the I/O error it is
@@ -157,8 +181,8 @@ impl TableWriter {
                     .columns()
                     .iter()
                     .zip(schema.fields())
-                    .map(|(c, f)| datafusion::arrow::compute::cast(c, f.data_type()))
-                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                    .map(|(c, f)| parquet_column(c, f.data_type()))
+                    .collect::<Result<Vec<_>>>()?;
                 let batch = RecordBatch::try_new(schema.clone(), columns)?;
                 w.write(&batch).map_err(parquet_error)?
             }

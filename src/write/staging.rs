@@ -44,6 +44,11 @@ pub struct OutputDir {
     committed: bool,
     /// Size and BLAKE3 hash of files hashed while they were written.
     hashed: Mutex<BTreeMap<String, (u64, String)>>,
+    /// Staging folders of runs into the same folder that died without removing them (killed,
+    /// out of memory, power lost), removed at the start: their names and sizes.
+    stale: Vec<(String, u64)>,
+    /// A dry run's: files are hashed and counted, never written (`tutas check`).
+    discard: bool,
 }
 
 /// A file being written in the staging folder; its BLAKE3 hash is computed as it is written.
@@ -51,12 +56,34 @@ pub struct StagedFile {
     relative: String,
     /// Where the file goes once the run is committed: the path an error names.
     destination: PathBuf,
-    writer: BufWriter<File>,
+    writer: BufWriter<Sink>,
     /// Boxed: the hasher's state is about 2 KB.
     hasher: Box<blake3::Hasher>,
     bytes: u64,
     /// Bytes of disk space reserved ahead of the writes (see [`StagedFile::reserve`]).
     reserved: u64,
+}
+
+/// Where a staged file's bytes go: its file, or nowhere in a dry run.
+enum Sink {
+    File(File),
+    Discard,
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Sink::File(f) => f.write(buf),
+            Sink::Discard => Ok(buf.len()),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Sink::File(f) => f.flush(),
+            Sink::Discard => Ok(()),
+        }
+    }
 }
 
 /// Disk space reserved at a time ahead of a file's writes.
@@ -70,10 +97,13 @@ impl StagedFile {
     /// the writes go on without it.
     #[cfg(target_os = "linux")]
     fn reserve(&mut self, bytes: u64) {
-        if bytes > self.reserved && self.reserved != u64::MAX {
+        if bytes > self.reserved
+            && self.reserved != u64::MAX
+            && let Sink::File(file) = self.writer.get_ref()
+        {
             use std::os::fd::AsRawFd;
             let length = (bytes - self.reserved).max(RESERVE_STEP);
-            let fd = self.writer.get_ref().as_raw_fd();
+            let fd = file.as_raw_fd();
             // SAFETY: `fd` is this open file's descriptor; mode 0 only allocates blocks and
             // extends the size over them (read as zeros until written).
             let rc = unsafe { libc::fallocate(fd, 0, self.reserved as i64, length as i64) };
@@ -151,6 +181,7 @@ impl OutputDir {
             Some(file) => invalid_folder(&dir, format!("`{}` is a file", file.display())),
             None => invalid_folder(&dir, e),
         })?;
+        let stale = remove_stale_staging(&parent, &name);
         let staging = parent.join(format!(".{name}.tutas-staging-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging).map_err(|e| invalid_folder(&dir, e))?;
@@ -162,7 +193,33 @@ impl OutputDir {
             force,
             committed: false,
             hashed: Mutex::new(BTreeMap::new()),
+            stale,
+            discard: false,
         })
+    }
+
+    /// An output folder whose files are hashed and counted but written nowhere, for a dry run
+    /// (`tutas check`): nothing on disk is read, made or changed.
+    pub fn discarding(dir: &Path) -> OutputDir {
+        OutputDir {
+            dir: dir.to_path_buf(),
+            staging: PathBuf::new(),
+            force: true,
+            committed: false,
+            hashed: Mutex::new(BTreeMap::new()),
+            stale: Vec::new(),
+            discard: true,
+        }
+    }
+
+    /// Whether files are written nowhere ([`OutputDir::discarding`]).
+    pub fn discards(&self) -> bool {
+        self.discard
+    }
+
+    /// The staging folders of dead runs removed when this one began: (name, bytes).
+    pub fn stale_removed(&self) -> &[(String, u64)] {
+        &self.stale
     }
 
     /// The final folder.
@@ -172,6 +229,11 @@ impl OutputDir {
 
     /// A path inside the staging folder (parents created).
     pub fn path(&self, relative: &str) -> Result<PathBuf> {
+        if self.discard {
+            return Err(Error::msg(format!(
+                "a dry run writes no files (`{relative}`)"
+            )));
+        }
         let p = self.staging.join(relative);
         if let Some(parent) = p.parent() {
             fs::create_dir_all(parent)?;
@@ -181,14 +243,19 @@ impl OutputDir {
 
     /// Creates a staged file that is hashed as it is written.
     pub fn create(&self, relative: &str) -> Result<StagedFile> {
-        let path = self.path(relative)?;
         let destination = self.dir.join(relative);
-        let file = File::create(&path).map_err(|e| super::cannot_write(&destination, e))?;
+        let sink = match self.discard {
+            true => Sink::Discard,
+            false => {
+                let path = self.path(relative)?;
+                Sink::File(File::create(&path).map_err(|e| super::cannot_write(&destination, e))?)
+            }
+        };
         Ok(StagedFile {
             relative: relative.to_string(),
             destination,
             // Chunks and pieces of lines are larger, and go straight to the file.
-            writer: BufWriter::with_capacity(128 << 10, file),
+            writer: BufWriter::with_capacity(128 << 10, sink),
             hasher: Box::new(blake3::Hasher::new()),
             bytes: 0,
             reserved: 0,
@@ -206,8 +273,10 @@ impl OutputDir {
     /// Flushes a staged file, records its size and hash, and returns its size.
     pub fn close(&self, mut file: StagedFile) -> Result<u64> {
         file.flush()?;
-        if file.reserved > file.bytes {
-            let cut = file.writer.get_ref().set_len(file.bytes);
+        if let Sink::File(f) = file.writer.get_ref()
+            && file.reserved > file.bytes
+        {
+            let cut = f.set_len(file.bytes);
             cut.map_err(|e| file.naming_the_file(e))?;
         }
         let hash = file.hasher.finalize().to_hex().to_string();
@@ -222,7 +291,13 @@ impl OutputDir {
     /// Every file staged so far as manifest entries, sorted by path.
     pub fn staged_files(&self) -> Result<Vec<FileReport>> {
         let mut files = Vec::new();
-        collect_files(&self.staging, &self.staging, &mut files)?;
+        match self.discard {
+            true => {
+                let hashed = self.hashed.lock().expect("not poisoned");
+                files.extend(hashed.keys().map(|k| (k.clone(), PathBuf::new())));
+            }
+            false => collect_files(&self.staging, &self.staging, &mut files)?,
+        }
         files.sort();
         let hashed = self.hashed.lock().expect("not poisoned");
         files
@@ -251,6 +326,9 @@ impl OutputDir {
         mut self,
         mut step: impl FnMut(CommitStep) -> std::io::Result<()>,
     ) -> Result<()> {
+        if self.discard {
+            return Ok(());
+        }
         // Checked again: files may have appeared since the run began.
         let foreign = foreign_files(&self.dir)?;
         if !foreign.is_empty() && !self.force {
@@ -311,8 +389,75 @@ fn carry(source: &Path, target: &Path) -> std::io::Result<()> {
 impl Drop for OutputDir {
     fn drop(&mut self) {
         // Before the swap this is the unfinished run; after it, the previous outputs.
-        let _ = fs::remove_dir_all(&self.staging);
+        if !self.discard {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
     }
+}
+
+/// Removes the staging folders next to output folder `name` (in `parent`) whose run is no
+/// longer alive: `.<name>.tutas-staging-<pid>` (and its `.old` twin) where no process
+/// `<pid>` runs. A live run's folder, or one whose process cannot be told, is left alone.
+/// Returns what it removed, with sizes; a folder it cannot remove is left as it was.
+fn remove_stale_staging(parent: &Path, name: &str) -> Vec<(String, u64)> {
+    let prefix = format!(".{name}.tutas-staging-");
+    let Ok(entries) = fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let pid = rest.strip_suffix(".old").unwrap_or(rest);
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        let is_folder = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_folder || pid == std::process::id() || process_may_be_alive(pid) {
+            continue;
+        }
+        let bytes = folder_bytes(&entry.path());
+        if fs::remove_dir_all(entry.path()).is_ok() {
+            removed.push((file_name, bytes));
+        }
+    }
+    removed.sort();
+    removed
+}
+
+/// Whether process `pid` may still run (always, where the system cannot tell).
+fn process_may_be_alive(pid: u32) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            return true;
+        };
+        // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+        let rc = unsafe { libc::kill(pid, 0) };
+        rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = pid;
+        true
+    }
+}
+
+/// The bytes of the files under `dir` (links not followed).
+fn folder_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| match e.file_type() {
+            Ok(t) if t.is_dir() => folder_bytes(&e.path()),
+            Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+            _ => 0,
+        })
+        .sum()
 }
 
 /// Exchanges two folders atomically where the system can (Linux `renameat2`), else with two
@@ -576,7 +721,7 @@ mod tests {
         let mut file = StagedFile {
             relative: "unprocessed/a.csv".into(),
             destination: out.dir().join("unprocessed/a.csv"),
-            writer: BufWriter::new(full),
+            writer: BufWriter::new(Sink::File(full)),
             hasher: Box::new(blake3::Hasher::new()),
             bytes: 0,
             reserved: 0,
