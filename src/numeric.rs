@@ -76,7 +76,6 @@ pub fn from_float_ordinal(k: u64) -> f64 {
     f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
-
 /// `x` rounded to `decimals` decimal places (tens, hundreds, ... when negative), halves away
 /// from zero, as the value is stored: 0.05425 is stored as 0.054249999…, so it rounds to
 /// 0.0542 at 4 places (DuckDB's answer; rounding `x · 10⁴` would say 0.0543). The result is
@@ -143,7 +142,7 @@ fn round_decimal_text(x: f64, decimals: usize) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use super::{CompensatedSum, largest_remainder};
+    use super::{CompensatedSum, largest_remainder, round_half_away};
 
     #[test]
     fn largest_remainder_matches_the_original_counts() {
@@ -165,5 +164,69 @@ mod tests {
         assert!((sum.value() - 1.3).abs() < 1e-15);
         let reversed: CompensatedSum = values.into_iter().rev().collect();
         assert_eq!(sum.value(), reversed.value());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// `x` rounded at `decimals` places, halves away from zero, in exact integer arithmetic
+        /// on the stored value `m · 2^e`: `m · 10^d / 2^-e` rounded, then read as a decimal.
+        /// None where the integers would not fit (|x| below 2^-60).
+        fn oracle(x: f64, decimals: u32) -> Option<f64> {
+            let bits = x.abs().to_bits();
+            let (exponent, fraction) = ((bits >> 52) as i64, bits & ((1 << 52) - 1));
+            let (m, e) = match exponent {
+                0 => (fraction, -1074),
+                _ => (fraction | (1 << 52), exponent - 1075),
+            };
+            if e >= 0 {
+                return Some(x);
+            }
+            if -e > 60 + 52 {
+                return None;
+            }
+            let numerator = m as i128 * 10i128.pow(decimals);
+            let denominator = 1i128 << -e;
+            let (q, r) = (numerator / denominator, numerator % denominator);
+            let rounded = q + (2 * r >= denominator) as i128;
+            let value: f64 = format!("{rounded}e-{decimals}").parse().ok()?;
+            Some(value.copysign(x))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+            /// ROUND is the exact decimal rounding of the stored value (halves away from zero).
+            #[test]
+            fn round_half_away_is_the_exact_decimal_rounding(
+                x in prop_oneof![
+                    -1e9f64..1e9,
+                    (-10_000_000i64..10_000_000, 0u32..7).prop_map(|(k, d)| (k as f64 + 0.5) / 10f64.powi(d as i32)),
+                    any::<i32>().prop_map(|k| k as f64 / 8.0),
+                ],
+                decimals in 0u32..7,
+            ) {
+                let Some(expected) = oracle(x, decimals) else { return Ok(()) };
+                let ours = round_half_away(x, decimals as i32);
+                prop_assert!(ours == expected, "{x} at {decimals}: {ours} vs {expected}");
+            }
+
+            /// Largest-remainder counts add up to `n`, and each is within one of its exact share.
+            #[test]
+            fn largest_remainder_counts_add_up_and_stay_near_the_shares(
+                n in 0u64..10_000_000,
+                weights in proptest::collection::vec(1u32..1000, 1..12),
+            ) {
+                let total: u32 = weights.iter().sum();
+                let shares: Vec<f64> = weights.iter().map(|&w| w as f64 / total as f64).collect();
+                let counts = largest_remainder(n, &shares);
+                prop_assert_eq!(counts.iter().sum::<u64>(), n);
+                for (c, s) in counts.iter().zip(&shares) {
+                    let exact = n as f64 * s;
+                    prop_assert!((*c as f64 - exact).abs() < 1.0 + 1e-6, "{c} for {exact}");
+                }
+            }
+        }
     }
 }

@@ -425,13 +425,21 @@ impl NumberGenerator {
     pub fn lowest(&self) -> f64 {
         let kind = match &self.kind {
             NumberKind::Sequence { start } => *start as f64,
-            NumberKind::Choice(c) => c.values.iter().map(|v| v.as_f64()).fold(f64::INFINITY, f64::min),
+            NumberKind::Choice(c) => c
+                .values
+                .iter()
+                .map(|v| v.as_f64())
+                .fold(f64::INFINITY, f64::min),
             NumberKind::Uniform(lo, _) => *lo,
             NumberKind::UniformInt(lo, _) | NumberKind::DateTime(lo, _) => *lo as f64,
             NumberKind::DateTimeByHour { first_day, .. } => (*first_day * 86_400) as f64,
             NumberKind::LogNormal(_) | NumberKind::Exponential(_) | NumberKind::Poisson(_) => 0.0,
             NumberKind::Constant(v) => v.as_f64(),
-            NumberKind::Mixture(m) => m.arms.iter().map(Self::lowest).fold(f64::INFINITY, f64::min),
+            NumberKind::Mixture(m) => m
+                .arms
+                .iter()
+                .map(Self::lowest)
+                .fold(f64::INFINITY, f64::min),
             NumberKind::Modelled(m) => match m.dist {
                 Dist::LogNormal | Dist::Exponential | Dist::Poisson => 0.0,
                 Dist::Uniform | Dist::UniformInt | Dist::Normal => f64::NEG_INFINITY,

@@ -49,9 +49,11 @@ pub fn read(engine: &Engine, path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>
             .columns()
             .iter()
             .zip(normal.fields())
-            .map(|(a, f)| normalized(a, f.data_type(), |row, why| {
-                source_value_error(path, f.name(), first_row + row, why)
-            }))
+            .map(|(a, f)| {
+                normalized(a, f.data_type(), |row, why| {
+                    source_value_error(path, f.name(), first_row + row, why)
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         out.push(RecordBatch::try_new(normal.clone(), columns)?);
         first_row += b.num_rows() as u64;
@@ -99,13 +101,17 @@ fn normalized(
     };
     // The stored values are instants in UTC whatever the zone: kept, the zone dropped.
     let values: Vec<Option<i64>> = match a.data_type() {
-        DataType::Timestamp(TimeUnit::Second, _) => a.as_primitive::<TimestampSecondType>().iter().collect(),
-        DataType::Timestamp(TimeUnit::Millisecond, _) => {
-            a.as_primitive::<TimestampMillisecondType>().iter().collect()
+        DataType::Timestamp(TimeUnit::Second, _) => {
+            a.as_primitive::<TimestampSecondType>().iter().collect()
         }
-        DataType::Timestamp(TimeUnit::Microsecond, _) => {
-            a.as_primitive::<TimestampMicrosecondType>().iter().collect()
-        }
+        DataType::Timestamp(TimeUnit::Millisecond, _) => a
+            .as_primitive::<TimestampMillisecondType>()
+            .iter()
+            .collect(),
+        DataType::Timestamp(TimeUnit::Microsecond, _) => a
+            .as_primitive::<TimestampMicrosecondType>()
+            .iter()
+            .collect(),
         _ => a.as_primitive::<TimestampNanosecondType>().iter().collect(),
     };
     let mut seconds = Vec::with_capacity(values.len());
@@ -116,7 +122,9 @@ fn normalized(
                     .unwrap_or_else(|_| v.to_string());
                 return Err(refuse(
                     row as u64,
-                    format!("`{shown}` has a fraction of a second; tutas date-times are whole seconds"),
+                    format!(
+                        "`{shown}` has a fraction of a second; tutas date-times are whole seconds"
+                    ),
                 ));
             }
             Some(v) => Some(v.div_euclid(per_second)),
@@ -218,7 +226,12 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     let shown = path.display();
     let line = e.position().map(|p| p.line());
     let message = match (e.kind(), line) {
-        (csv::ErrorKind::UnequalLengths { expected_len, len, .. }, Some(line)) => format!(
+        (
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            },
+            Some(line),
+        ) => format!(
             "source `{shown}`, line {line}: {len} field{} where the header has {expected_len}",
             if *len == 1 { "" } else { "s" }
         ),
@@ -249,7 +262,9 @@ mod tests {
     #[test]
     fn a_csv_header_naming_a_column_twice_is_refused_with_its_line() {
         let (_d, p) = csv_file("a,b,a\n1,2,3\n");
-        assert!(message(check_csv(&p)).ends_with("line 1: `a` names columns 1 and 3 of the header"));
+        assert!(
+            message(check_csv(&p)).ends_with("line 1: `a` names columns 1 and 3 of the header")
+        );
     }
 
     #[test]

@@ -287,9 +287,18 @@ impl DateTimeFormat {
     ) {
         match part {
             FormatPart::Literal(s) => out.extend_from_slice(s.as_bytes()),
+            // At least four digits, as ISO 8601 and chrono write them (`0999`, `-0044`).
             FormatPart::Year => {
                 let mut b = itoa::Buffer::new();
-                out.extend_from_slice(b.format(y).as_bytes())
+                let digits = b.format(y.unsigned_abs());
+                if y < 0 {
+                    out.push(b'-');
+                }
+                out.extend(std::iter::repeat_n(
+                    b'0',
+                    4usize.saturating_sub(digits.len()),
+                ));
+                out.extend_from_slice(digits.as_bytes())
             }
             FormatPart::Month => two_digits(m as i64, out),
             FormatPart::Day => two_digits(d as i64, out),
@@ -358,6 +367,68 @@ mod tests {
                     f.format(secs),
                     "{format} at {secs}"
                 );
+            }
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use chrono::{Datelike, NaiveDate, NaiveDateTime, Timelike};
+        use proptest::prelude::*;
+
+        /// Seconds from year -9999 to 9999, where chrono and the format's four-digit years
+        /// agree.
+        fn seconds() -> impl Strategy<Value = i64> {
+            -377_705_116_800i64..253_402_300_799
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            /// Days and dates are chrono's, both ways.
+            #[test]
+            fn days_are_chronos(days in -3_000_000i64..3_000_000) {
+                let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+                let date = epoch + chrono::Duration::days(days);
+                let (y, m, d) = civil_from_days(days);
+                prop_assert_eq!((y, m, d), (date.year() as i64, date.month(), date.day()));
+                prop_assert_eq!(days_from_civil(y, m, d), days);
+            }
+
+            /// Formatting with `%Y-%m-%d %H:%M:%S` is chrono's, and parsing it gives the
+            /// seconds back.
+            #[test]
+            fn formats_and_parses_as_chrono(secs in 0i64..253_402_300_799) {
+                let chrono = chrono::DateTime::from_timestamp(secs, 0).unwrap().naive_utc();
+                let text = DateTimeFormat::default().format(secs);
+                prop_assert_eq!(&text, &chrono.format("%Y-%m-%d %H:%M:%S").to_string());
+                prop_assert_eq!(parse_datetime(&text), Some(secs));
+                let t = text.replacen(' ', "T", 1);
+                prop_assert_eq!(parse_datetime(&t), Some(secs));
+                prop_assert_eq!(chrono.second() as i64, secs.rem_euclid(60));
+            }
+
+            /// Every other format's text is chrono's, cached or not.
+            #[test]
+            fn other_formats_are_chronos(secs in seconds(), which in 0usize..4) {
+                let format = ["%d/%m/%Y %H:%M", "%Y%m%d", "%H:%M:%S", "%m-%d %%Y"][which];
+                let chrono = chrono::DateTime::from_timestamp(secs, 0).unwrap().naive_utc();
+                let ours = DateTimeFormat::parse(format).unwrap();
+                let expected = chrono.format(format).to_string();
+                prop_assert_eq!(ours.format(secs), expected);
+                let mut cached = Vec::new();
+                ours.write_cached(secs, &mut DayCache::default(), &mut cached);
+                prop_assert_eq!(String::from_utf8(cached).unwrap(), ours.format(secs));
+            }
+
+            /// A text chrono rejects as a date is rejected here too, and one it accepts is read
+            /// as it reads it.
+            #[test]
+            fn parses_what_chrono_parses(y in 1i64..9999, m in 0u32..14, d in 0u32..33, h in 0u32..26) {
+                let text = format!("{y:04}-{m:02}-{d:02} {h:02}:30");
+                let chrono = NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M").ok();
+                let ours = parse_datetime(&text);
+                prop_assert_eq!(ours, chrono.map(|c| c.and_utc().timestamp()));
             }
         }
     }

@@ -226,9 +226,8 @@ impl NumberGenerator {
             NumberKind::Constant(v) => v.as_i64(),
             NumberKind::UniformInt(lo, hi) => rng.random_range(*lo..=*hi),
             NumberKind::Pick(id) => pick_int(inputs.picked.get(*id), rng),
-            NumberKind::Mixture(m) => {
-                m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))].draw_int(rng, row, inputs)
-            }
+            NumberKind::Mixture(m) => m.arms[draw_index(rng, m.arms.len(), Some(&m.cumulative))]
+                .draw_int(rng, row, inputs),
             _ => return self.draw(rng, row, inputs) as i64,
         };
         if let Some((generator, _)) = &self.add {

@@ -116,7 +116,8 @@ impl<'a> Messy<'a> {
 
     /// Whether row `r` of chunk `chunk` is counted.
     fn counts_row(&self, chunk: u64, r: usize) -> bool {
-        self.counted.contains(self.offsets[chunk as usize] + r as u64)
+        self.counted
+            .contains(self.offsets[chunk as usize] + r as u64)
     }
 
     /// What was put in, over the chunks made so far.

@@ -504,9 +504,7 @@ impl TextCounts {
         self.counts.push((sample_of_long_text(value), 1));
         Some(self.counts.len() - 1)
     }
-
 }
-
 
 /// Texts longer than this (in bytes) are kept in a profile as a sample: the report stays small
 /// whatever the data.

@@ -200,6 +200,9 @@ pub(super) fn part_strata(
     rows: Range<u64>,
     origin: Option<&dyn Fn(u64) -> u64>,
 ) -> Vec<StratumReport> {
+    if strata.is_empty() {
+        return strata;
+    }
     let mut ends = Vec::new();
     let mut end = 0;
     for s in &strata {

@@ -113,7 +113,9 @@ pub fn check_variants(path: &Path, scenario: &Scenario, options: &LoadOptions) -
         if let Err(e) = load(path, &with_variant) {
             problems.extend(e.diagnostics.into_iter().map(|d| {
                 let tagged = d.message.contains(&format!("variant `{name}`"))
-                    || d.notes.iter().any(|n| n.contains(&format!("variant `{name}`")));
+                    || d.notes
+                        .iter()
+                        .any(|n| n.contains(&format!("variant `{name}`")));
                 match tagged {
                     true => d,
                     false => d.note(format!("with variant `{name}` (--variant {name})")),

@@ -15,8 +15,8 @@ mod split_from;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use datafusion::arrow::array::RecordBatch;
@@ -618,7 +618,9 @@ impl<'a> RunState<'a> {
             &mut self.report.timings,
         );
         if let Some(caveat) = &audited.caveat {
-            self.report.warnings.push(format!("split of `{}`: {caveat}", sp.from));
+            self.report
+                .warnings
+                .push(format!("split of `{}`: {caveat}", sp.from));
         }
         let leaks = !audited.leaks.is_empty();
         if sp.leak_is_error && leaks {

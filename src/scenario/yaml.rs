@@ -373,7 +373,15 @@ impl MarkedEventReceiver for Builder {
                         format!("{path}.{text}")
                     };
                     let pos = (mark.line(), mark.col() + 1);
-                    match self.index.keys.entry(p) {
+                    match self.index.keys.entry(p.clone()) {
+                        // The keys under a duplicate key repeat its first's: one error.
+                        Entry::Occupied(_)
+                            if self.index.duplicates.iter().any(|d| {
+                                let dup = join_key(&d.parent, &d.key);
+                                p.len() > dup.len()
+                                    && p.starts_with(&dup)
+                                    && matches!(p.as_bytes()[dup.len()], b'.' | b'[')
+                            }) => {}
                         Entry::Occupied(first) => {
                             self.index.duplicates.push(DuplicateKey {
                                 parent: path.clone(),
@@ -405,6 +413,14 @@ impl MarkedEventReceiver for Builder {
             }
             _ => {}
         }
+    }
+}
+
+/// The path of `key` in the mapping at `parent`.
+fn join_key(parent: &str, key: &str) -> String {
+    match parent.is_empty() {
+        true => key.to_string(),
+        false => format!("{parent}.{key}"),
     }
 }
 

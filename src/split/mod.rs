@@ -231,9 +231,9 @@ impl<'a> Input<'a> {
             format!("column `{name}` has {nulls} empty values; fill or drop it"),
         );
         let is_feature = self.plan.features.iter().any(|f| f == name);
-        let is_number = parts
-            .first()
-            .is_some_and(|a| a.data_type().is_numeric() && !matches!(a.data_type(), DataType::Boolean));
+        let is_number = parts.first().is_some_and(|a| {
+            a.data_type().is_numeric() && !matches!(a.data_type(), DataType::Boolean)
+        });
         Err(Error::runtime(match (is_feature, is_number) {
             (true, true) => d.help(format!(
                 "fill it in the split: `impute: {{ {name}: median }}` (or mean, most_frequent, {{ constant: value }})"

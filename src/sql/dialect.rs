@@ -300,4 +300,80 @@ mod tests {
         assert!(flat(sql, "generic", Target::Duckdb, &[]).contains("to_seconds("));
         assert!(translate("SELECT add_days(at) FROM t", "generic", Target::Spark, &[]).is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Expressions over columns `a`, `b`, `at` of table `t` with the functions tutas adds.
+        fn expression() -> impl Strategy<Value = String> {
+            let leaf = prop_oneof![
+                Just("a".to_string()),
+                Just("b".to_string()),
+                Just("`b`".to_string()),
+                (0u32..1000).prop_map(|n| n.to_string()),
+                Just("1.5".to_string()),
+            ];
+            leaf.prop_recursive(4, 24, 3, |inner| {
+                prop_oneof![
+                    (inner.clone(), inner.clone()).prop_map(|(x, y)| format!("({x} + {y})")),
+                    (inner.clone(), inner.clone())
+                        .prop_map(|(x, y)| format!("IF({x} > {y}, {x}, {y})")),
+                    inner.clone().prop_map(|x| format!("CAST({x} AS DOUBLE)")),
+                    inner.clone().prop_map(|x| format!("ROUND({x}, 2)")),
+                    inner.clone().prop_map(|x| format!("add_days(at, {x})")),
+                    inner.prop_map(|x| format!("COALESCE({x}, 0)")),
+                ]
+            })
+        }
+
+        /// A query of a few expressions, an aggregate and an alias-named table.
+        fn query() -> impl Strategy<Value = String> {
+            (proptest::collection::vec(expression(), 1..4), any::<bool>()).prop_map(
+                |(exprs, agg)| {
+                    let items: Vec<String> = exprs
+                        .iter()
+                        .enumerate()
+                        .map(|(i, e)| format!("{e} AS c{i}"))
+                        .collect();
+                    let count = if agg { ", COUNTIF(a > 1) AS n" } else { "" };
+                    let group = if agg { " GROUP BY 1" } else { "" };
+                    format!(
+                        "SELECT {}{count} FROM `warehouse.t`{group}",
+                        items.join(", ")
+                    )
+                },
+            )
+        }
+
+        fn parser_dialect(target: Target) -> &'static str {
+            match target {
+                Target::Spark => "databricks",
+                Target::Bigquery => "bigquery",
+                Target::Duckdb => "duckdb",
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            /// Every translation parses in the target's own dialect, and translating it again
+            /// changes nothing: the rewrite is complete in one pass.
+            #[test]
+            fn translations_parse_and_are_fixpoints(sql in query()) {
+                let aliases = vec![("warehouse.t".to_string(), "t".to_string())];
+                for target in [Target::Spark, Target::Bigquery, Target::Duckdb] {
+                    let once = translate(&sql, "bigquery", target, &aliases)
+                        .map_err(|e| TestCaseError::fail(format!("{target:?}: {e}")))?;
+                    let dialect = parser_dialect(target);
+                    let parsed = sqlparser::dialect::dialect_from_str(dialect).unwrap();
+                    prop_assert!(Parser::parse_sql(parsed.as_ref(), &once).is_ok(), "{target:?}: {once}");
+                    let twice = translate(&once, dialect, target, &aliases)
+                        .map_err(|e| TestCaseError::fail(format!("{target:?} again: {e}")))?;
+                    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                    prop_assert_eq!(flat(&twice), flat(&once), "{:?}", target);
+                }
+            }
+        }
+    }
 }

@@ -250,7 +250,10 @@ impl ScalarUDFImpl for ExactRound {
             return self.inner.invoke_with_args(args);
         }
         let rows = args.number_rows;
-        let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let scalar = args
+            .args
+            .iter()
+            .all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let x = args.args[0].clone().into_array(rows)?;
         let x = x.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
         let d = match args.args.get(1) {

@@ -92,7 +92,11 @@ impl Engine {
         }
         config.options_mut().optimizer.use_statistics_registry = true;
         // Parquet text as plain strings, as everything else tutas reads and writes.
-        config.options_mut().execution.parquet.schema_force_view_types = false;
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
         let mut statistics = StatisticsRegistry::default_with_builtin_providers();
         statistics.register(Arc::new(statistics::SampledFilterStatistics));
         let state = SessionStateBuilder::new()

@@ -111,18 +111,18 @@ pub fn parquet_schema(schema: &SchemaRef) -> SchemaRef {
 
 /// `a` as type `to` for a Parquet file: a date-time keeps its UTC instant when its zone is
 /// dropped (a cast would move it to the zone's wall-clock time).
-fn parquet_column(a: &datafusion::arrow::array::ArrayRef, to: &datafusion::arrow::datatypes::DataType) -> Result<datafusion::arrow::array::ArrayRef> {
+fn parquet_column(
+    a: &datafusion::arrow::array::ArrayRef,
+    to: &datafusion::arrow::datatypes::DataType,
+) -> Result<datafusion::arrow::array::ArrayRef> {
     use datafusion::arrow::datatypes::DataType;
     let a = match a.data_type() {
-        DataType::Timestamp(unit, Some(_)) => {
-            let naive = datafusion::arrow::array::make_array(
-                a.to_data()
-                    .into_builder()
-                    .data_type(DataType::Timestamp(*unit, None))
-                    .build()?,
-            );
-            naive
-        }
+        DataType::Timestamp(unit, Some(_)) => datafusion::arrow::array::make_array(
+            a.to_data()
+                .into_builder()
+                .data_type(DataType::Timestamp(*unit, None))
+                .build()?,
+        ),
         _ => a.clone(),
     };
     Ok(datafusion::arrow::compute::cast(&a, to)?)

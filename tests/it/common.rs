@@ -13,9 +13,17 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The binary under test: this build's, or the one `TUTAS_BIN` names (to run the suite
+/// against another build, e.g. an older one, and see which tests catch what it did).
+pub fn binary() -> PathBuf {
+    std::env::var_os("TUTAS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_tutas")))
+}
+
 /// Runs `tutas` with `args` in `cwd`.
 pub fn tutas(cwd: &Path, args: &[&str]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_tutas"))
+    let out = Command::new(binary())
         .args(args)
         .current_dir(cwd)
         .env_remove("RUST_BACKTRACE")
@@ -90,4 +98,18 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     walk(dir, dir, &mut out);
     out
+}
+
+/// A fresh folder holding `files` (name, text).
+pub fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// The number of `error:` lines in a message.
+pub fn errors(stderr: &str) -> usize {
+    stderr.lines().filter(|l| l.starts_with("error:")).count()
 }

@@ -243,6 +243,7 @@ fn split_from_a_runs_parquet_features_is_that_runs_processed_2() {
 
 /// `spark-submit --master local[2] spark/tutas_spark.py SCENARIO --out OUT --parts N`.
 fn spark_submit(scenario: &Path, out: &Path, parts: &str) -> (i32, String, String) {
+    let binary = crate::common::binary();
     let spark_dir = root().join("spark");
     in_environment(
         "spark-submit",
@@ -262,7 +263,7 @@ fn spark_submit(scenario: &Path, out: &Path, parts: &str) -> (i32, String, Strin
             "--parts",
             parts,
             "--tutas",
-            env!("CARGO_BIN_EXE_tutas"),
+            binary.to_str().unwrap(),
         ],
         &root(),
     )

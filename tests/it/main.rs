@@ -3,8 +3,10 @@
 mod common;
 mod engines;
 mod errors;
+mod exact;
 mod features;
 mod generation;
+mod hardening;
 mod language;
 mod messy;
 mod modelling;

@@ -103,11 +103,23 @@ fn check_accepts_the_shipped_scenarios_and_their_variants_with_a_dry_run() {
         let path = entry.unwrap().path();
         let s = path.to_str().unwrap();
         // The large scenario's dry run at a thousandth of its size: a debug build is slow.
-        let scale = if s.ends_with("large.yaml") { "0.001" } else { "1" };
+        let scale = if s.ends_with("large.yaml") {
+            "0.001"
+        } else {
+            "1"
+        };
         let o = tutas(&root(), &["check", s, "--scale", scale]);
         assert_eq!(o.code, 0, "{s}: {}", o.stderr);
-        assert!(o.stdout.contains("passes the static checks"), "{}", o.stdout);
-        assert!(o.stdout.contains("`tutas run` will succeed"), "{}", o.stdout);
+        assert!(
+            o.stdout.contains("passes the static checks"),
+            "{}",
+            o.stdout
+        );
+        assert!(
+            o.stdout.contains("`tutas run` will succeed"),
+            "{}",
+            o.stdout
+        );
     }
 }
 

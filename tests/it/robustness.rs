@@ -159,7 +159,7 @@ fn an_interrupted_run_leaves_the_output_folder_as_it_was() {
     assert_eq!(o.code, 0, "{}", o.stderr);
     let before = all_files(&out);
     // Large enough to be still running when interrupted.
-    let child = Command::new(env!("CARGO_BIN_EXE_tutas"))
+    let child = Command::new(crate::common::binary())
         .args([
             "run",
             "bench/murid.yaml",
@@ -289,7 +289,7 @@ fn a_sort_beyond_the_memory_limit_spills_inside_the_output_folder() {
     std::fs::write(dir.path().join("s.yaml"), SPILL).unwrap();
     let tmp = dir.path().join("not-a-folder");
     std::fs::write(&tmp, "").unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_tutas"))
+    let o = Command::new(crate::common::binary())
         .args([
             "run",
             "s.yaml",
