@@ -266,6 +266,14 @@ pub enum ColumnPlan {
         /// The SQL parameters of both generators, over the columns before it.
         params: Vec<ParamExpr>,
     },
+    /// Several columns of one uniformly drawn row of an earlier table, from the stream keyed
+    /// by `key`.
+    PickRow {
+        /// The declared name (stream key).
+        key: String,
+        /// Each column made: its name, its pick source and its type.
+        columns: Vec<(String, PickId, ValueType)>,
+    },
     /// A SQL expression over the columns before it.
     Sql {
         /// Column name.
@@ -282,6 +290,8 @@ pub struct PickSource {
     pub table: String,
     /// The column.
     pub column: String,
+    /// Where the scenario picks it (the first place, when several pick it), for errors.
+    pub path: String,
 }
 
 /// The index of a [`PickSource`] in its table's plan; the run binds each to its column's values.

@@ -41,10 +41,20 @@ pub fn read(engine: &Engine, path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>
         check_csv(path)?;
     }
     let (schema, batches) = engine.read_file(path).map_err(|e| naming(path, e))?;
-    let normal = normalized_schema(&schema);
+    normalize(path, &schema, &batches)
+}
+
+/// Batches read from `path` with their values normalized ([`normalized_type`]): what
+/// `tutas split --from` reads, as a source is read.
+pub fn normalize(
+    path: &Path,
+    schema: &SchemaRef,
+    batches: &[RecordBatch],
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let normal = normalized_schema(schema);
     let mut first_row = 0;
     let mut out = Vec::with_capacity(batches.len());
-    for b in &batches {
+    for b in batches {
         let columns = b
             .columns()
             .iter()

@@ -162,12 +162,14 @@ fn names_of(column: &ColumnPlan) -> Vec<String> {
             end_name,
             ..
         } => vec![start_name.clone(), end_name.clone()],
+        ColumnPlan::PickRow { columns, .. } => columns.iter().map(|c| c.0.clone()).collect(),
     }
 }
 
 fn reads_of(column: &ColumnPlan) -> BTreeSet<String> {
     match column {
         ColumnPlan::Sql { expr, .. } => column_reads(expr),
+        ColumnPlan::PickRow { .. } => BTreeSet::new(),
         ColumnPlan::Generated { params, .. } | ColumnPlan::Window { params, .. } => params
             .iter()
             .flat_map(|p| p.reads.iter().cloned())

@@ -9,8 +9,11 @@ use crate::plan::{
     NumberGenerator, NumberKind, NumberType, Param, ParamExpr, PickId, PickSource, SequencePattern,
     TextGenerator, ValueType,
 };
-use crate::scenario::{ChoiceSpec, GeneratorSpec, KindSpec, NumberSpec, Scalar, TimeUnit};
+use crate::scenario::{
+    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, NumberSpec, PickSpec, Scalar, TimeUnit,
+};
 use crate::time::{parse_datetime, parse_datetime_end};
+use datafusion::arrow::datatypes::DataType;
 
 impl Analyzer<'_> {
     /// Compiles a generator; `in_mixture` allows `weight`.
@@ -548,13 +551,41 @@ impl Analyzer<'_> {
         Some(c)
     }
 
-    fn pick(&mut self, reference: &str, path: &str) -> Option<Generator> {
+    fn pick(&mut self, spec: &PickSpec, path: &str) -> Option<Generator> {
+        let reference = match spec {
+            PickSpec::Column(reference) => reference,
+            PickSpec::Row(_) => {
+                return self.fail(
+                    path,
+                    "a `pick` of several columns makes several columns, so it can only be a column's generator, not nested",
+                );
+            }
+        };
         let Some((table, column)) = reference.split_once('.') else {
             return self.fail(
                 path,
                 format!("`pick` takes `table.column`, found `{reference}`"),
             );
         };
+        let (id, ty) = self.pick_source(table, column, path)?;
+        Some(match ty {
+            ValueType::Bool => Generator::Boolean(BooleanGenerator::Pick(id)),
+            ValueType::Str => Generator::Text(TextGenerator::Pick(id)),
+            ValueType::Int => number_pick(id, NumberType::Int),
+            ValueType::Float => number_pick(id, NumberType::Float),
+            ValueType::DateTime => number_pick(id, NumberType::DateTime),
+        })
+    }
+
+    /// Column `column` of the earlier table `table` as a pick source of the current table:
+    /// its id and the type of the values it gives (a date's is a date-time at midnight). A
+    /// column that can be empty is refused: a drawn value is never empty.
+    pub(super) fn pick_source(
+        &mut self,
+        table: &str,
+        column: &str,
+        path: &str,
+    ) -> Option<(PickId, ValueType)> {
         let what = format!("table `{}`", self.current_table);
         if self.reads_failed_input([table], &what) {
             return None;
@@ -571,11 +602,15 @@ impl Analyzer<'_> {
             );
             return None;
         };
-        let Some(ty) = ValueType::from_arrow(field.data_type()) else {
+        let ty = match field.data_type() {
+            DataType::Date32 | DataType::Date64 => Some(ValueType::DateTime),
+            t => ValueType::from_arrow(t),
+        };
+        let Some(ty) = ty else {
             return self.fail(
                 path,
                 format!(
-                    "cannot pick from column `{reference}` of type {}",
+                    "cannot pick from column `{table}.{column}` of type {}: a pick draws booleans, integers, floats, text, dates and date-times",
                     field.data_type()
                 ),
             );
@@ -586,24 +621,38 @@ impl Analyzer<'_> {
                 format!("cannot pick from table `{table}`: it has 0 rows"),
             );
         }
-        let source = PickSource {
-            table: table.to_string(),
-            column: column.to_string(),
-        };
-        let id = match self.picks.iter().position(|p| *p == source) {
+        if self.declares_nulls(table, column) {
+            self.problem(
+                Diagnostic::at(path, format!("cannot pick from `{table}.{column}`: it has `nulls`, and a drawn value is never empty"))
+                    .help(format!("pick from the column before its values are emptied (a hidden copy, `{column}_full: {column}`), or give this column its own `nulls`")),
+            );
+            return None;
+        }
+        let id = match self
+            .picks
+            .iter()
+            .position(|p| p.table == table && p.column == column)
+        {
             Some(i) => PickId(i),
             None => {
-                self.picks.push(source);
+                self.picks.push(PickSource {
+                    table: table.to_string(),
+                    column: column.to_string(),
+                    path: path.to_string(),
+                });
                 PickId(self.picks.len() - 1)
             }
         };
-        Some(match ty {
-            ValueType::Bool => Generator::Boolean(BooleanGenerator::Pick(id)),
-            ValueType::Str => Generator::Text(TextGenerator::Pick(id)),
-            ValueType::Int => number_pick(id, NumberType::Int),
-            ValueType::Float => number_pick(id, NumberType::Float),
-            ValueType::DateTime => number_pick(id, NumberType::DateTime),
-        })
+        Some((id, ty))
+    }
+
+    /// Whether column `column` of table `table` is declared with missing values.
+    fn declares_nulls(&self, table: &str, column: &str) -> bool {
+        let Some(t) = self.scenario.tables.get(table) else {
+            return false;
+        };
+        t.nulls.contains_key(column)
+            || matches!(t.columns.get(column), Some(ColumnSpec::Generate(g)) if g.nulls.is_some())
     }
 
     fn mixture(&mut self, arms: &[GeneratorSpec], path: &str) -> Option<Generator> {

@@ -14,7 +14,9 @@ use crate::plan::{
     TableKind, TablePlan, TextGenerator, ValueType,
 };
 use crate::report::human_bytes;
-use crate::scenario::{ColumnSpec, KindSpec, RowCount, TimeUnit, WindowSpec};
+use crate::scenario::{
+    ColumnSpec, KindSpec, PickRowSpec, PickSpec, RowCount, TimeUnit, WindowSpec,
+};
 
 /// Largest row count accepted for one table.
 pub const MAX_ROWS: u64 = 1 << 53;
@@ -356,6 +358,7 @@ impl Analyzer<'_> {
                     }
                     Some((plan, fields))
                 }
+                [KindSpec::Pick(PickSpec::Row(row))] => self.pick_row(col, row, path),
                 [_, _, ..] if g.window.is_some() => self.fail(
                     path,
                     "`window` cannot be combined with another generator kind",
@@ -367,6 +370,33 @@ impl Analyzer<'_> {
                 }
             },
         }
+    }
+
+    /// A `pick` of several columns of one row: a column `<col>_<column>` for each.
+    fn pick_row(
+        &mut self,
+        col: &str,
+        row: &PickRowSpec,
+        path: &str,
+    ) -> Option<(ColumnPlan, Vec<Field>)> {
+        let at = format!("{path}.pick");
+        if row.columns.is_empty() {
+            return self.fail(format!("{at}.columns"), "name at least one column to pick");
+        }
+        let mut columns = Vec::new();
+        for (i, column) in row.columns.iter().enumerate() {
+            let (id, ty) = self.pick_source(&row.from, column, &format!("{at}.columns[{i}]"))?;
+            columns.push((format!("{col}_{column}"), id, ty));
+        }
+        let fields = columns
+            .iter()
+            .map(|(name, _, ty)| Field::new(name, ty.arrow(), false))
+            .collect();
+        let plan = ColumnPlan::PickRow {
+            key: col.to_string(),
+            columns,
+        };
+        Some((plan, fields))
     }
 
     /// A `window` column: two date-time columns `<col>_start` and `<col>_end`.

@@ -17,13 +17,13 @@ mod locale_id;
 pub mod mess;
 pub mod rng;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch};
-use datafusion::arrow::compute::{cast, concat};
-use datafusion::arrow::datatypes::{Field, SchemaRef};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
+use datafusion::arrow::compute::{cast, concat, take};
+use datafusion::arrow::datatypes::{DataType, Field, SchemaRef};
 
 use crate::batch::append_evaluated;
-use crate::error::{Error, Result};
-use crate::plan::{ColumnPlan, EntityPlan, PickSource, ValueType};
+use crate::error::{Diagnostic, Error, Result};
+use crate::plan::{ColumnPlan, EntityPlan, PickId, PickSource, ValueType};
 pub use draw::Inputs;
 use draw::{generate_column, generate_window};
 
@@ -70,18 +70,24 @@ impl PickedColumns {
                 concat(&parts)?
             };
             if values.is_empty() || values.null_count() > 0 {
-                return Err(Error::msg(format!(
-                    "cannot pick from `{}.{}`: it has {}",
-                    p.table,
-                    p.column,
-                    if values.is_empty() {
-                        "no rows".to_string()
-                    } else {
-                        format!("{} empty values", values.null_count())
-                    }
+                let has = match values.is_empty() {
+                    true => "no rows".to_string(),
+                    false => format!(
+                        "{} empty value{}, and a drawn value is never empty",
+                        values.null_count(),
+                        if values.null_count() == 1 { "" } else { "s" }
+                    ),
+                };
+                return Err(Error::runtime(Diagnostic::at(
+                    &p.path,
+                    format!("cannot pick from `{}.{}`: it has {has}", p.table, p.column),
                 )));
             }
-            let ty = ValueType::from_arrow(field.data_type()).ok_or_else(|| {
+            let ty = match field.data_type() {
+                DataType::Date32 | DataType::Date64 => Some(ValueType::DateTime),
+                t => ValueType::from_arrow(t),
+            };
+            let ty = ty.ok_or_else(|| {
                 Error::msg(format!(
                     "cannot pick from `{}.{}` of type {}",
                     p.table,
@@ -92,6 +98,29 @@ impl PickedColumns {
             columns.push(cast(&values, &ty.arrow())?);
         }
         Ok(PickedColumns(columns))
+    }
+}
+
+impl PickedColumns {
+    /// `n` rows drawn uniformly from the picked table, each column of `columns` taken from the
+    /// same row: one draw per row.
+    fn rows<'c>(
+        &self,
+        columns: &'c [(String, PickId, ValueType)],
+        rng: &mut rng::Rng,
+        n: usize,
+    ) -> Result<Vec<(&'c str, ArrayRef)>> {
+        let Some((_, first, _)) = columns.first() else {
+            return Ok(Vec::new());
+        };
+        let len = self.0[first.0].len();
+        let rows: UInt32Array = (0..n)
+            .map(|_| rand::RngExt::random_range(rng, 0..len) as u32)
+            .collect();
+        columns
+            .iter()
+            .map(|(name, id, _)| Ok((name.as_str(), take(&self.0[id.0], &rows, None)?)))
+            .collect()
     }
 }
 
@@ -169,6 +198,13 @@ impl ChunkSource for EntityTable<'_> {
                     arrays.push(e);
                     fields.push(Field::new(start_name, ValueType::DateTime.arrow(), false));
                     fields.push(Field::new(end_name, ValueType::DateTime.arrow(), false));
+                }
+                ColumnPlan::PickRow { key, columns } => {
+                    let mut rng = rng::stream(self.seed, &plan.table, key, chunk);
+                    for (name, array) in self.picked.rows(columns, &mut rng, n)? {
+                        fields.push(Field::new(name, array.data_type().clone(), false));
+                        arrays.push(array);
+                    }
                 }
                 ColumnPlan::Sql { name, expr } => {
                     append_evaluated(&mut fields, &mut arrays, n, name, expr)?;

@@ -157,7 +157,7 @@ fn read_columns(
         }
     }
     let schema = schema.ok_or_else(|| Error::msg("the Parquet input has no rows"))?;
-    Ok((schema, batches))
+    crate::source::normalize(&files[0], &schema, &batches)
 }
 
 /// Whether a Parquet file has a column (false when it cannot be read: reading it will say why).

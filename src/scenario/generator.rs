@@ -342,9 +342,11 @@ pub struct GeneratorSpec {
     /// Two date-time columns `<name>_start` and `<name>_end`: a start generator plus a length.
     #[serde(default)]
     pub window: Option<WindowSpec>,
-    /// The value of a column in a uniformly chosen row of an earlier table: `table.column`.
+    /// The value of a column in a uniformly chosen row of an earlier table: `table.column`;
+    /// or several columns of one such row, `{ from: table, columns: [a, b] }`, which makes the
+    /// columns `<name>_a` and `<name>_b`.
     #[serde(default)]
-    pub pick: Option<String>,
+    pub pick: Option<PickSpec>,
     /// One of several generators, chosen per row with the arms' `weight`.
     #[serde(default)]
     pub mixture: Option<Vec<GeneratorSpec>>,
@@ -473,8 +475,8 @@ pub enum KindSpec<'a> {
     Datetime(&'a [String; 2]),
     /// `window: { start, length, unit }`
     Window(&'a WindowSpec),
-    /// `pick: table.column`
-    Pick(&'a str),
+    /// `pick: table.column` or `pick: { from, columns }`
+    Pick(&'a PickSpec),
     /// `mixture: [arms]`
     Mixture(&'a [GeneratorSpec]),
     /// `constant: value`
@@ -538,12 +540,64 @@ impl GeneratorSpec {
             bernoulli.as_ref().map(KindSpec::Bernoulli),
             datetime.as_ref().map(KindSpec::Datetime),
             window.as_ref().map(KindSpec::Window),
-            pick.as_deref().map(KindSpec::Pick),
+            pick.as_ref().map(KindSpec::Pick),
             mixture.as_deref().map(KindSpec::Mixture),
             constant.as_ref().map(KindSpec::Constant),
         ]
         .into_iter()
         .flatten()
         .collect()
+    }
+}
+
+/// What a `pick` draws: one column's value, or several columns of one row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickSpec {
+    /// `table.column`.
+    Column(String),
+    /// `{ from: table, columns: [a, b] }`.
+    Row(PickRowSpec),
+}
+
+/// Several columns of one uniformly chosen row of an earlier table.
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PickRowSpec {
+    /// The table.
+    pub from: String,
+    /// Its columns, all taken from the same row.
+    pub columns: Vec<String>,
+}
+
+impl<'de> Deserialize<'de> for PickSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = PickSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("`table.column`, or `{ from: table, columns: [a, b] }`")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<PickSpec, E> {
+                Ok(PickSpec::Column(v.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<PickSpec, A::Error> {
+                PickRowSpec::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(PickSpec::Row)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for PickSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "PickSpec".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let row = generator.subschema_for::<PickRowSpec>();
+        json_schema!({
+            "description": "`table.column`, or several columns of one row: `{ from: table, columns: [a, b] }`.",
+            "anyOf": [{ "type": "string" }, row]
+        })
     }
 }

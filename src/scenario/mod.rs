@@ -18,8 +18,8 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 pub use generator::{
-    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec, NumberSpec, Scalar,
-    TimeUnit, WindowSpec,
+    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec, NumberSpec,
+    PickRowSpec, PickSpec, Scalar, TimeUnit, WindowSpec,
 };
 
 /// A whole scenario: entity tables, interaction tables, the SQL stages and the split.

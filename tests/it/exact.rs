@@ -486,3 +486,73 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_pick_of_several_columns_takes_them_from_one_row() {
+    let yaml = "name: pk\nseed: 4\ntables:\n  customer:\n    rows: 4\n    columns:\n      id: { sequence: \"C{}\" }\n      city: { choice: [Jakarta, Bandung, Medan, Solo] }\n      segment: { choice: [a, b] }\n  orders:\n    rows: 3000\n    columns:\n      who: { pick: { from: customer, columns: [id, city, segment] } }\n      alone: { pick: customer.city }\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(dir.path(), &["run", "s.yaml", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (header, customers) = read_csv(&dir.path().join("dataset/unprocessed/customer.csv"));
+    assert_eq!(header, ["id", "city", "segment"]);
+    let (header, orders) = read_csv(&dir.path().join("dataset/unprocessed/orders.csv"));
+    assert_eq!(header, ["who_id", "who_city", "who_segment", "alone"]);
+    let row_of = |id: &str| customers.iter().find(|c| c[0] == id).unwrap();
+    assert!(
+        orders.iter().all(|o| row_of(&o[0])[1..] == o[1..3]),
+        "every row is one customer's"
+    );
+    // Each of the four customers comes up about a quarter of the time.
+    for c in &customers {
+        let n = orders.iter().filter(|o| o[0] == c[0]).count() as f64;
+        assert!((n / 3000.0 - 0.25).abs() < 0.05, "{}: {n}", c[0]);
+    }
+    // A single-column pick draws its own row: it agrees with the row pick about a quarter
+    // of the time only (when the cities differ).
+    let agree = orders.iter().filter(|o| o[1] == o[3]).count() as f64 / 3000.0;
+    assert!(agree < 0.6, "{agree}");
+}
+
+#[test]
+fn a_pick_from_an_emptied_column_is_refused_and_a_date_is_a_date_time() {
+    let yaml = "name: pk\nseed: 4\ntables:\n  customer:\n    rows: 10\n    columns:\n      income: { uniform: [0, 10] }\n    nulls: { income: 0.5 }\n  orders:\n    rows: 5\n    columns:\n      inc: { pick: customer.income }\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(dir.path(), &["check", "s.yaml", "--static"]);
+    assert_eq!(o.code, 2);
+    assert!(
+        o.stderr
+            .contains("cannot pick from `customer.income`: it has `nulls`"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("s.yaml:12:"), "{}", o.stderr);
+    // From a source: dates are picked as date-times at midnight; empty values are refused
+    // with the pick's position.
+    let yaml = "name: pk\nseed: 4\ntables:\n  days:\n    source: days.csv\n  orders:\n    rows: 50\n    columns:\n      day: { pick: days.d }\n      n: { pick: days.n }\n";
+    let dir = folder(&[
+        ("s.yaml", yaml),
+        ("days.csv", "d,n\n2024-01-05,1\n2024-02-29,2\n"),
+    ]);
+    let o = tutas(dir.path(), &["run", "s.yaml", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let days = column(&dir.path().join("dataset/unprocessed/orders.csv"), "day");
+    assert!(
+        days.iter()
+            .all(|d| d == "2024-01-05 00:00:00" || d == "2024-02-29 00:00:00"),
+        "{days:?}"
+    );
+    std::fs::write(
+        dir.path().join("days.csv"),
+        "d,n\n2024-01-05,1\n2024-02-29,\n",
+    )
+    .unwrap();
+    let o = tutas(dir.path(), &["run", "s.yaml", "-q"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("cannot pick from `days.n`: it has 1 empty value,"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("s.yaml:10:"), "{}", o.stderr);
+}

@@ -40,10 +40,19 @@ fn make_part_of(scenario: &str, dir: &Path, n: usize, k: usize, extra: &[&str]) 
 /// Parts' CSV files concatenated, the header kept once.
 fn concatenated(parts: &[PathBuf], table: &str) -> Vec<u8> {
     let mut whole = Vec::new();
+    let mut header = Vec::new();
     for (i, part) in parts.iter().enumerate() {
         let bytes = std::fs::read(part.join(format!("unprocessed/{table}.csv"))).unwrap();
         let body = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
-        assert!(bytes.len() >= body, "every part has the header");
+        if i == 0 {
+            header = bytes[..body].to_vec();
+        }
+        assert_eq!(
+            String::from_utf8_lossy(&bytes[..body]),
+            String::from_utf8_lossy(&header),
+            "part {} of `{table}` starts with the header",
+            i + 1
+        );
         whole.extend_from_slice(if i == 0 { &bytes } else { &bytes[body..] });
     }
     whole

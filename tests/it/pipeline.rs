@@ -33,18 +33,35 @@ fn stratified_split_keeps_class_shares_and_scales_on_training_rows() {
         let std = (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64).sqrt();
         assert!(mean.abs() < 1e-9, "{mean}");
         assert!((std - 1.0).abs() < 1e-9, "{std}");
-        // The test part uses the training parameters: undo them and get the raw feature values back.
+        // Both parts use the training parameters: undone, every value is one of the feature
+        // table's own values of that column.
+        let name = s["column"].as_str().unwrap();
+        let mut source = source_values(name);
+        source.sort_by(f64::total_cmp);
         let (m, sd) = (s["mean"].as_f64().unwrap(), s["std"].as_f64().unwrap());
-        for r in &xte {
+        for r in xte.iter().chain(&xtr) {
             let raw = r[c].parse::<f64>().unwrap() * sd + m;
-            if s["column"] == "feedback_score" {
-                assert!(
-                    (raw - raw.round()).abs() < 1e-6 && (0.0..=5.0).contains(&raw.round()),
-                    "{raw}"
-                );
-            }
+            let at = source.partition_point(|&v| v < raw - 1e-6 * raw.abs().max(1.0));
+            let near = source
+                .get(at)
+                .is_some_and(|&v| (v - raw).abs() <= 1e-6 * raw.abs().max(1.0));
+            assert!(near, "{name}: {raw} is no value of the feature table");
         }
     }
+}
+
+/// The values of a numeric column of the default scenario's feature table.
+fn source_values(column: &str) -> Vec<f64> {
+    let features = root().join("dataset/processed_1/tutas_recommender_training_features.csv");
+    let (header, rows) = read_csv(&features);
+    let c = col(&header, column);
+    rows.iter()
+        .map(|r| match r[c].as_str() {
+            "true" => 1.0,
+            "false" => 0.0,
+            v => v.parse().unwrap(),
+        })
+        .collect()
 }
 
 #[test]

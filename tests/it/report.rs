@@ -266,6 +266,56 @@ fn tutas_report_re_renders_the_same_page() {
     ] {
         assert!(written.contains(section), "{section}");
     }
+    // What the page shows is what report.json holds, value by value.
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    let shown = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for t in r["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(r["features"].as_array().unwrap())
+    {
+        for expected in [shown(&t["name"]), format!("{} rows", t["rows"])] {
+            assert!(written.contains(&expected), "{expected}");
+        }
+        for c in t["profile"].as_array().unwrap() {
+            assert!(
+                written.contains(&format!(">{}<", shown(&c["name"]))),
+                "{}",
+                c["name"]
+            );
+        }
+        for s in t["strata"].as_array().unwrap() {
+            assert!(
+                written.contains(&format!(">{}<", shown(&s["name"]))),
+                "{}",
+                s["name"]
+            );
+            assert!(
+                written.contains(&format!(">{}<", s["produced"])),
+                "{}",
+                s["produced"]
+            );
+        }
+    }
+    for c in r["checks"].as_array().unwrap() {
+        assert!(written.contains(&shown(&c["name"])), "{}", c["name"]);
+    }
+    for f in r["files"].as_array().unwrap() {
+        assert!(written.contains(&shown(&f["blake3"])), "{}", f["path"]);
+    }
+    for leak in r["audit"]["leaks"].as_array().unwrap() {
+        assert!(written.contains(&shown(leak)), "{leak}");
+    }
+    assert_eq!(
+        written.matches("<section").count(),
+        written.matches("</section>").count(),
+        "sections are closed"
+    );
     std::fs::remove_file(out.join("report.html")).unwrap();
     let o = tutas(&root(), &["report", out.to_str().unwrap()]);
     assert_eq!(o.code, 0, "{}", o.stderr);

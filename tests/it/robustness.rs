@@ -174,20 +174,22 @@ fn an_interrupted_run_leaves_the_output_folder_as_it_was() {
         .spawn()
         .unwrap();
     let started = Instant::now();
-    // The run stages its outputs next to the output folder.
-    let staging = || {
+    // The run stages its outputs next to the output folder: it is interrupted once its first
+    // table's file holds rows, in the middle of writing (no sleep decides when).
+    let writing = || {
         std::fs::read_dir(dir.path()).unwrap().any(|e| {
-            e.unwrap()
-                .file_name()
+            let e = e.unwrap();
+            e.file_name()
                 .to_string_lossy()
                 .starts_with(".out.tutas-staging")
+                && std::fs::metadata(e.path().join("unprocessed/murid.csv"))
+                    .is_ok_and(|m| m.len() > 1 << 20)
         })
     };
-    while !staging() && started.elapsed() < Duration::from_secs(20) {
-        std::thread::sleep(Duration::from_millis(20));
+    while !writing() && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(staging(), "the run started writing");
-    std::thread::sleep(Duration::from_millis(200));
+    assert!(writing(), "the run is writing its first table");
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
@@ -198,7 +200,13 @@ fn an_interrupted_run_leaves_the_output_folder_as_it_was() {
     assert_eq!(result.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     assert_eq!(all_files(&out), before, "the output folder is unchanged");
-    assert!(!staging(), "the staging folder is removed");
+    let staging = std::fs::read_dir(dir.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".out.tutas-staging")
+    });
+    assert!(!staging, "the staging folder is removed");
 }
 
 fn all_files(dir: &Path) -> Vec<(String, Vec<u8>)> {
