@@ -974,3 +974,33 @@ impl Part {
         at(self.number - 1)..at(self.number)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(5_000))]
+
+        /// Parts 1..N of a table's rows, in order, are its rows: contiguous, none twice, none
+        /// missed, sizes within one of each other.
+        #[test]
+        fn parts_concatenate_to_the_whole(rows in prop_oneof![0u64..1000, any::<u64>()], of in 1u64..2000) {
+            let mut next = 0;
+            let (mut smallest, mut largest) = (u64::MAX, 0);
+            for number in 1..=of.min(50) {
+                let range = Part { number, of }.rows(rows);
+                prop_assert_eq!(range.start, next);
+                next = range.end;
+                smallest = smallest.min(range.end - range.start);
+                largest = largest.max(range.end - range.start);
+            }
+            if of <= 50 {
+                prop_assert_eq!(next, rows);
+                prop_assert!(largest - smallest <= 1);
+            }
+            prop_assert_eq!(Part { number: of, of }.rows(rows).end, rows);
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! The one integration-test binary: each module is a topic.
 
 mod common;
+mod docs;
 mod engines;
 mod errors;
 mod exact;
@@ -11,6 +12,7 @@ mod language;
 mod messy;
 mod modelling;
 mod outputs;
+mod overrides;
 mod parts;
 mod pipeline;
 mod references;
