@@ -14,6 +14,7 @@ pub mod batch;
 pub mod cli;
 pub mod codes;
 pub mod error;
+pub mod facts;
 pub mod generate;
 pub mod numeric;
 pub mod plan;
@@ -24,6 +25,7 @@ pub mod scenario;
 pub mod source;
 pub mod split;
 pub mod sql;
+pub mod text;
 pub mod time;
 pub mod write;
 

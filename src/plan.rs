@@ -975,6 +975,30 @@ impl Part {
     }
 }
 
+/// The problem with a target of this type, if any: the split stratifies by the target's values
+/// and the audit predicts them as classes, so a measurement (a float) is no target.
+pub fn target_type_problem(target: &str, data_type: &DataType) -> Option<crate::error::Diagnostic> {
+    let kind = match data_type {
+        t if t.is_floating() => "float",
+        DataType::Decimal128(..) => "decimal",
+        _ => return None,
+    };
+    Some(
+        crate::error::Diagnostic::at(
+            "split.target",
+            format!(
+                "the target `{target}` is a {kind} column: the split stratifies by its values \
+                 and the audit predicts them as classes, so the target must be a class label \
+                 (a boolean, an integer or a text)"
+            ),
+        )
+        .help(format!(
+            "derive a label from it, e.g. `CAST({target} > 500 AS BIGINT)` or a CASE for \
+             ranges; regression targets are not supported yet"
+        )),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

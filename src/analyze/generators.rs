@@ -78,145 +78,25 @@ impl Analyzer<'_> {
         }
     }
 
-    /// The generator of one kind, before modifiers. One `match` arm per kind, so the compiler
-    /// points here when a kind is added; it is long because the kinds are many, not because an
-    /// arm is (each is a few lines).
+    /// The generator of one kind, before modifiers: one `match` arm per kind (the compiler
+    /// points here when a kind is added), each family compiled by its own function.
     fn kind(&mut self, g: &GeneratorSpec, kind: KindSpec, path: &str) -> Option<Generator> {
         let at = |key: &str| format!("{path}.{key}");
-        let number = |kind, ty| Some(Generator::Number(NumberGenerator::plain(kind, ty)));
         match kind {
             KindSpec::Sequence(pattern) => match sequence(pattern, g.start.unwrap_or(1)) {
                 Ok(generator) => Some(generator),
                 Err(message) => self.fail(at("sequence"), message),
             },
-            KindSpec::Fake(name) => match name.parse::<FakeKind>() {
-                Ok(k) => Some(Generator::Text(TextGenerator::Fake(k, self.locale))),
-                Err(_) => {
-                    let known = FakeKind::names();
-                    self.problem(
-                        Diagnostic::at(at("fake"), format!("unknown fake kind `{name}`"))
-                            .suggest(name, known.iter().copied())
-                            .note(format!("known kinds: {}", known.join(", "))),
-                    );
-                    None
-                }
-            },
+            KindSpec::Fake(name) => self.fake(name, &at("fake")),
             KindSpec::Choice(choice) => self.choice(choice, g.weights.as_deref(), &at("choice")),
-            KindSpec::Uniform([lo, hi]) => match (lo.fixed(), hi.fixed()) {
-                (Some(lo), Some(hi)) => {
-                    self.range_ok(
-                        lo <= hi && lo.is_finite() && hi.is_finite(),
-                        &at("uniform"),
-                        &format!("[{lo}, {hi}]"),
-                    )?;
-                    number(NumberKind::Uniform(lo, hi), NumberType::Float)
-                }
-                _ => self.modelled(Dist::Uniform, [lo, hi], NumberType::Float, &at("uniform")),
-            },
-            KindSpec::UniformInt([lo, hi]) => match (lo.whole(), hi.whole()) {
-                (Some(lo), Some(hi)) => {
-                    self.range_ok(lo <= hi, &at("uniform_int"), &format!("[{lo}, {hi}]"))?;
-                    number(NumberKind::UniformInt(lo, hi), NumberType::Int)
-                }
-                _ if lo.fixed().is_some() && hi.fixed().is_some() => self.fail(
-                    at("uniform_int"),
-                    format!("`uniform_int` takes whole numbers, found [{lo}, {hi}]"),
-                ),
-                _ => self.modelled(
-                    Dist::UniformInt,
-                    [lo, hi],
-                    NumberType::Int,
-                    &at("uniform_int"),
-                ),
-            },
-            KindSpec::Normal(n) => match (n.mean.fixed(), n.std.fixed()) {
-                (Some(mean), Some(std)) => match Normal::new(mean, std) {
-                    Ok(d) if std > 0.0 => number(NumberKind::Normal(d), NumberType::Float),
-                    _ => self.fail(
-                        at("normal.std"),
-                        format!("`std` must be a positive number, found {std}"),
-                    ),
-                },
-                _ => self.modelled(
-                    Dist::Normal,
-                    [&n.mean, &n.std],
-                    NumberType::Float,
-                    &at("normal"),
-                ),
-            },
-            KindSpec::LogNormal(n) => match (n.mu.fixed(), n.sigma.fixed()) {
-                (Some(mu), Some(sigma)) => match LogNormal::new(mu, sigma) {
-                    Ok(d) if sigma > 0.0 => number(NumberKind::LogNormal(d), NumberType::Float),
-                    _ => self.fail(
-                        at("log_normal.sigma"),
-                        format!("`sigma` must be a positive number, found {sigma}"),
-                    ),
-                },
-                _ => self.modelled(
-                    Dist::LogNormal,
-                    [&n.mu, &n.sigma],
-                    NumberType::Float,
-                    &at("log_normal"),
-                ),
-            },
-            KindSpec::Exponential(rate) => match rate.fixed() {
-                Some(rate) => match Exp::new(rate) {
-                    Ok(d) if rate > 0.0 => number(NumberKind::Exponential(d), NumberType::Float),
-                    _ => self.fail(at("exponential"), "the rate must be a positive number"),
-                },
-                None => self.modelled(
-                    Dist::Exponential,
-                    [rate, &NumberSpec::Number(0.0)],
-                    NumberType::Float,
-                    &at("exponential"),
-                ),
-            },
-            KindSpec::Poisson(mean) => match mean.fixed() {
-                Some(mean) => match Poisson::new(mean) {
-                    Ok(d) => number(NumberKind::Poisson(d), NumberType::Int),
-                    Err(_) => self.fail(at("poisson"), "the mean must be a positive number"),
-                },
-                None => self.modelled(
-                    Dist::Poisson,
-                    [mean, &NumberSpec::Number(0.0)],
-                    NumberType::Int,
-                    &at("poisson"),
-                ),
-            },
-            KindSpec::Bernoulli(p) => match p.fixed() {
-                Some(p) if (0.0..=1.0).contains(&p) => {
-                    Some(Generator::Boolean(BooleanGenerator::Bernoulli(p)))
-                }
-                Some(p) => self.fail(
-                    at("bernoulli"),
-                    format!("a probability must be in [0, 1], found {p}"),
-                ),
-                None => match self.param(p, Domain::Probability, &at("bernoulli"))? {
-                    Param::Row(i) => Some(Generator::Boolean(BooleanGenerator::BernoulliRow(i))),
-                    Param::Fixed(p) => Some(Generator::Boolean(BooleanGenerator::Bernoulli(p))),
-                },
-            },
-            KindSpec::Datetime([a, b]) => {
-                let (Some(lo), Some(hi)) = (parse_datetime(a), parse_datetime_end(b)) else {
-                    return self.fail(at("datetime"), format!("expected two dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`, found [{a}, {b}]"));
-                };
-                self.range_ok(lo <= hi, &at("datetime"), &format!("[{a}, {b}]"))?;
-                match &g.hours {
-                    None => number(NumberKind::DateTime(lo, hi), NumberType::DateTime),
-                    Some(hours) => {
-                        if [a, b].iter().any(|d| d.trim().contains([' ', 'T'])) {
-                            return self.fail(at("datetime"), format!("with `hours`, the range is whole days: give dates `YYYY-MM-DD`, found [{a}, {b}]"));
-                        }
-                        let cumulative = self.hour_weights(hours, &at("hours"))?;
-                        let kind = NumberKind::DateTimeByHour {
-                            first_day: lo.div_euclid(86_400),
-                            days: (hi - lo + 1) / 86_400,
-                            cumulative,
-                        };
-                        number(kind, NumberType::DateTime)
-                    }
-                }
-            }
+            KindSpec::Uniform([lo, hi]) => self.uniform(lo, hi, &at("uniform")),
+            KindSpec::UniformInt([lo, hi]) => self.uniform_int(lo, hi, &at("uniform_int")),
+            KindSpec::Normal(n) => self.normal(&n.mean, &n.std, &at("normal")),
+            KindSpec::LogNormal(n) => self.log_normal(&n.mu, &n.sigma, &at("log_normal")),
+            KindSpec::Exponential(rate) => self.exponential(rate, &at("exponential")),
+            KindSpec::Poisson(mean) => self.poisson(mean, &at("poisson")),
+            KindSpec::Bernoulli(p) => self.bernoulli(p, &at("bernoulli")),
+            KindSpec::Datetime([a, b]) => self.datetime(a, b, g.hours.as_ref(), path),
             KindSpec::Window(_) => self.fail(
                 at("window"),
                 "`window` makes two columns, so it can only be a column's generator, not nested",
@@ -225,6 +105,141 @@ impl Analyzer<'_> {
             KindSpec::Mixture(arms) => self.mixture(arms, &at("mixture")),
             KindSpec::Constant(value) => Some(constant(value)),
         }
+    }
+
+    /// `fake: kind` in the scenario's locale.
+    fn fake(&mut self, name: &str, path: &str) -> Option<Generator> {
+        match name.parse::<FakeKind>() {
+            Ok(k) => Some(Generator::Text(TextGenerator::Fake(k, self.locale))),
+            Err(_) => {
+                let known = FakeKind::names();
+                self.problem(
+                    Diagnostic::at(path, format!("unknown fake kind `{name}`"))
+                        .suggest(name, known.iter().copied())
+                        .note(format!("known kinds: {}", known.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    /// `uniform: [lo, hi]`: floats.
+    fn uniform(&mut self, lo: &NumberSpec, hi: &NumberSpec, path: &str) -> Option<Generator> {
+        let (Some(low), Some(high)) = (lo.fixed(), hi.fixed()) else {
+            return self.modelled(Dist::Uniform, [lo, hi], NumberType::Float, path);
+        };
+        let finite = low <= high && low.is_finite() && high.is_finite();
+        self.range_ok(finite, path, &format!("[{low}, {high}]"))?;
+        number(NumberKind::Uniform(low, high), NumberType::Float)
+    }
+
+    /// `uniform_int: [lo, hi]`: whole numbers, both ends included, exact in 64 bits.
+    fn uniform_int(&mut self, lo: &NumberSpec, hi: &NumberSpec, path: &str) -> Option<Generator> {
+        match (lo.whole(), hi.whole()) {
+            (Some(low), Some(high)) => {
+                self.range_ok(low <= high, path, &format!("[{low}, {high}]"))?;
+                number(NumberKind::UniformInt(low, high), NumberType::Int)
+            }
+            _ if lo.fixed().is_some() && hi.fixed().is_some() => self.fail(
+                path,
+                format!("`uniform_int` takes whole numbers, found [{lo}, {hi}]"),
+            ),
+            _ => self.modelled(Dist::UniformInt, [lo, hi], NumberType::Int, path),
+        }
+    }
+
+    /// `normal: { mean, std }`.
+    fn normal(&mut self, mean: &NumberSpec, std: &NumberSpec, path: &str) -> Option<Generator> {
+        let (Some(m), Some(s)) = (mean.fixed(), std.fixed()) else {
+            return self.modelled(Dist::Normal, [mean, std], NumberType::Float, path);
+        };
+        match Normal::new(m, s) {
+            Ok(d) if s > 0.0 => number(NumberKind::Normal(d), NumberType::Float),
+            _ => self.fail(
+                format!("{path}.std"),
+                format!("`std` must be a positive number, found {s}"),
+            ),
+        }
+    }
+
+    /// `log_normal: { mu, sigma }`.
+    fn log_normal(&mut self, mu: &NumberSpec, sigma: &NumberSpec, path: &str) -> Option<Generator> {
+        let (Some(m), Some(s)) = (mu.fixed(), sigma.fixed()) else {
+            return self.modelled(Dist::LogNormal, [mu, sigma], NumberType::Float, path);
+        };
+        match LogNormal::new(m, s) {
+            Ok(d) if s > 0.0 => number(NumberKind::LogNormal(d), NumberType::Float),
+            _ => self.fail(
+                format!("{path}.sigma"),
+                format!("`sigma` must be a positive number, found {s}"),
+            ),
+        }
+    }
+
+    /// `exponential: rate`.
+    fn exponential(&mut self, rate: &NumberSpec, path: &str) -> Option<Generator> {
+        let Some(r) = rate.fixed() else {
+            let unused = NumberSpec::Number(0.0);
+            return self.modelled(Dist::Exponential, [rate, &unused], NumberType::Float, path);
+        };
+        match Exp::new(r) {
+            Ok(d) if r > 0.0 => number(NumberKind::Exponential(d), NumberType::Float),
+            _ => self.fail(path, "the rate must be a positive number"),
+        }
+    }
+
+    /// `poisson: mean`: whole numbers.
+    fn poisson(&mut self, mean: &NumberSpec, path: &str) -> Option<Generator> {
+        let Some(m) = mean.fixed() else {
+            let unused = NumberSpec::Number(0.0);
+            return self.modelled(Dist::Poisson, [mean, &unused], NumberType::Int, path);
+        };
+        match Poisson::new(m) {
+            Ok(d) => number(NumberKind::Poisson(d), NumberType::Int),
+            Err(_) => self.fail(path, "the mean must be a positive number"),
+        }
+    }
+
+    /// `bernoulli: p`: booleans, `true` with probability `p` (a number or SQL).
+    fn bernoulli(&mut self, p: &NumberSpec, path: &str) -> Option<Generator> {
+        match p.fixed() {
+            Some(p) if (0.0..=1.0).contains(&p) => {
+                Some(Generator::Boolean(BooleanGenerator::Bernoulli(p)))
+            }
+            Some(p) => self.fail(path, format!("a probability must be in [0, 1], found {p}")),
+            None => match self.param(p, Domain::Probability, path)? {
+                Param::Row(i) => Some(Generator::Boolean(BooleanGenerator::BernoulliRow(i))),
+                Param::Fixed(p) => Some(Generator::Boolean(BooleanGenerator::Bernoulli(p))),
+            },
+        }
+    }
+
+    /// `datetime: [from, to]`, with `hours` weights when given.
+    fn datetime(
+        &mut self,
+        a: &str,
+        b: &str,
+        hours: Option<&indexmap::IndexMap<String, f64>>,
+        path: &str,
+    ) -> Option<Generator> {
+        let at = format!("{path}.datetime");
+        let (Some(lo), Some(hi)) = (parse_datetime(a), parse_datetime_end(b)) else {
+            return self.fail(at, format!("expected two dates `YYYY-MM-DD` or date-times `YYYY-MM-DD HH:MM[:SS]`, found [{a}, {b}]"));
+        };
+        self.range_ok(lo <= hi, &at, &format!("[{a}, {b}]"))?;
+        let Some(hours) = hours else {
+            return number(NumberKind::DateTime(lo, hi), NumberType::DateTime);
+        };
+        if [a, b].iter().any(|d| d.trim().contains([' ', 'T'])) {
+            return self.fail(at, format!("with `hours`, the range is whole days: give dates `YYYY-MM-DD`, found [{a}, {b}]"));
+        }
+        let cumulative = self.hour_weights(hours, &format!("{path}.hours"))?;
+        let kind = NumberKind::DateTimeByHour {
+            first_day: lo.div_euclid(86_400),
+            days: (hi - lo + 1) / 86_400,
+            cumulative,
+        };
+        number(kind, NumberType::DateTime)
     }
 
     /// A distribution with SQL parameters: each becomes a parameter column of this column.
@@ -339,6 +354,37 @@ impl Analyzer<'_> {
         Some(cumulative)
     }
 
+    /// A generator of booleans or text: refused when it is given a number's modifier.
+    fn without_number_modifiers(
+        &mut self,
+        g: &GeneratorSpec,
+        path: &str,
+        generator: Generator,
+    ) -> Option<Generator> {
+        let given = [
+            ("round", g.round.is_some()),
+            ("clamp", g.clamp.is_some()),
+            ("add", g.add.is_some()),
+            ("unit", g.unit.is_some()),
+            ("resolution", g.resolution.is_some()),
+        ];
+        let Some((key, _)) = given.iter().find(|(_, given)| *given) else {
+            return Some(generator);
+        };
+        let applies = match *key {
+            "round" | "clamp" => "numbers",
+            "resolution" => "date-times",
+            _ => "numbers and date-times",
+        };
+        self.fail(
+            format!("{path}.{key}"),
+            format!(
+                "`{key}` applies to {applies}, not {}",
+                generator.value_type().name()
+            ),
+        )
+    }
+
     fn range_ok(&mut self, ok: bool, path: &str, shown: &str) -> Option<()> {
         if ok {
             Some(())
@@ -354,27 +400,8 @@ impl Analyzer<'_> {
         path: &str,
         generator: Generator,
     ) -> Option<Generator> {
-        let ty = generator.value_type();
         let Generator::Number(mut n) = generator else {
-            let given = [
-                ("round", g.round.is_some()),
-                ("clamp", g.clamp.is_some()),
-                ("add", g.add.is_some()),
-                ("unit", g.unit.is_some()),
-                ("resolution", g.resolution.is_some()),
-            ];
-            if let Some((key, _)) = given.iter().find(|(_, given)| *given) {
-                let applies = match *key {
-                    "round" | "clamp" => "numbers",
-                    "resolution" => "date-times",
-                    _ => "numbers and date-times",
-                };
-                return self.fail(
-                    format!("{path}.{key}"),
-                    format!("`{key}` applies to {applies}, not {}", ty.name()),
-                );
-            }
-            return Some(generator);
+            return self.without_number_modifiers(g, path, generator);
         };
         if let Some(r) = g.round {
             if n.ty == NumberType::DateTime {
@@ -586,7 +613,7 @@ impl Analyzer<'_> {
         column: &str,
         path: &str,
     ) -> Option<(PickId, ValueType)> {
-        let what = format!("table `{}`", self.current_table);
+        let what = format!("table `{}`", self.scope.name);
         if self.reads_failed_input([table], &what) {
             return None;
         }
@@ -629,18 +656,19 @@ impl Analyzer<'_> {
             return None;
         }
         let id = match self
+            .scope
             .picks
             .iter()
             .position(|p| p.table == table && p.column == column)
         {
             Some(i) => PickId(i),
             None => {
-                self.picks.push(PickSource {
+                self.scope.picks.push(PickSource {
                     table: table.to_string(),
                     column: column.to_string(),
                     path: path.to_string(),
                 });
-                PickId(self.picks.len() - 1)
+                PickId(self.scope.picks.len() - 1)
             }
         };
         Some((id, ty))
@@ -692,6 +720,11 @@ impl Analyzer<'_> {
         let cumulative = self.cumulative(&weights, arms.len(), path)?;
         Some(typed_mixture(compiled, cumulative))
     }
+}
+
+/// A number generator of `kind` without modifiers.
+fn number(kind: NumberKind, ty: NumberType) -> Option<Generator> {
+    Some(Generator::Number(NumberGenerator::plain(kind, ty)))
 }
 
 fn number_pick(id: PickId, ty: NumberType) -> Generator {

@@ -70,9 +70,6 @@ struct Analyzer<'a> {
     written_schemas: HashMap<String, SchemaRef>,
     /// The columns a generator's SQL parameters may read where it is being compiled.
     param_schema: Option<DFSchema>,
-    /// In an interaction table: the row's own column names that a linked table also has; a
-    /// bare such name in its SQL means the row's column, so it is qualified before planning.
-    shadowing: HashSet<String>,
     /// The SQL parameters of the column being compiled, by [`crate::plan::Param::Row`] index.
     params: Vec<crate::plan::ParamExpr>,
     /// Row counts of the tables declared so far (None for file sources).
@@ -80,20 +77,41 @@ struct Analyzer<'a> {
     /// Tables and features that failed analysis, with the index of the problem that says why
     /// (when one does): what reads them is skipped, and that problem says so.
     failed: HashMap<String, Option<usize>>,
-    /// Columns of the current table that failed analysis.
-    failed_columns: HashSet<String>,
-    /// The `pick` sources of the current table, by `PickId`.
-    picks: Vec<PickSource>,
-    /// Why the current table or query fails, when it fails because an input failed.
-    inherited_blame: Option<Option<usize>>,
-    /// The table being analyzed.
-    current_table: String,
-    /// The side aliases of the interaction table being analyzed (empty otherwise).
-    sides: Vec<String>,
     /// Names already reported unknown (`table/column x`), with the problem that says so.
     unknown: HashMap<String, usize>,
     /// Per problem, what was not checked because it depends on what the problem is about.
     dependents: HashMap<usize, Vec<String>>,
+    /// The table or query being analyzed.
+    scope: Scope,
+}
+
+/// What the analysis knows of the table (or query) being analyzed. It is replaced whole when
+/// the next one starts, so nothing of one table can leak into the next.
+#[derive(Default)]
+struct Scope {
+    /// The table's name (empty for a query).
+    name: String,
+    /// The side aliases of an interaction table (empty otherwise).
+    sides: Vec<String>,
+    /// In an interaction table: the row's own column names that a linked table also has; a
+    /// bare such name in its SQL means the row's column, so it is qualified before planning.
+    shadowing: HashSet<String>,
+    /// Columns that failed analysis.
+    failed_columns: HashSet<String>,
+    /// The `pick` sources, by `PickId`.
+    picks: Vec<PickSource>,
+    /// Why the table or query fails, when it fails because an input failed.
+    inherited_blame: Option<Option<usize>>,
+}
+
+impl Scope {
+    /// The scope of table `name`, knowing nothing yet.
+    fn table(name: &str) -> Scope {
+        Scope {
+            name: name.to_string(),
+            ..Scope::default()
+        }
+    }
 }
 
 /// Help for date-time arithmetic, which SQL engines spell in incompatible ways.
@@ -119,17 +137,12 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
         schemas: IndexMap::new(),
         written_schemas: HashMap::new(),
         param_schema: None,
-        shadowing: HashSet::new(),
         params: Vec::new(),
         rows: HashMap::new(),
         failed: HashMap::new(),
-        failed_columns: HashSet::new(),
-        picks: Vec::new(),
-        inherited_blame: None,
-        current_table: String::new(),
-        sides: Vec::new(),
         unknown: HashMap::new(),
         dependents: HashMap::new(),
+        scope: Scope::default(),
     };
     a.check_settings(locale.is_some(), known_dialect, &dialect);
     a.check_vocab();
@@ -203,13 +216,13 @@ impl Analyzer<'_> {
 
     /// `sql` with the bare names in `shadowing` qualified by the current table.
     fn qualify(&self, sql: &str) -> String {
-        match self.shadowing.is_empty() {
+        match self.scope.shadowing.is_empty() {
             true => sql.to_string(),
             false => crate::sql::qualify_identifiers(
                 sql,
                 self.engine.dialect(),
-                &self.shadowing,
-                &self.current_table,
+                &self.scope.shadowing,
+                &self.scope.name,
             )
             .unwrap_or_else(|| sql.to_string()),
         }
@@ -289,7 +302,7 @@ impl Analyzer<'_> {
     /// The names a SQL text refers to that failed analysis (so its own errors would only repeat
     /// theirs), from the parsed expression's identifiers.
     fn reads_failed(&self, sql: &str) -> bool {
-        if self.failed_columns.is_empty() && self.failed.is_empty() {
+        if self.scope.failed_columns.is_empty() && self.failed.is_empty() {
             return false;
         }
         crate::sql::expression_identifiers(sql, self.engine.dialect())
@@ -297,7 +310,7 @@ impl Analyzer<'_> {
             .any(|parts| {
                 parts
                     .last()
-                    .is_some_and(|c| self.failed_columns.contains(c))
+                    .is_some_and(|c| self.scope.failed_columns.contains(c))
                     || (parts.len() > 1 && self.failed.contains_key(&parts[0]))
             })
     }
@@ -384,7 +397,7 @@ impl Analyzer<'_> {
         if self.already_unknown(&key, path) {
             return;
         }
-        let current = &self.current_table;
+        let current = &self.scope.name;
         let d = Diagnostic::at(
             path,
             format!("{what} refers to table `{table}`, which is not declared before `{current}`"),
@@ -401,7 +414,7 @@ impl Analyzer<'_> {
 
     /// The key of an unknown column name in the current table.
     fn column_key(&self, name: &str) -> String {
-        format!("{}/column {name}", self.current_table)
+        format!("{}/column {name}", self.scope.name)
     }
 
     /// Records that the problem just added reports `key` unknown.
@@ -414,24 +427,24 @@ impl Analyzer<'_> {
     /// In an interaction table, a `q.column` whose `q` is not a side: what to say instead of
     /// DataFusion's message.
     fn unknown_side(&self, sql: &str, path: &str) -> Option<Diagnostic> {
-        if self.sides.is_empty() {
+        if self.scope.sides.is_empty() {
             return None;
         }
-        let known: Vec<&str> = self.sides.iter().map(String::as_str).collect();
+        let known: Vec<&str> = self.scope.sides.iter().map(String::as_str).collect();
         crate::sql::expression_identifiers(sql, self.engine.dialect())
             .into_iter()
             .filter(|parts| parts.len() == 2)
             .map(|parts| parts[0].clone())
             .find(|q| {
                 !known.iter().any(|k| k.eq_ignore_ascii_case(q))
-                    && !q.eq_ignore_ascii_case(&self.current_table)
+                    && !q.eq_ignore_ascii_case(&self.scope.name)
             })
             .map(|q| {
                 Diagnostic::at(
                     path,
                     format!(
                         "`{q}` is not a side of table `{}` (sides: {})",
-                        self.current_table,
+                        self.scope.name,
                         known.join(", ")
                     ),
                 )
@@ -445,7 +458,7 @@ impl Analyzer<'_> {
         let blame = if self.problems.len() > before {
             Some(before)
         } else {
-            self.inherited_blame.take().flatten()
+            self.scope.inherited_blame.take().flatten()
         };
         self.failed.entry(name.to_string()).or_insert(blame);
     }
@@ -486,7 +499,7 @@ impl Analyzer<'_> {
                 dependents.push(what.to_string());
             }
         }
-        self.inherited_blame = Some(blame);
+        self.scope.inherited_blame = Some(blame);
         true
     }
 }

@@ -12,18 +12,18 @@ use datafusion::logical_expr::Expr;
 use super::{Analyzer, PlannedExpr, column_reads, is_identifier};
 use crate::error::{Diagnostic, engine_message};
 use crate::numeric::largest_remainder;
+use crate::numeric::trimmed_number;
 use crate::plan::{
     Derived, DerivedColumn, Generator, NumberType, PairColumn, PairPlan, ParamExpr, Side,
     SideWeight, StratumPlan, TableKind, TablePlan, ValueType,
 };
-use crate::report::trimmed_number;
 use crate::scenario::{ColumnSpec, SideSpec, Stratum};
 
 impl Analyzer<'_> {
     pub(super) fn pair_table(&mut self, name: &str, path: &str) -> Option<TablePlan> {
         let table = &self.scenario.tables[name];
         let (sides, side_schema) = self.sides(name, path)?;
-        self.sides = sides.iter().map(|s| s.alias.clone()).collect();
+        self.scope.sides = sides.iter().map(|s| s.alias.clone()).collect();
         let before = self.problems.len();
         let (columns, mut out_fields) = self.pair_columns(name, path, &side_schema);
         // Pair columns named like a side's column: a bare name in a condition means the pair
@@ -41,16 +41,16 @@ impl Analyzer<'_> {
                 );
             }
         };
-        self.shadowing = shadowing;
+        self.scope.shadowing = shadowing;
         let mut strata = self.strata(name, path, &condition_schema);
         let set_columns = self.set_columns(&table.strata, path, &mut strata);
         for (n, ty) in &set_columns {
             out_fields.push(Field::new(n, ty.arrow(), false));
         }
         let derive = self.derive(name, path, &side_schema, &mut out_fields);
-        self.shadowing.clear();
+        self.scope.shadowing.clear();
         self.check_unique_columns(&out_fields, path, &format!("in `{name}`"));
-        if self.problems.len() > before || !self.failed_columns.is_empty() {
+        if self.problems.len() > before || !self.scope.failed_columns.is_empty() {
             return None;
         }
         let strata: Vec<StratumPlan> = strata.into_iter().collect::<Option<_>>()?;
@@ -67,7 +67,7 @@ impl Analyzer<'_> {
             strata,
             set_columns,
             derive,
-            picks: std::mem::take(&mut self.picks),
+            picks: std::mem::take(&mut self.scope.picks),
         };
         Some(TablePlan {
             written: None,
@@ -191,14 +191,14 @@ impl Analyzer<'_> {
         for (col, spec) in &self.scenario.tables[name].columns {
             let cpath = format!("{path}.columns.{col}");
             let ColumnSpec::Sql(sql) = spec else {
-                self.failed_columns.insert(col.clone());
+                self.scope.failed_columns.insert(col.clone());
                 self.problem(Diagnostic::at(&cpath, "columns of a `pairs` table are SQL expressions over the linked rows, e.g. `c.id`").help("put generated columns under a stratum's `set`"));
                 continue;
             };
             let Ok(schema) = with_qualified(side_schema, name, &fields) else {
                 break;
             };
-            self.shadowing = shadowed(&fields, side_schema);
+            self.scope.shadowing = shadowed(&fields, side_schema);
             let planned = self.sql_expr(&self.qualify(sql), &schema, &cpath);
             let inlined = planned.and_then(|p| {
                 let logical = inline_pair_columns(p.logical, name, &columns);
@@ -220,11 +220,11 @@ impl Analyzer<'_> {
                     });
                 }
                 None => {
-                    self.failed_columns.insert(col.clone());
+                    self.scope.failed_columns.insert(col.clone());
                 }
             }
         }
-        self.shadowing.clear();
+        self.scope.shadowing.clear();
         (columns, fields)
     }
 
@@ -243,14 +243,14 @@ impl Analyzer<'_> {
             let Ok(schema) = with_qualified(sides, name, fields) else {
                 break;
             };
-            self.shadowing = shadowed(fields, sides);
+            self.scope.shadowing = shadowed(fields, sides);
             match self.derived(col, spec, schema, &dpath) {
                 Some((derived, data_type)) => {
                     fields.push(Field::new(col, data_type, true));
                     derive.push(derived);
                 }
                 None => {
-                    self.failed_columns.insert(col.clone());
+                    self.scope.failed_columns.insert(col.clone());
                 }
             }
         }
@@ -361,7 +361,7 @@ impl Analyzer<'_> {
                     set_params.push(params);
                 }
                 None => {
-                    self.failed_columns.insert(col.clone());
+                    self.scope.failed_columns.insert(col.clone());
                 }
             }
         }

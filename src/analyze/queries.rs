@@ -101,8 +101,7 @@ impl Analyzer<'_> {
         section: &str,
         register: bool,
     ) -> Vec<NamedQuery> {
-        self.current_table.clear();
-        self.sides.clear();
+        self.scope = super::Scope::default();
         let kind = section.trim_end_matches('s');
         let mut out = Vec::new();
         for (name, sql) in queries {
@@ -292,7 +291,7 @@ impl Analyzer<'_> {
         };
         require(self, &split.target, "split.target".into());
         if let Ok(field) = schema.field_with_name(&split.target)
-            && let Some(d) = crate::split::target_type_problem(&split.target, field.data_type())
+            && let Some(d) = crate::plan::target_type_problem(&split.target, field.data_type())
         {
             self.problem(d);
         }
@@ -327,19 +326,7 @@ impl Analyzer<'_> {
             .collect();
         self.check_encodable(&schema, &features);
         let impute = self.impute(split, &schema, &features);
-        let dropped_text = split
-            .drop
-            .iter()
-            .filter(|c| {
-                schema.field_with_name(c).is_ok_and(|f| {
-                    matches!(
-                        f.data_type(),
-                        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-                    )
-                })
-            })
-            .cloned()
-            .collect();
+        let dropped_text = dropped_text(split, &schema);
         if self.problems.len() > before {
             return None;
         }
@@ -361,6 +348,23 @@ impl Analyzer<'_> {
             leak_is_error: split.audit.on_leak == OnLeak::Error,
         })
     }
+}
+
+/// The text columns `split.drop` leaves out of X (the audit counts their values in both parts).
+fn dropped_text(split: &crate::scenario::Split, schema: &SchemaRef) -> Vec<String> {
+    split
+        .drop
+        .iter()
+        .filter(|c| {
+            schema.field_with_name(c).is_ok_and(|f| {
+                matches!(
+                    f.data_type(),
+                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+                )
+            })
+        })
+        .cloned()
+        .collect()
 }
 
 impl Analyzer<'_> {

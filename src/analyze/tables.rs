@@ -7,13 +7,13 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::DFSchema;
 
-use super::{Analyzer, PlannedExpr, is_identifier};
+use super::{Analyzer, PlannedExpr, Scope, is_identifier};
 use crate::error::Diagnostic;
+use crate::numeric::human_bytes;
 use crate::plan::{
     ColumnPlan, EntityPlan, Generator, NumberGenerator, NumberKind, NumberType, ParamExpr,
     TableKind, TablePlan, TextGenerator, ValueType,
 };
-use crate::report::human_bytes;
 use crate::scenario::{
     ColumnSpec, KindSpec, PickRowSpec, PickSpec, RowCount, TimeUnit, WindowSpec,
 };
@@ -83,12 +83,7 @@ impl Analyzer<'_> {
         if table.source.is_some() && table.pairs.is_some() {
             return self.fail(&path, "a table has either `source` or `pairs`, not both");
         }
-        self.picks.clear();
-        self.failed_columns.clear();
-        self.inherited_blame = None;
-        self.current_table = name.to_string();
-        self.sides.clear();
-        self.shadowing.clear();
+        self.scope = Scope::table(name);
         if !table.correlate.is_empty() && (table.source.is_some() || table.pairs.is_some()) {
             self.problem(Diagnostic::at(
                 format!("{path}.correlate"),
@@ -252,17 +247,17 @@ impl Analyzer<'_> {
                 }
                 None => {
                     // Later columns that read this one are not checked again.
-                    self.failed_columns.insert(col.clone());
+                    self.scope.failed_columns.insert(col.clone());
                     if matches!(spec, ColumnSpec::Generate(g) if g.window.is_some()) {
-                        self.failed_columns.insert(format!("{col}_start"));
-                        self.failed_columns.insert(format!("{col}_end"));
+                        self.scope.failed_columns.insert(format!("{col}_start"));
+                        self.scope.failed_columns.insert(format!("{col}_end"));
                     }
                 }
             }
         }
         self.check_unique_columns(&fields, path, "(a window `x` makes `x_start` and `x_end`)");
         self.check_sequences_fit(&columns, rows, path);
-        if self.problems.len() > before || !self.failed_columns.is_empty() {
+        if self.problems.len() > before || !self.scope.failed_columns.is_empty() {
             return None;
         }
         let correlations = match table.correlate.is_empty() {
@@ -275,7 +270,7 @@ impl Analyzer<'_> {
             rows,
             columns,
             schema: schema.clone(),
-            picks: std::mem::take(&mut self.picks),
+            picks: std::mem::take(&mut self.scope.picks),
             correlations,
         };
         Some(TablePlan {

@@ -23,8 +23,8 @@ use super::ChunkSource;
 use super::rng::stream;
 use crate::batch::eval_mask;
 use crate::error::Result;
+use crate::facts::MessCount;
 use crate::plan::{Mess, MessKind};
-use crate::report::MessCount;
 
 /// The made rows whose changes a [`Messy`] counts: all of them, or those a part writes.
 #[derive(Debug, Clone, Default)]

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::{Audit, RunReport, SplitReport, TableReport};
+use crate::numeric::human_bytes;
 
 impl RunReport {
     /// The closing summary: tables, strata, checks, insights, split, audit and, when asked,
@@ -262,29 +263,5 @@ fn audit_lines(a: &Audit, s: &mut String) {
             "  OVERLAP {}: {} of {} test values also in train (left out of X, yet other columns can carry them; `split.group: {}` keeps each in one part)",
             o.column, o.in_both, o.test_values, o.column
         );
-    }
-}
-
-/// A number for reading: at most `decimals` decimals, trailing zeros dropped (`0.8`, not
-/// `0.7999999999999999`; `-0` as `0`).
-pub fn trimmed_number(x: f64, decimals: usize) -> String {
-    let s = format!("{x:.decimals$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
-}
-
-/// Formats a byte count for people: `808 B`, `2.1 GiB`.
-pub fn human_bytes(bytes: f64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = bytes;
-    let mut i = 0;
-    while v >= 1024.0 && i + 1 < units.len() {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{v:.0} {}", units[i])
-    } else {
-        format!("{v:.1} {}", units[i])
     }
 }

@@ -24,11 +24,10 @@ use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::util::pretty::pretty_format_batches;
 use indicatif::ProgressBar;
-use serde_json::json;
 
 use crate::error::{Diagnostic, Error, Result};
 use crate::generate::{CHUNK_ROWS, ChunkSource, EntityTable, PickedColumns};
-use crate::plan::{PairPlan, Part, Plan, SplitPlan, TableKind, TablePlan};
+use crate::plan::{PairPlan, Part, Plan, TableKind, TablePlan};
 use crate::report::profile::TableProfiler;
 use crate::report::{Audit, InsightResult, RunReport, SplitReport, TableReport};
 use crate::sample::PairSampler;
@@ -36,6 +35,7 @@ use crate::split::audit::audit;
 use crate::split::{SplitData, split};
 use crate::sql::Engine;
 use crate::write::csv::CsvStyle;
+use crate::write::split::SplitFiles;
 use crate::write::staging::{MANIFEST, Manifest, OutputDir};
 use crate::write::{Chunk, Format, TableWriter, write_json};
 use arrange::{PartOf, Shuffled, Written, counted_rows, messy, part_strata, shuffle_order};
@@ -328,10 +328,7 @@ impl<'a> RunState<'a> {
             true => Some(shuffle_order(self.plan.seed, &table.name, whole)?),
             false => None,
         };
-        let messy = messy(made, table, self.plan.seed, &strata).map(|m| match self.options.part {
-            Some(_) => m.counting(counted_rows(range.clone(), order.as_deref())),
-            None => m,
-        });
+        let messy = self.messy(made, table, &strata, range.clone(), order.as_deref());
         let made: &dyn ChunkSource = messy.as_ref().map_or(made, |m| m as &dyn ChunkSource);
         let shuffled = match order {
             Some(order) => Some(Shuffled::new(&self.pool, made, table, order, &stage.bar)?),
@@ -391,6 +388,23 @@ impl<'a> RunState<'a> {
         report.mess = messy.map(|m| m.counts()).unwrap_or_default();
         stage.done(rows, &mut self.report.timings);
         Ok(Some(report))
+    }
+
+    /// The made table with its mess put in, counting the changes of the rows this run writes
+    /// (`rows`, in written order; `order` maps written to made rows for a shuffled table).
+    fn messy<'m>(
+        &self,
+        made: &'m dyn ChunkSource,
+        table: &'m TablePlan,
+        strata: &[crate::facts::StratumReport],
+        rows: std::ops::Range<u64>,
+        order: Option<&[u32]>,
+    ) -> Option<crate::generate::mess::Messy<'m>> {
+        let messy = messy(made, table, self.plan.seed, strata)?;
+        Some(match self.options.part {
+            Some(_) => messy.counting(counted_rows(rows, order)),
+            None => messy,
+        })
     }
 
     /// Makes `part` of a table no later stage reads and streams it to its file; returns the
@@ -595,7 +609,11 @@ impl<'a> RunState<'a> {
         let (written, audited) = self.pool.install(|| {
             rayon::join(
                 || write_split(&s, &self.out, &self.style, &self.pool, &stage.bar),
-                || audit(&s, sp.leak_threshold, |f| lineage(self.plan, &sp.target, f)),
+                || {
+                    audit(&s, sp.leak_threshold, |f| {
+                        crate::split::audit::lineage(self.plan, &sp.target, f)
+                    })
+                },
             )
         });
         stage.bytes += written?;
@@ -603,7 +621,7 @@ impl<'a> RunState<'a> {
         write_json(
             &self.out,
             "processed_2/preprocessing.json",
-            &preprocessing(sp, &s),
+            &crate::write::split::preprocessing(sp, &s),
         )?;
         self.report.split = Some(SplitReport {
             method: s.method.clone(),
@@ -664,33 +682,6 @@ impl<'a> RunState<'a> {
     }
 }
 
-/// `processed_2/preprocessing.json`: what the split fitted and how it encoded X.
-fn preprocessing(sp: &SplitPlan, s: &SplitData) -> serde_json::Value {
-    let mut p = json!({
-        "source": sp.from,
-        "target": sp.target,
-        "features": s.columns.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
-        "booleans_as_0_1": s.booleans,
-        "one_hot": s.one_hot,
-        "standardize": s.scalers,
-        "test_size": sp.test_size,
-        "stratify": sp.stratify,
-        "seed": sp.seed,
-    });
-    // Written only when set, so files of earlier scenarios stay as they were.
-    for (key, value) in [
-        ("one_hot_drop_first", sp.drop_first.then_some(json!(true))),
-        ("group", sp.group.as_ref().map(|g| json!(g))),
-        ("order_by", sp.order_by.as_ref().map(|o| json!(o))),
-        ("impute", (!s.imputed.is_empty()).then(|| json!(s.imputed))),
-    ] {
-        if let Some(v) = value {
-            p[key] = v;
-        }
-    }
-    p
-}
-
 /// Writes X and y of both parts (`processed_2/`); returns the bytes written.
 fn write_split(
     s: &SplitData,
@@ -739,22 +730,4 @@ fn leak_error(a: &Audit) -> Error {
     Error::runtime(
         d.help("drop the leaking columns in `split.drop`, or set `split.audit.on_leak: warn`"),
     )
-}
-
-/// How the target is defined from a feature: a `derive` column named like the target whose
-/// expression reads a column named like the feature.
-fn lineage(plan: &Plan, target: &str, feature: &str) -> Option<String> {
-    plan.tables.iter().find_map(|t| {
-        let TableKind::Pairs(pairs) = &t.kind else {
-            return None;
-        };
-        let derived = pairs.derive.iter().find(|d| d.name == target)?;
-        derived.reads.contains(feature).then(|| {
-            format!(
-                "`{target}` is defined from it: `{}` (tables.{}.derive.{target})",
-                derived.sql.trim(),
-                t.name
-            )
-        })
-    })
 }

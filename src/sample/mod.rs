@@ -86,11 +86,11 @@ use datafusion::physical_expr::utils::collect_columns;
 
 use crate::batch::{batch, eval, evaluate_params};
 use crate::error::Result;
+use crate::facts::StratumReport;
 use crate::generate::draw::generate_column;
 use crate::generate::rng::stream;
 use crate::generate::{CHUNK_ROWS, ChunkSource, Inputs, PickedColumns};
 use crate::plan::{Derived, DerivedColumn, PairPlan, StratumPlan};
-use crate::report::StratumReport;
 use classify::null_monotone;
 use groups::{Groups, KeyCodes, group_rows, key_codes};
 use strata::{Sampler, build_sampler, draw};

@@ -11,10 +11,10 @@ use super::weights::Weights;
 use super::{MAX_PROPOSALS_PER_ROW, PairSpace, Pairs, Reads, reads_of};
 use crate::batch::{eval, eval_mask};
 use crate::error::{Diagnostic, Error, Result};
+use crate::facts::StratumReport;
 use crate::generate::CHUNK_ROWS;
 use crate::generate::rng::{Rng, stream};
 use crate::plan::StratumPlan;
-use crate::report::StratumReport;
 
 /// One weighted entry of a stratum's sampler.
 #[derive(Clone, Copy)]

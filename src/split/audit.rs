@@ -22,7 +22,8 @@ use rayon::prelude::*;
 
 use super::SplitData;
 use crate::error::{Error, Result};
-use crate::report::{Audit, FeatureScore, Score};
+use crate::facts::{Audit, FeatureScore, Score};
+use crate::plan::{Plan, TableKind};
 
 /// The sample's values of the given columns, standardised with the training sample's means
 /// and deviations (`shift`), gathered column by column into a column-major matrix.
@@ -263,4 +264,21 @@ fn missing_classes(data: &SplitData, y: &[usize], classes: usize) -> Option<Stri
     Some(format!(
         "the {part}: these scores are not meaningful and no leak is flagged (more rows, or a larger test_size, give every class rows in both parts)"
     ))
+}
+/// How the target is defined from a feature: a `derive` column named like the target whose
+/// expression reads a column named like the feature.
+pub fn lineage(plan: &Plan, target: &str, feature: &str) -> Option<String> {
+    plan.tables.iter().find_map(|t| {
+        let TableKind::Pairs(pairs) = &t.kind else {
+            return None;
+        };
+        let derived = pairs.derive.iter().find(|d| d.name == target)?;
+        derived.reads.contains(feature).then(|| {
+            format!(
+                "`{target}` is defined from it: `{}` (tables.{}.derive.{target})",
+                derived.sql.trim(),
+                t.name
+            )
+        })
+    })
 }

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 
 use super::{FeatureColumn, FeatureValues, split_error};
 use crate::error::Result;
+use crate::facts::Imputed;
 use crate::numeric::{CompensatedSum, float_ordinal, from_float_ordinal};
 use crate::plan::{Fill, Impute};
-use crate::report::Imputed;
 use crate::scenario::Scalar;
 
 /// A feature with its empty values filled: one array over all rows, its 0/1 indicator

@@ -14,21 +14,21 @@ mod impute;
 
 use std::collections::BTreeMap;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use std::sync::Arc;
 
 use crate::codes::{self, first_seen};
 use crate::error::{Diagnostic, Error, Result};
+use crate::facts::{Imputed, Overlap, PartBalance, Scaler};
 use crate::generate::rng::stream;
 use crate::numeric::{CompensatedSum, largest_remainder};
 use crate::plan::SplitPlan;
-use crate::report::{Imputed, Overlap, PartBalance, Scaler};
 use crate::scenario::BoolStyle;
-use crate::write::csv::{CsvStyle, FloatTexts, value_texts};
+use crate::text::{CsvStyle, value_texts};
 
 /// One column of the design matrix X.
 #[derive(Debug, Clone)]
@@ -255,34 +255,10 @@ struct Features {
     imputed: Vec<Imputed>,
 }
 
-/// The problem with a target of this type, if any: the split stratifies by the target's values
-/// and the audit predicts them as classes, so a measurement (a float) is no target.
-pub fn target_type_problem(target: &str, data_type: &DataType) -> Option<Diagnostic> {
-    let kind = match data_type {
-        t if t.is_floating() => "float",
-        DataType::Decimal128(..) => "decimal",
-        _ => return None,
-    };
-    Some(
-        Diagnostic::at(
-            "split.target",
-            format!(
-                "the target `{target}` is a {kind} column: the split stratifies by its values \
-                 and the audit predicts them as classes, so the target must be a class label \
-                 (a boolean, an integer or a text)"
-            ),
-        )
-        .help(format!(
-            "derive a label from it, e.g. `CAST({target} > 500 AS BIGINT)` or a CASE for \
-             ranges; regression targets are not supported yet"
-        )),
-    )
-}
-
 /// Encodes, splits and standardises the source table, batch by batch (no copy of the whole table).
 pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> Result<SplitData> {
     if let Ok(field) = schema.field_with_name(&plan.target)
-        && let Some(d) = target_type_problem(&plan.target, field.data_type())
+        && let Some(d) = crate::plan::target_type_problem(&plan.target, field.data_type())
     {
         return Err(Error::invalid(d));
     }
@@ -735,83 +711,4 @@ fn shuffle_split(
         }
     }
     Ok((train, test))
-}
-
-impl SplitData {
-    /// The schema of X: integers for booleans, integer features and one-hot indicators, floats otherwise.
-    pub fn x_schema(&self) -> SchemaRef {
-        let fields: Vec<Field> = self
-            .columns
-            .iter()
-            .map(|c| {
-                Field::new(
-                    &c.name,
-                    if c.integral {
-                        DataType::Int64
-                    } else {
-                        DataType::Float64
-                    },
-                    false,
-                )
-            })
-            .collect();
-        Arc::new(Schema::new(fields))
-    }
-
-    /// The schema of y.
-    pub fn y_schema(&self) -> SchemaRef {
-        Arc::new(Schema::new(vec![Field::new(
-            &self.target_name,
-            DataType::Utf8,
-            false,
-        )]))
-    }
-
-    /// X's CSV lines for the given source rows, in that order: flags as `0`/`1`, integral
-    /// numbers as integers, other numbers as the CSV encoder writes floats.
-    pub fn x_lines(&self, rows: &[usize]) -> Vec<u8> {
-        // Gathered column by column first: the loads of one column's rows are independent, so
-        // the processor overlaps their cache misses (row by row, formatting came between them
-        // and the whole took 10% more CPU time).
-        let gathered: Vec<FeatureValues> = self
-            .columns
-            .iter()
-            .map(|c| match &c.values {
-                FeatureValues::Flags(v) => {
-                    FeatureValues::Flags(rows.iter().map(|&r| v[r]).collect())
-                }
-                FeatureValues::Numbers(v) => {
-                    FeatureValues::Numbers(rows.iter().map(|&r| v[r]).collect())
-                }
-            })
-            .collect();
-        let mut out = Vec::with_capacity(rows.len() * 8 * self.columns.len().max(1));
-        let mut floats = FloatTexts::default();
-        let mut integer = itoa::Buffer::new();
-        for i in 0..rows.len() {
-            for (j, (c, values)) in self.columns.iter().zip(&gathered).enumerate() {
-                if j > 0 {
-                    out.push(b',');
-                }
-                match values {
-                    FeatureValues::Flags(v) => out.push(b'0' + v[i]),
-                    FeatureValues::Numbers(v) if c.integral => {
-                        out.extend_from_slice(integer.format(v[i] as i64).as_bytes())
-                    }
-                    FeatureValues::Numbers(v) => floats.write(v[i], &mut out),
-                }
-            }
-            out.push(b'\n');
-        }
-        out
-    }
-
-    /// y for the given source rows, in that order.
-    pub fn y_batch(&self, rows: &[usize]) -> Result<RecordBatch> {
-        let labels = StringArray::from_iter_values(rows.iter().map(|&r| self.target.label(r)));
-        Ok(RecordBatch::try_new(
-            self.y_schema(),
-            vec![Arc::new(labels)],
-        )?)
-    }
 }

@@ -3,6 +3,7 @@
 //! step when the run succeeds ([`staging`]).
 
 pub mod csv;
+pub mod split;
 pub mod staging;
 
 use std::io::Write;

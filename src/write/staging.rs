@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Diagnostic, Error, Result};
-use crate::report::FileReport;
+use crate::facts::FileReport;
 
 /// The file that lists what a run wrote (deterministic: paths, sizes and hashes only).
 pub const MANIFEST: &str = "manifest.json";

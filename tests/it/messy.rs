@@ -96,6 +96,8 @@ fn near(count: f64, n: f64, p: f64, what: &str) {
 
 /// Each effect hits its share of rows (of the rows its condition allows), the report counts
 /// what was put in, the values outside the mess are the clean run's, and nothing else moves.
+/// Long because it reads one pair of runs (clean and messy) once and checks every effect on
+/// it: split up, each part would run the pair again.
 #[test]
 fn missing_and_dirty_values_and_duplicates_are_put_in_as_declared() {
     let (_d1, messy, o) = run_text(MESSY, &[]);

@@ -553,7 +553,8 @@ tables:
 
 /// Rows of weighted sides are drawn in proportion to the product of the weights among the
 /// pairs that satisfy each stratum, whichever way the sampler finds them (key groups, counted
-/// ranges, pairs tested one by one); a row of weight 0 is never drawn.
+/// ranges, pairs tested one by one); a row of weight 0 is never drawn. Long because the three
+/// ways share one run and one expected-count computation.
 #[test]
 fn weighted_sides_draw_pairs_in_proportion_to_the_product_of_their_weights() {
     let (_dir, out, o) = run_text(WEIGHTED, &["--enumeration-limit", "10"]);
