@@ -190,7 +190,7 @@ enum Command {
         /// The engine to write the SQL for
         #[arg(long, value_enum)]
         dialect: crate::sql::dialect::Target,
-        /// Print JSON: `{"tables": {name: {column: type}}, "generated": [table], "features": {name: sql}, "checks": {...}, "insights": {...}, "locations": {"checks.name": "file:line:column"}}`
+        /// Print JSON: `{"tables": {name: {column: type}}, "generated": [table], "features": {name: sql}, "checks": {...}, "insights": {...}, "locations": {"checks.name": "file:line:column"}, "output": {"datetime_format": ..., "booleans": ...}}`
         #[arg(long)]
         json: bool,
         /// Allow `source` paths outside the scenario's folder

@@ -308,6 +308,22 @@ impl DateTimeFormat {
         }
     }
 
+    /// The format as a scenario writes it (`%Y-%m-%d %H:%M:%S`), `%` in text doubled.
+    pub fn pattern(&self) -> String {
+        self.parts
+            .iter()
+            .map(|p| match p {
+                FormatPart::Literal(s) => s.replace('%', "%%"),
+                FormatPart::Year => "%Y".into(),
+                FormatPart::Month => "%m".into(),
+                FormatPart::Day => "%d".into(),
+                FormatPart::Hour => "%H".into(),
+                FormatPart::Minute => "%M".into(),
+                FormatPart::Second => "%S".into(),
+            })
+            .collect()
+    }
+
     /// The formatted date-time as a string.
     pub fn format(&self, secs: i64) -> String {
         let mut out = Vec::new();
@@ -341,6 +357,9 @@ mod tests {
         );
         let f = DateTimeFormat::parse("%Y-%m-%d %H:%M").unwrap();
         assert_eq!(f.format(1_751_331_723), "2025-07-01 01:02");
+        for pattern in ["%Y-%m-%d %H:%M", "%d/%m/%Y at 100%% %S", "%Y%m%d"] {
+            assert_eq!(DateTimeFormat::parse(pattern).unwrap().pattern(), pattern);
+        }
     }
 
     #[test]

@@ -18,6 +18,8 @@ pub struct Exported {
     /// `section.name` of each query and where the scenario declares it (`file:line:column`),
     /// for messages that point where tutas's own do.
     pub locations: Vec<(String, String)>,
+    /// How the CSV files spell date-times and booleans (`output`), for loading them.
+    pub output: Vec<(String, String)>,
 }
 
 /// Writes the plan's tables and queries for `target`; a query that cannot be written for it
@@ -75,17 +77,31 @@ pub fn export(plan: &Plan, source: &Source, target: Target) -> Result<Exported> 
         }
         sections.push((section, written));
     }
+    let booleans = match plan.booleans {
+        crate::scenario::BoolStyle::Lower => "lower",
+        crate::scenario::BoolStyle::Title => "title",
+        crate::scenario::BoolStyle::Int => "int",
+    };
+    let output = vec![
+        (
+            "datetime_format".to_string(),
+            plan.datetime_format.pattern(),
+        ),
+        ("booleans".to_string(), booleans.to_string()),
+    ];
     Ok(Exported {
         tables,
         generated,
         sections,
         locations,
+        output,
     })
 }
 
 impl Exported {
     /// `{"tables": {name: {column: type}}, "generated": [name], "features": {name: sql},
-    /// "checks": {...}, "insights": {...}, "locations": {"section.name": "file:line:column"}}`,
+    /// "checks": {...}, "insights": {...}, "locations": {"section.name": "file:line:column"},
+    /// "output": {"datetime_format": "%Y-%m-%d %H:%M:%S", "booleans": "lower"}}`,
     /// keys in the scenario's order (features may read earlier ones).
     pub fn to_json(&self) -> String {
         let tables = self.tables.iter().map(|(name, columns)| {
@@ -116,6 +132,12 @@ impl Exported {
             .map(|(k, at)| (k.clone(), quoted(at)))
             .collect();
         top.push(("locations".to_string(), object(&locations, 4)));
+        let output: Vec<_> = self
+            .output
+            .iter()
+            .map(|(k, v)| (k.clone(), quoted(v)))
+            .collect();
+        top.push(("output".to_string(), object(&output, 4)));
         object(&top, 2) + "\n"
     }
 

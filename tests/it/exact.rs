@@ -556,3 +556,17 @@ fn a_pick_from_an_emptied_column_is_refused_and_a_date_is_a_date_time() {
     );
     assert!(o.stderr.contains("s.yaml:10:"), "{}", o.stderr);
 }
+
+#[test]
+fn sql_json_carries_the_output_settings() {
+    let yaml = "name: o\ntables:\n  t:\n    rows: 2\n    columns: { a: 1 }\noutput: { datetime_format: \"%d/%m/%Y %H.%M\", booleans: int }\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(
+        dir.path(),
+        &["sql", "s.yaml", "--dialect", "duckdb", "--json"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let json: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(json["output"]["datetime_format"], "%d/%m/%Y %H.%M");
+    assert_eq!(json["output"]["booleans"], "int");
+}
