@@ -314,15 +314,29 @@ fn execute(command: Command) -> Result<()> {
     }
 }
 
-fn check_command(args: CheckArgs) -> Result<()> {
-    let options = LoadOptions {
-        seed: args.seed,
-        scale: args.scale,
-        allow_outside: args.allow_outside_paths,
-        variant: args.variant.clone(),
+/// How `run` and `check` load a scenario: (seed, scale, sources outside the folder allowed),
+/// a variant and `--set` overrides.
+fn load_options(
+    (seed, scale, allow_outside): (Option<u64>, Option<f64>, bool),
+    variant: &Option<String>,
+    sets: &[String],
+) -> Result<LoadOptions> {
+    LoadOptions {
+        seed,
+        scale,
+        allow_outside,
+        variant: variant.clone(),
         ..LoadOptions::default()
     }
-    .with_sets(&args.sets)?;
+    .with_sets(sets)
+}
+
+fn check_command(args: CheckArgs) -> Result<()> {
+    let options = load_options(
+        (args.seed, args.scale, args.allow_outside_paths),
+        &args.variant,
+        &args.sets,
+    )?;
     let loaded = load(&args.scenario, &options)?;
     if args.variant.is_none() {
         crate::run::check_variants(&args.scenario, &loaded.scenario, &options)?;
@@ -367,14 +381,11 @@ fn check_command(args: CheckArgs) -> Result<()> {
 }
 
 fn run_command(args: RunArgs) -> Result<()> {
-    let load_options = LoadOptions {
-        seed: args.seed,
-        scale: args.scale,
-        allow_outside: args.allow_outside_paths,
-        variant: args.variant.clone(),
-        ..LoadOptions::default()
-    }
-    .with_sets(&args.sets)?;
+    let load_options = load_options(
+        (args.seed, args.scale, args.allow_outside_paths),
+        &args.variant,
+        &args.sets,
+    )?;
     let loaded = load(&args.scenario, &load_options)?;
     let options = RunOptions {
         out: args.out.clone(),

@@ -126,18 +126,12 @@ impl Exported {
                 .collect();
             top.push((section.to_string(), object(&queries, 4)));
         }
-        let locations: Vec<_> = self
-            .locations
-            .iter()
-            .map(|(k, at)| (k.clone(), quoted(at)))
-            .collect();
-        top.push(("locations".to_string(), object(&locations, 4)));
-        let output: Vec<_> = self
-            .output
-            .iter()
-            .map(|(k, v)| (k.clone(), quoted(v)))
-            .collect();
-        top.push(("output".to_string(), object(&output, 4)));
+        let texts = |pairs: &[(String, String)]| {
+            let quoted: Vec<_> = pairs.iter().map(|(k, v)| (k.clone(), quoted(v))).collect();
+            object(&quoted, 4)
+        };
+        top.push(("locations".to_string(), texts(&self.locations)));
+        top.push(("output".to_string(), texts(&self.output)));
         object(&top, 2) + "\n"
     }
 
