@@ -66,8 +66,9 @@ pub fn evaluate_params(
     params
         .iter()
         .map(|p| {
-            let values = eval(&p.physical, batch)?;
-            let values = datafusion::arrow::compute::cast(&values, &DataType::Float64)?;
+            let values = eval(&p.physical, batch).map_err(|e| e.at_sql(&p.path))?;
+            let values = datafusion::arrow::compute::cast(&values, &DataType::Float64)
+                .map_err(|e| crate::error::Error::from(e).at_sql(&p.path))?;
             let numbers = values.as_primitive::<Float64Type>();
             let bad = (0..numbers.len())
                 .find(|&i| numbers.is_null(i) || !p.domain.holds(numbers.value(i)));

@@ -303,7 +303,7 @@ fn execute(command: Command) -> Result<()> {
             };
             let loaded = load(&scenario, &options)?;
             let exported = crate::run::export(&loaded.plan, &loaded.source, dialect)
-                .map_err(|e| loaded.source.place_all(e))?;
+                .map_err(|e| loaded.place(e))?;
             if json {
                 print!("{}", exported.to_json());
             } else {
@@ -338,18 +338,22 @@ fn check_command(args: CheckArgs) -> Result<()> {
         &args.sets,
     )?;
     let loaded = load(&args.scenario, &options)?;
+    let variants: Vec<String> = match &args.variant {
+        Some(_) => Vec::new(),
+        None => loaded.scenario.variants.keys().cloned().collect(),
+    };
     if args.variant.is_none() {
         crate::run::check_variants(&args.scenario, &loaded.scenario, &options)?;
     }
     let p = &loaded.plan;
-    let variants = match (&args.variant, loaded.scenario.variants.len()) {
-        (Some(v), _) => format!(" (variant `{v}`)"),
-        (None, 0) => String::new(),
-        (None, 1) => " and its variant".to_string(),
-        (None, n) => format!(" and its {n} variants"),
+    let with = match (&args.variant, variants.len()) {
+        (Some(v), _) => format!(" (variant `{v}`) passes"),
+        (None, 0) => " passes".to_string(),
+        (None, 1) => " and its variant pass".to_string(),
+        (None, n) => format!(" and its {n} variants pass"),
     };
     println!(
-        "{}: scenario `{}`{variants} passes the static checks: {} tables, {} features, {} checks, {} insights{}",
+        "{}: scenario `{}`{with} the static checks: {} tables, {} features, {} checks, {} insights{}",
         args.scenario.display(),
         p.name,
         p.tables.len(),
@@ -362,9 +366,37 @@ fn check_command(args: CheckArgs) -> Result<()> {
         println!("static checks only: strata, values and the data checks are left to `tutas run`");
         return Ok(());
     }
+    let threads = args.threads.map_or_else(default_threads, usize::from);
+    print!("{}", dry_run(&loaded, threads)?.dry_run_summary());
+    // Each variant is made too: it may fail where the scenario does not.
+    for name in variants {
+        let with_variant = LoadOptions {
+            variant: Some(name.clone()),
+            ..options.clone()
+        };
+        let note = |e: Error| {
+            let mut e = e;
+            for d in &mut e.diagnostics {
+                d.notes
+                    .push(format!("with variant `{name}` (--variant {name})"));
+            }
+            e
+        };
+        let loaded = load(&args.scenario, &with_variant).map_err(note)?;
+        let report = dry_run(&loaded, threads).map_err(note)?;
+        println!(
+            "variant `{name}`: `tutas run --variant {name}` will succeed too ({})",
+            report.dry_run_line()
+        );
+    }
+    Ok(())
+}
+
+/// A dry run of a loaded scenario: everything made in memory, nothing written.
+fn dry_run(loaded: &crate::run::Loaded, threads: usize) -> Result<RunReport> {
     let options = RunOptions {
         out: PathBuf::from("dataset"),
-        threads: args.threads.map_or_else(default_threads, usize::from),
+        threads,
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
         format: Format::Csv,
         memory_limit: None,
@@ -375,9 +407,7 @@ fn check_command(args: CheckArgs) -> Result<()> {
         only_tables: Vec::new(),
         dry_run: true,
     };
-    let report = run(p, &options).map_err(|e| loaded.source.place_all(e))?;
-    print!("{}", report.dry_run_summary());
-    Ok(())
+    run(&loaded.plan, &options).map_err(|e| loaded.place(e))
 }
 
 fn run_command(args: RunArgs) -> Result<()> {
@@ -400,7 +430,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         only_tables: args.tables,
         dry_run: false,
     };
-    let report = run(&loaded.plan, &options).map_err(|e| loaded.source.place_all(e))?;
+    let report = run(&loaded.plan, &options).map_err(|e| loaded.place(e))?;
     print_outcome(&report, args.quiet, &args.out);
     Ok(())
 }
@@ -450,8 +480,8 @@ fn split_command(args: SplitArgs) -> Result<()> {
         only_tables: Vec::new(),
         dry_run: false,
     };
-    let report = crate::run::split_from(&loaded.plan, &options, &args.from)
-        .map_err(|e| loaded.source.place_all(e))?;
+    let report =
+        crate::run::split_from(&loaded.plan, &options, &args.from).map_err(|e| loaded.place(e))?;
     print_outcome(&report, args.quiet, &args.out);
     Ok(())
 }

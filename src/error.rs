@@ -170,6 +170,29 @@ impl Error {
         Error::runtime(Diagnostic::new(message))
     }
 
+    /// The error with each diagnostic that says nowhere placed at key path `path`.
+    pub fn at_path(mut self, path: &str) -> Self {
+        for d in &mut self.diagnostics {
+            if d.path.is_none() && d.location.is_none() {
+                d.path = Some(path.to_string());
+            }
+        }
+        self
+    }
+
+    /// The error of evaluating the SQL at key path `path` on the data: each diagnostic that
+    /// says nowhere (an engine's message) is placed there.
+    pub fn at_sql(mut self, path: &str) -> Self {
+        for d in &mut self.diagnostics {
+            if d.path.is_none() && d.location.is_none() {
+                d.path = Some(path.to_string());
+                let message = d.message.trim_start_matches("SQL engine error: ");
+                d.message = format!("the SQL here failed on the data: {message}");
+            }
+        }
+        self
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self.severity {

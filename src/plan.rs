@@ -410,7 +410,7 @@ pub struct NumberGenerator {
     /// Decimals to round to.
     pub round: Option<u32>,
     /// Bounds to clamp into.
-    pub clamp: Option<(f64, f64)>,
+    pub clamp: Option<(Number, Number)>,
     /// Drawn date-times are truncated to a multiple of this many seconds (1: none).
     pub resolution: i64,
 }
@@ -461,7 +461,7 @@ impl NumberGenerator {
             None => kind,
         };
         match self.clamp {
-            Some((lo, _)) => added.max(lo),
+            Some((lo, _)) => added.max(lo.as_f64()),
             None => added,
         }
     }

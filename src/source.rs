@@ -28,20 +28,56 @@ use crate::sql::Engine;
 /// The schema of the source at `path` as a run reads it: the file checked, its types
 /// normalized ([`normalized_type`]).
 pub fn schema(engine: &Engine, path: &Path) -> Result<SchemaRef> {
-    if is_csv(path) {
-        check_csv(path)?;
-    }
+    let unsigned = match is_csv(path) {
+        true => check_csv(path)?,
+        false => Vec::new(),
+    };
     let schema = engine.file_schema(path).map_err(|e| naming(path, e))?;
-    Ok(normalized_schema(&schema))
+    Ok(normalized_schema(&with_unsigned(&schema, &unsigned)))
+}
+
+/// `schema` with the named columns as unsigned 64-bit integers.
+fn with_unsigned(schema: &SchemaRef, unsigned: &[String]) -> SchemaRef {
+    if unsigned.is_empty() {
+        return schema.clone();
+    }
+    let fields: Vec<Field> = schema
+        .fields()
+        .iter()
+        .map(|f| match unsigned.contains(f.name()) {
+            true => f.as_ref().clone().with_data_type(DataType::UInt64),
+            false => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
 }
 
 /// Reads the whole source at `path`, its values normalized ([`normalized_type`]).
 pub fn read(engine: &Engine, path: &Path) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    if is_csv(path) {
-        check_csv(path)?;
-    }
+    let unsigned = match is_csv(path) {
+        true => check_csv(path)?,
+        false => Vec::new(),
+    };
     let (schema, batches) = engine.read_file(path).map_err(|e| naming(path, e))?;
-    normalize(path, &schema, &batches)
+    let (schema, batches) = normalize(path, &schema, &batches)?;
+    if unsigned.is_empty() {
+        return Ok((schema, batches));
+    }
+    // Whole numbers above 2^63 - 1 the engine read as text: unsigned 64-bit, exactly.
+    let typed = with_unsigned(&schema, &unsigned);
+    let batches = batches
+        .iter()
+        .map(|b| {
+            let columns = b
+                .columns()
+                .iter()
+                .zip(typed.fields())
+                .map(|(a, f)| Ok(cast(a, f.data_type())?))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(RecordBatch::try_new(typed.clone(), columns)?)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((typed, batches))
 }
 
 /// Batches read from `path` with their values normalized ([`normalized_type`]): what
@@ -76,6 +112,7 @@ pub fn normalize(
 pub fn normalized_type(t: &DataType) -> DataType {
     match t {
         DataType::Timestamp(..) => DataType::Timestamp(TimeUnit::Second, None),
+        DataType::Date64 => DataType::Date32,
         DataType::Utf8View | DataType::LargeUtf8 => DataType::Utf8,
         other => other.clone(),
     }
@@ -172,7 +209,7 @@ fn source_value_error(path: &Path, column: &str, row: u64, why: String) -> Error
             "source `{}`, {place}, column `{column}`: {why}",
             path.display()
         ))
-        .help("truncate the values to seconds before reading them, or read the column as text (quoted)"),
+        .help("tutas date-times are whole seconds: truncate the values to seconds where the file is made"),
     )
 }
 
@@ -185,12 +222,24 @@ fn csv_line(path: &Path, row: u64) -> Option<u64> {
             return None;
         }
     }
-    record.position().map(|p| p.line())
+    record.position().and_then(|p| line_at(path, p.byte()))
+}
+
+/// The line (1-based) of a record the `csv` crate says starts at byte `offset`: one more than
+/// the line feeds before it. After a CR LF the crate's record starts on the LF (and its own line
+/// count is one short): the record is on the line after it.
+fn line_at(path: &Path, offset: u64) -> Option<u64> {
+    let bytes = std::fs::read(path).ok()?;
+    let offset = offset as usize + usize::from(bytes.get(offset as usize) == Some(&b'\n'));
+    let before = bytes.get(..offset.min(bytes.len()))?;
+    Some(memchr::memchr_iter(b'\n', before).count() as u64 + 1)
 }
 
 /// Checks a CSV file as the engine will read it: a header of distinct, non-empty names, and
 /// every line with as many fields as the header. Each error names the file and the line.
-pub fn check_csv(path: &Path) -> Result<()> {
+/// Returns the columns of whole numbers ≥ 0 of which one is above 2^63 − 1 (the engine would
+/// read them as text): they are read as unsigned 64-bit integers.
+pub fn check_csv(path: &Path) -> Result<Vec<String>> {
     let shown = path.display();
     let mut reader = csv::ReaderBuilder::new()
         .from_path(path)
@@ -221,20 +270,45 @@ pub fn check_csv(path: &Path) -> Result<()> {
             ));
         }
     }
+    // Per column: (every value an unsigned integer so far, one above i64::MAX seen).
+    let mut unsigned = vec![(true, false); header.len()];
     let mut record = csv::ByteRecord::new();
     loop {
         match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => return Ok(()),
+            Ok(true) => {
+                for (field, state) in record.iter().zip(unsigned.iter_mut()) {
+                    if state.0 && !field.is_empty() {
+                        match unsigned_integer(field) {
+                            Some(v) => state.1 |= v > i64::MAX as u64,
+                            None => state.0 = false,
+                        }
+                    }
+                }
+            }
+            Ok(false) => break,
             Err(e) => return Err(csv_error(path, e)),
         }
     }
+    Ok(header
+        .iter()
+        .zip(unsigned)
+        .filter(|(_, (all, big))| *all && *big)
+        .map(|(name, _)| name.to_string())
+        .collect())
+}
+
+/// A field that is a whole number ≥ 0 written plainly (no sign, no leading zero), as a u64.
+fn unsigned_integer(field: &[u8]) -> Option<u64> {
+    let plain = field.iter().all(u8::is_ascii_digit) && (field.len() == 1 || field[0] != b'0');
+    plain
+        .then(|| std::str::from_utf8(field).ok()?.parse().ok())
+        .flatten()
 }
 
 /// A `csv` crate error as a message naming the file, the line and what was expected.
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     let shown = path.display();
-    let line = e.position().map(|p| p.line());
+    let line = e.position().and_then(|p| line_at(path, p.byte()));
     let message = match (e.kind(), line) {
         (
             csv::ErrorKind::UnequalLengths {
@@ -265,7 +339,7 @@ mod tests {
         (dir, path)
     }
 
-    fn message(r: Result<()>) -> String {
+    fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
         r.unwrap_err().diagnostics[0].message.clone()
     }
 
@@ -278,10 +352,26 @@ mod tests {
     }
 
     #[test]
+    fn a_ragged_line_is_named_by_its_line_in_crlf_files_too() {
+        let (_d, p) = csv_file("a,b,c\r\n1,2,3\r\n4,5,6\r\n7,8\r\n");
+        assert!(message(check_csv(&p)).ends_with("line 4: 2 fields where the header has 3"));
+    }
+
+    #[test]
     fn a_ragged_csv_line_is_named_by_the_files_own_line() {
         // A quoted field over two lines: the ragged record starts on line 4 of the file.
         let (_d, p) = csv_file("a,b\n1,\"x\ny\"\n2,3,4\n");
         assert!(message(check_csv(&p)).ends_with("line 4: 3 fields where the header has 2"));
+    }
+
+    #[test]
+    fn whole_numbers_above_2_to_the_63_are_unsigned_columns() {
+        let (_d, p) =
+            csv_file("big,small,mixed\n18446744073709551615,1,9223372036854775808\n7,2,x\n");
+        assert_eq!(check_csv(&p).unwrap(), ["big"]);
+        assert_eq!(unsigned_integer(b"0"), Some(0));
+        assert_eq!(unsigned_integer(b"007"), None);
+        assert_eq!(unsigned_integer(b"18446744073709551616"), None);
     }
 
     #[test]

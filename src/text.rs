@@ -7,12 +7,12 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, PrimitiveArray, StringArray,
-    UInt64Array,
+    Array, ArrayRef, AsArray, BooleanArray, Float32Array, Float64Array, Int64Array, PrimitiveArray,
+    StringArray, UInt64Array,
 };
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{
-    DataType, Float64Type, Int64Type, TimeUnit, TimestampSecondType, UInt64Type,
+    DataType, Float32Type, Float64Type, Int64Type, TimeUnit, TimestampSecondType, UInt64Type,
 };
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 
@@ -48,6 +48,8 @@ pub(crate) enum Column<'a> {
     Int(&'a Int64Array),
     UInt(&'a UInt64Array),
     Float(&'a Float64Array),
+    /// 32-bit floats: their own shortest text, not that of the double they widen to.
+    Float32(&'a Float32Array),
     /// Text, and whether no value of the batch needs quotes (checked once for the column).
     Str(&'a StringArray, bool),
     DateTime(&'a PrimitiveArray<TimestampSecondType>),
@@ -64,6 +66,7 @@ pub(crate) fn normalized(a: &ArrayRef) -> Result<ArrayRef> {
         DataType::Boolean
         | DataType::Int64
         | DataType::UInt64
+        | DataType::Float32
         | DataType::Float64
         | DataType::Utf8
         | DataType::Timestamp(TimeUnit::Second, None) => return Ok(a.clone()),
@@ -77,7 +80,7 @@ pub(crate) fn normalized(a: &ArrayRef) -> Result<ArrayRef> {
         }
         DataType::Timestamp(..) => DataType::Int64,
         t if t.is_integer() => DataType::Int64,
-        DataType::Float16 | DataType::Float32 => DataType::Float64,
+        DataType::Float16 => DataType::Float64,
         DataType::LargeUtf8 | DataType::Utf8View => DataType::Utf8,
         _ => return Ok(a.clone()),
     };
@@ -104,6 +107,7 @@ pub(crate) fn column<'a>(normal: &'a ArrayRef, original: &DataType) -> Column<'a
         DataType::Boolean => Column::Bool(a.as_boolean()),
         DataType::Int64 => Column::Int(a.as_primitive::<Int64Type>()),
         DataType::UInt64 => Column::UInt(a.as_primitive::<UInt64Type>()),
+        DataType::Float32 => Column::Float32(a.as_primitive::<Float32Type>()),
         DataType::Float64 => Column::Float(a.as_primitive::<Float64Type>()),
         DataType::Utf8 => {
             let s = a.as_string::<i32>();
@@ -227,6 +231,12 @@ impl<'s> ValueWriter<'s> {
             Column::Int(v) => out.extend_from_slice(self.int.format(v.value(row)).as_bytes()),
             Column::UInt(v) => out.extend_from_slice(self.int.format(v.value(row)).as_bytes()),
             Column::Float(v) => self.floats.write(v.value(row), out),
+            Column::Float32(v) => match v.value(row) {
+                x if x.is_finite() => {
+                    out.extend_from_slice(ryu::Buffer::new().format_finite(x).as_bytes())
+                }
+                x => float(f64::from(x), out),
+            },
             Column::Str(v, true) => out.extend_from_slice(v.value(row).as_bytes()),
             Column::Str(v, false) => text(v.value(row), out),
             Column::DateTime(v) => {

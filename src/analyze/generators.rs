@@ -415,9 +415,8 @@ impl Analyzer<'_> {
                 n.ty = NumberType::Int;
             }
         }
-        if let Some([lo, hi]) = g.clamp {
-            self.range_ok(lo <= hi, &format!("{path}.clamp"), &format!("[{lo}, {hi}]"))?;
-            n.clamp = Some((lo, hi));
+        if let Some([lo, hi]) = &g.clamp {
+            n.clamp = Some(self.clamp_bounds(lo, hi, &format!("{path}.clamp"))?);
         }
         match (&g.add, g.unit) {
             (Some(add), unit) => {
@@ -457,17 +456,49 @@ impl Analyzer<'_> {
         Some(Generator::Number(n))
     }
 
+    /// A clamp's bounds as numbers (whole ones exact), `lo ≤ hi`.
+    fn clamp_bounds(
+        &mut self,
+        lo: &NumberSpec,
+        hi: &NumberSpec,
+        path: &str,
+    ) -> Option<(Number, Number)> {
+        let exact = |n: &NumberSpec| match n {
+            NumberSpec::Int(i) => Some(Number::Int(*i)),
+            NumberSpec::Number(x) => Some(Number::Float(*x)),
+            NumberSpec::Sql(_) => None,
+        };
+        let (Some(low), Some(high)) = (exact(lo), exact(hi)) else {
+            return self.fail(path, "`clamp` takes two numbers, not SQL");
+        };
+        let ordered = match (low, high) {
+            (Number::Int(a), Number::Int(b)) => a <= b,
+            (a, b) => a.as_f64() <= b.as_f64(),
+        };
+        self.range_ok(ordered, path, &format!("[{lo}, {hi}]"))?;
+        Some((low, high))
+    }
+
     /// An integer generator's clamp: the whole numbers in `[lo, hi]`, so that every value
-    /// stays inside the declared range (`[2.5, 7.5]` clamps into 3…7).
-    fn whole_clamp(&mut self, lo: f64, hi: f64, path: &str) -> Option<(f64, f64)> {
-        let (low, high) = (lo.ceil(), hi.floor());
+    /// stays inside the declared range (`[2.5, 7.5]` clamps into 3…7; infinite bounds are the
+    /// ends of the 64-bit range).
+    fn whole_clamp(&mut self, lo: Number, hi: Number, path: &str) -> Option<(Number, Number)> {
+        let whole = |n: Number, round: fn(f64) -> f64| match n {
+            Number::Int(i) => i,
+            Number::Float(x) => round(x) as i64,
+        };
+        let (low, high) = (whole(lo, f64::ceil), whole(hi, f64::floor));
         if low > high {
             return self.fail(
                 path,
-                format!("the column makes integers, and no whole number lies in the clamp's range [{lo}, {hi}]"),
+                format!(
+                    "the column makes integers, and no whole number lies in the clamp's range [{}, {}]",
+                    lo.as_f64(),
+                    hi.as_f64()
+                ),
             );
         }
-        Some((low, high))
+        Some((Number::Int(low), Number::Int(high)))
     }
 
     fn choice(
@@ -542,6 +573,15 @@ impl Analyzer<'_> {
                 } else {
                     NumberType::Float
                 };
+                let inexact = values.iter().find_map(|v| match v {
+                    Scalar::Int(i) if ty == NumberType::Float && i.unsigned_abs() > 1 << 53 => {
+                        Some(*i)
+                    }
+                    _ => None,
+                });
+                if let Some(i) = inexact {
+                    return self.fail(path, format!("`choice` mixes whole numbers and decimals, so it makes floats, and no float holds {i} exactly: make every value a whole number, or quote them as text"));
+                }
                 let values = values.iter().filter_map(exact_number).collect();
                 Generator::Number(NumberGenerator::plain(
                     NumberKind::Choice(Choice { values, cumulative }),

@@ -380,6 +380,12 @@ impl Analyzer<'_> {
         }
         let mut columns = Vec::new();
         for (i, column) in row.columns.iter().enumerate() {
+            if row.columns[..i].contains(column) {
+                return self.fail(
+                    format!("{at}.columns[{i}]"),
+                    format!("`{column}` is picked twice: name each column once"),
+                );
+            }
             let (id, ty) = self.pick_source(&row.from, column, &format!("{at}.columns[{i}]"))?;
             columns.push((format!("{col}_{column}"), id, ty));
         }

@@ -196,7 +196,7 @@ impl NumberGenerator {
             x = (x * p).round() / p;
         }
         if let Some((lo, hi)) = self.clamp {
-            x = x.clamp(lo, hi);
+            x = x.clamp(lo.as_f64(), hi.as_f64());
         }
         match self.ty {
             NumberType::Int => round(x),
@@ -235,7 +235,7 @@ impl NumberGenerator {
         }
         if let Some((lo, hi)) = self.clamp {
             // Whole bounds, set so at analysis for integer generators.
-            x = x.clamp(lo as i64, hi as i64);
+            x = x.clamp(lo.as_i64(), hi.as_i64());
         }
         x
     }

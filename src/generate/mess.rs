@@ -64,6 +64,8 @@ pub struct Messy<'a> {
     keys: Vec<u64>,
     /// The rows whose changes are counted.
     counted: Counted,
+    /// The table's name, for errors.
+    table: String,
 }
 
 impl<'a> Messy<'a> {
@@ -105,6 +107,7 @@ impl<'a> Messy<'a> {
             counts,
             keys,
             counted: Counted::All,
+            table: table.to_string(),
         }
     }
 
@@ -224,7 +227,13 @@ impl ChunkSource for Messy<'_> {
             let draws = self.draws(k, i, rows, e.share);
             let (array, changed) = match &e.kind {
                 MessKind::Nulls(when) => {
-                    let allowed = when.as_ref().map(|w| eval_mask(w, &made)).transpose()?;
+                    let allowed = when
+                        .as_ref()
+                        .map(|w| eval_mask(w, &made))
+                        .transpose()
+                        .map_err(|err| {
+                            err.at_sql(&format!("tables.{}.nulls.{}", self.table, e.column))
+                        })?;
                     blank(column, &draws, allowed.as_ref(), &counted)?
                 }
                 MessKind::Outliers(scale) => scaled(column, &draws, *scale, &counted),
@@ -285,33 +294,38 @@ fn scaled(
     counted: &dyn Fn(usize) -> bool,
 ) -> (ArrayRef, u64) {
     let mut changed = 0;
-    let mut hit = |r: usize| {
-        let h = draws[r].is_some() && column.is_valid(r);
-        changed += (h && counted(r)) as u64;
-        h
-    };
+    let hit = |r: usize| draws[r].is_some() && column.is_valid(r);
+    // Counted only where the value is another one (0 scaled is 0; an integer at the end of the
+    // 64-bit range stays there).
+    let mut count = |r: usize, differs: bool| changed += (differs && counted(r)) as u64;
     let array: ArrayRef = match column.data_type() {
         DataType::Int64 => {
             let a = column.as_primitive::<Int64Type>();
-            Arc::new(
-                (0..a.len())
-                    .map(|r| match hit(r) {
-                        true => Some((a.value(r) as f64 * scale).round() as i64),
-                        false => a.is_valid(r).then(|| a.value(r)),
-                    })
-                    .collect::<Int64Array>(),
-            )
+            let values: Int64Array = (0..a.len())
+                .map(|r| match hit(r) {
+                    true => {
+                        let v = (a.value(r) as f64 * scale).round() as i64;
+                        count(r, v != a.value(r));
+                        Some(v)
+                    }
+                    false => a.is_valid(r).then(|| a.value(r)),
+                })
+                .collect();
+            Arc::new(values)
         }
         _ => {
             let a = column.as_primitive::<Float64Type>();
-            Arc::new(
-                (0..a.len())
-                    .map(|r| match hit(r) {
-                        true => Some(a.value(r) * scale),
-                        false => a.is_valid(r).then(|| a.value(r)),
-                    })
-                    .collect::<Float64Array>(),
-            )
+            let values: Float64Array = (0..a.len())
+                .map(|r| match hit(r) {
+                    true => {
+                        let v = a.value(r) * scale;
+                        count(r, v != a.value(r));
+                        Some(v)
+                    }
+                    false => a.is_valid(r).then(|| a.value(r)),
+                })
+                .collect();
+            Arc::new(values)
         }
     };
     (array, changed)

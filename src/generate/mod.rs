@@ -207,7 +207,8 @@ impl ChunkSource for EntityTable<'_> {
                     }
                 }
                 ColumnPlan::Sql { name, expr } => {
-                    append_evaluated(&mut fields, &mut arrays, n, name, expr)?;
+                    append_evaluated(&mut fields, &mut arrays, n, name, expr)
+                        .map_err(|e| e.at_sql(&format!("tables.{}.columns.{name}", plan.table)))?;
                 }
             }
             for c in plan.correlations.iter().filter(|c| c.after == index) {

@@ -328,11 +328,13 @@ fn tables(
             }
         }
         let mut folded = String::new();
+        // Counted apart from the columns listed below them, which say so.
+        let other = if lines.is_empty() { "" } else { "other " };
         for (n, what) in [(same, "unchanged"), (noise, "moved within sampling noise")] {
             match n {
                 0 => {}
-                1 => folded.push_str(&format!("; 1 column {what}")),
-                n => folded.push_str(&format!("; {n} columns {what}")),
+                1 => folded.push_str(&format!("; 1 {other}column {what}")),
+                n => folded.push_str(&format!("; {n} {other}columns {what}")),
             }
         }
         let _ = writeln!(out, "  {}: {rows}{folded}", ta.name);

@@ -94,6 +94,23 @@ impl RunReport {
 }
 
 impl RunReport {
+    /// What a dry run made, in one line: rows per table, split sizes, suspected leaks.
+    pub fn dry_run_line(&self) -> String {
+        let rows: Vec<String> = self
+            .tables
+            .iter()
+            .map(|t| format!("{} {} rows", t.name, t.rows))
+            .collect();
+        let mut line = rows.join(", ");
+        if let Some(sp) = &self.split {
+            let _ = write!(line, "; split {} / {}", sp.train.rows, sp.test.rows);
+        }
+        if let Some(a) = self.audit.as_ref().filter(|a| !a.leaks.is_empty()) {
+            let _ = write!(line, "; suspected leaks {}", a.leaks.join(", "));
+        }
+        line
+    }
+
     /// What `tutas check`'s dry run found, in a few lines: what a run would make.
     pub fn dry_run_summary(&self) -> String {
         let mut s = format!(

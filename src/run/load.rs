@@ -18,6 +18,16 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The plan.
     pub plan: Plan,
+    /// The overrides applied (a variant's entries, `--set`).
+    pub settings: Vec<Setting>,
+}
+
+impl Loaded {
+    /// An error of a later stage, placed in the file and blamed on the override that set the
+    /// value it is about, when one did.
+    pub fn place(&self, e: Error) -> Error {
+        blame_settings(&self.source, self.source.place_all(e), &self.settings)
+    }
 }
 
 /// Settings of [`load`] that come from the command line.
@@ -48,6 +58,7 @@ impl LoadOptions {
                 path: path.trim().to_string(),
                 value: value.to_string(),
                 origin: format!("--set {s}"),
+                entry: None,
             });
         }
         Ok(self)
@@ -93,11 +104,12 @@ pub fn load_source(source: Source, base_dir: &Path, options: &LoadOptions) -> Re
         settings: settings.iter().map(|s| s.origin.clone()).collect(),
     };
     let plan = analyze(&scenario, &overrides)
-        .map_err(|e| blame_settings(source.place_all(e), &settings))?;
+        .map_err(|e| blame_settings(&source, source.place_all(e), &settings))?;
     Ok(Loaded {
         source,
         scenario,
         plan,
+        settings,
     })
 }
 
@@ -133,14 +145,15 @@ pub fn check_variants(path: &Path, scenario: &Scenario, options: &LoadOptions) -
 }
 
 /// Notes on each problem at a path a setting changed, so the user knows where the value came from.
-fn blame_settings(mut e: Error, settings: &[Setting]) -> Error {
+fn blame_settings(source: &Source, mut e: Error, settings: &[Setting]) -> Error {
     for d in e.diagnostics.iter_mut() {
         let Some(path) = &d.path else { continue };
         let under = |s: &&Setting| path.starts_with(&s.path) || s.path.starts_with(path.as_str());
         if let Some(s) = settings.iter().rev().find(under) {
-            // The file holds the value the override replaced: its line would mislead.
+            // The file holds the value the override replaced: its line would mislead. A
+            // variant's own entry is pointed at instead.
             if path.starts_with(&s.path) {
-                d.location = None;
+                d.location = s.entry.as_deref().and_then(|e| source.locate_value(e));
                 d.value_position = None;
             }
             d.notes

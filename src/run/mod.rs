@@ -460,7 +460,8 @@ impl<'a> RunState<'a> {
     /// Registers a `source` file as a table (queries read the file), reads it whole to profile
     /// it, and keeps its rows when later stages pair or pick from them.
     fn read_source(&mut self, table: &TablePlan, path: &std::path::Path) -> Result<TableReport> {
-        let (schema, batches) = crate::source::read(&self.engine, path)?;
+        let (schema, batches) = crate::source::read(&self.engine, path)
+            .map_err(|e| e.at_path(&format!("tables.{}.source", table.name)))?;
         let mut profiler = TableProfiler::new(&schema);
         batches.iter().for_each(|b| profiler.add(b));
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();

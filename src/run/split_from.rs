@@ -63,6 +63,15 @@ fn split_columns(sp: &SplitPlan) -> Vec<String> {
     columns
 }
 
+/// Whether a file starts with Parquet's magic bytes.
+fn is_parquet(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|_| &magic == b"PAR1")
+}
+
 /// `path` itself, or the `.parquet` files in the folder `path` in name order (Spark's part
 /// files sort in partition order; `_SUCCESS`, `.crc` and hidden files are skipped).
 fn parquet_files(path: &Path) -> Result<Vec<PathBuf>> {
@@ -74,6 +83,12 @@ fn parquet_files(path: &Path) -> Result<Vec<PathBuf>> {
     };
     if !path.is_dir() {
         std::fs::metadata(path).map_err(cannot)?;
+        if !is_parquet(path) {
+            return Err(Error::invalid(Diagnostic::new(format!(
+                "--from `{}` is not a Parquet file: --from takes a Parquet file or a folder of them (`tutas run --format parquet` writes them)",
+                path.display()
+            ))));
+        }
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(path)
@@ -144,12 +159,7 @@ fn read_columns(
             match &schema {
                 None => schema = Some(batch.schema()),
                 Some(s) if s.fields() != batch.schema().fields() => {
-                    return Err(Error::msg(format!(
-                        "`{}` has other column types than the files before it: {} against {}",
-                        file.display(),
-                        batch.schema(),
-                        s
-                    )));
+                    return Err(other_types(file, s, &batch.schema()));
                 }
                 Some(_) => {}
             }
@@ -158,6 +168,25 @@ fn read_columns(
     }
     let schema = schema.ok_or_else(|| Error::msg("the Parquet input has no rows"))?;
     crate::source::normalize(&files[0], &schema, &batches)
+}
+
+/// A file whose columns have other types than the files before it, naming the first such
+/// column and both types.
+fn other_types(file: &Path, before: &SchemaRef, here: &SchemaRef) -> Error {
+    let differs = here.fields().iter().find_map(|f| {
+        let b = before.field_with_name(f.name()).ok()?;
+        (b.data_type() != f.data_type()).then(|| (f.name(), b.data_type(), f.data_type()))
+    });
+    let what = match differs {
+        Some((name, b, h)) => {
+            format!("column `{name}` is {h} there and {b} in the files before it")
+        }
+        None => "its columns differ from the files before it".to_string(),
+    };
+    Error::invalid(Diagnostic::new(format!(
+        "--from: `{}`: {what}; every file must give the split's columns one type",
+        file.display()
+    )))
 }
 
 /// Whether a Parquet file has a column (false when it cannot be read: reading it will say why).

@@ -460,7 +460,8 @@ impl PairSpace<'_> {
             let value = if let Some(values) = &self.decided[k] {
                 take(values.as_ref(), &by_group, None)?
             } else if reads.pair[k] {
-                eval(&column.physical, &side)?
+                eval(&column.physical, &side)
+                    .map_err(|e| pair_column_error(e, self.plan, column))?
             } else {
                 let field = self.plan.condition_schema.field(offset + k);
                 new_null_array(field.data_type(), n)
@@ -516,12 +517,21 @@ fn owned_fields(batch: &RecordBatch) -> Vec<Field> {
         .collect()
 }
 
+/// A pair column's SQL failing on the linked rows, placed at the column.
+fn pair_column_error(
+    e: crate::error::Error,
+    plan: &PairPlan,
+    column: &crate::plan::PairColumn,
+) -> crate::error::Error {
+    e.at_sql(&format!("tables.{}.columns.{}", plan.table, column.name))
+}
+
 /// Adds the pair columns (unqualified) to a side batch: the schema conditions are planned against.
 fn with_pair_columns(plan: &PairPlan, side: &RecordBatch) -> Result<RecordBatch> {
     let mut fields = owned_fields(side);
     let mut columns: Vec<ArrayRef> = side.columns().to_vec();
     for column in &plan.columns {
-        let v = eval(&column.physical, side)?;
+        let v = eval(&column.physical, side).map_err(|e| pair_column_error(e, plan, column))?;
         fields.push(Field::new(&column.name, v.data_type().clone(), true));
         columns.push(v);
     }
@@ -597,7 +607,8 @@ fn derived_value(
     chunk: u64,
 ) -> Result<ArrayRef> {
     match &derived.value {
-        Derived::Sql(physical) => eval(physical, so_far),
+        Derived::Sql(physical) => eval(physical, so_far)
+            .map_err(|e| e.at_sql(&format!("tables.{}.derive.{}", p.plan.table, derived.name))),
         Derived::Generate(generator, params) => {
             let first = chunk * CHUNK_ROWS;
             let params = evaluate_params(params, so_far, first)?;

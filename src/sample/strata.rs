@@ -190,7 +190,7 @@ fn population(p: &PairSpace, stratum: &StratumPlan, reads: &Reads) -> Result<Pop
     let nb = gb.count();
     // Without grouping, NULL does not stand for "unknown": every pair is undecided.
     let classes = if p.grouped {
-        eval(&stratum.condition, &p.group_pairs)?
+        eval(&stratum.condition, &p.group_pairs).map_err(|e| e.at_sql(&stratum.path))?
     } else {
         new_null_array(&DataType::Boolean, p.group_pairs.num_rows())
     };
@@ -344,7 +344,8 @@ fn list_satisfying(
         for pair in candidates.by_ref().take(CHUNK_ROWS as usize) {
             pairs.push(pair);
         }
-        let mask = eval_mask(&stratum.condition, &p.rows(reads, &pairs)?)?;
+        let mask = eval_mask(&stratum.condition, &p.rows(reads, &pairs)?)
+            .map_err(|e| e.at_sql(&stratum.path))?;
         out.extend(
             (0..pairs.len())
                 .filter(|&i| mask.value(i))
@@ -452,7 +453,8 @@ fn estimate_undecided(
     if tested.len() == 0 {
         return Ok((0, 0));
     }
-    let mask = eval_mask(&stratum.condition, &p.rows(&sampler.reads, &tested)?)?;
+    let mask = eval_mask(&stratum.condition, &p.rows(&sampler.reads, &tested)?)
+        .map_err(|e| e.at_sql(&stratum.path))?;
     Ok((tested.len() as u64, mask.true_count() as u64))
 }
 
@@ -485,10 +487,10 @@ pub(super) fn draw(
         }
         let mask = match checked.len() {
             0 => None,
-            _ => Some(eval_mask(
-                &stratum.condition,
-                &p.rows(&sampler.reads, &checked)?,
-            )?),
+            _ => Some(
+                eval_mask(&stratum.condition, &p.rows(&sampler.reads, &checked)?)
+                    .map_err(|e| e.at_sql(&stratum.path))?,
+            ),
         };
         let mut k = 0;
         for (pair, check) in drawn {

@@ -102,7 +102,9 @@ impl Weights {
 
 /// A side's weights, each a finite number ≥ 0, not all 0.
 fn side_weights(w: &crate::plan::SideWeight, rows: &RecordBatch, table: &str) -> Result<Vec<f64>> {
-    let values = cast(&eval(&w.physical, rows)?, &DataType::Float64)?;
+    let values = eval(&w.physical, rows)
+        .and_then(|v| Ok(cast(&v, &DataType::Float64)?))
+        .map_err(|e| e.at_sql(&w.path))?;
     let values = values.as_primitive::<Float64Type>();
     let bad = (0..values.len())
         .find(|&i| values.is_null(i) || !(values.value(i) >= 0.0 && values.value(i).is_finite()));

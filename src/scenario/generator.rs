@@ -304,7 +304,7 @@ pub struct GeneratorSpec {
     #[serde(default)]
     pub sequence: Option<String>,
     /// First number of a `sequence` (default 1).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub start: Option<i64>,
     /// A fake value in the scenario's locale: `first_name`, `last_name`, `full_name`, `phone_number`, `email`, `city`, `company`, `word`, ...
     #[serde(default)]
@@ -361,7 +361,7 @@ pub struct GeneratorSpec {
     pub round: Option<u32>,
     /// Clamp numbers into `[low, high]`.
     #[serde(default)]
-    pub clamp: Option<[f64; 2]>,
+    pub clamp: Option<[NumberSpec; 2]>,
     /// Add a number drawn from this generator (for date-times, in `unit`s), after `resolution` truncates the drawn value.
     #[serde(default)]
     pub add: Option<Box<GeneratorSpec>>,
@@ -412,7 +412,9 @@ pub struct LogNormalSpec {
 pub struct WindowSpec {
     /// Generator of the start (a `datetime`, a `pick`, a `mixture` of them, ...).
     pub start: Box<GeneratorSpec>,
-    /// Generator of the length, in `unit`s.
+    /// Generator of the length, in `unit`s, or a number (the same length in every row).
+    #[serde(deserialize_with = "generator_or_number")]
+    #[schemars(with = "GeneratorOrNumber")]
     pub length: Box<GeneratorSpec>,
     /// Unit of the length: `second`, `minute`, `hour` (default) or `day`.
     #[serde(default)]
@@ -600,4 +602,69 @@ impl JsonSchema for PickSpec {
             "anyOf": [{ "type": "string" }, row]
         })
     }
+}
+
+/// A generator, or a number standing for `{ constant: number }`.
+#[derive(JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum GeneratorOrNumber {
+    /// A generator.
+    Generator(Box<GeneratorSpec>),
+    /// The same number in every row.
+    Number(f64),
+}
+
+/// Deserializes a generator, or a number as a constant generator.
+fn generator_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Box<GeneratorSpec>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Box<GeneratorSpec>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a generator such as { uniform_int: [1, 3] }, or a number")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(constant_generator(Scalar::Int(v)))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(|v| constant_generator(Scalar::Int(v)))
+                .map_err(|_| E::custom(too_large(v)))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(constant_generator(Scalar::Float(v)))
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            GeneratorSpec::deserialize(de::value::MapAccessDeserializer::new(map)).map(Box::new)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+fn constant_generator(value: Scalar) -> Box<GeneratorSpec> {
+    Box::new(GeneratorSpec {
+        constant: Some(value),
+        ..GeneratorSpec::default()
+    })
+}
+
+/// Deserializes an optional whole number that must fit in 64 bits (signed), with a message
+/// that says so.
+fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(too_large(v)))
+        }
+    }
+    d.deserialize_any(V)
 }

@@ -32,7 +32,7 @@ pub struct Scenario {
     #[serde(default)]
     pub description: Option<String>,
     /// Master seed: every random stream is derived from it and a stable key. `--seed` overrides it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "seed")]
     pub seed: u64,
     /// Locale for `fake` generators: `en` (default) or `id_ID`.
     #[serde(default = "default_locale")]
@@ -66,6 +66,21 @@ pub struct Scenario {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, IndexMap<String, serde_json::Value>>")]
     pub variants: IndexMap<String, IndexMap<String, de::IgnoredAny>>,
+}
+
+/// Deserializes a seed, saying what it takes.
+fn seed<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    struct V;
+    impl Visitor<'_> for V {
+        type Value = u64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            write!(f, "a whole number from 0 to {}", u64::MAX)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+            Ok(v)
+        }
+    }
+    d.deserialize_any(V)
 }
 
 fn default_locale() -> String {

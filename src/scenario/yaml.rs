@@ -63,16 +63,21 @@ impl Source {
         if self.spans.duplicates.is_empty() && self.spans.oversized.is_empty() {
             return Ok(());
         }
-        let oversized = self.spans.oversized.iter().map(|(text, (line, column))| {
-            let mut d = Diagnostic::new(format!(
+        let oversized = self
+            .spans
+            .oversized
+            .iter()
+            .map(|(text, (line, column), path)| {
+                let mut d = Diagnostic::new(format!(
                 "the integer {text} does not fit in 64 bits (from {} to {}): it would be rounded",
                 i64::MIN,
                 u64::MAX
             ))
             .help(format!("quote it (\"{text}\") to keep it as text"));
-            d.location = Some(self.location(*line, *column));
-            d
-        });
+                d.location = Some(self.location(*line, *column));
+                d.path = path.clone().filter(|p| !p.is_empty());
+                d
+            });
         let diagnostics = self
             .spans
             .duplicates
@@ -303,8 +308,8 @@ struct SpanIndex {
     /// Keys given twice in one mapping.
     duplicates: Vec<DuplicateKey>,
     /// Plain whole numbers no 64-bit integer holds (YAML would read them as rounded floats):
-    /// the text and its position.
-    oversized: Vec<(String, (usize, usize))>,
+    /// the text, its position and its key path (a value's).
+    oversized: Vec<(String, (usize, usize), Option<String>)>,
 }
 
 /// A key given a second time in one mapping.
@@ -360,11 +365,14 @@ impl MarkedEventReceiver for Builder {
     fn on_event(&mut self, ev: Event, mark: Marker) {
         match ev {
             Event::Scalar(text, style, ..) => {
+                let value_path = self.next_value_path(mark);
                 if style == TScalarStyle::Plain && is_oversized_integer(&text) {
                     let pos = (mark.line(), mark.col() + 1);
-                    self.index.oversized.push((text.clone(), pos));
+                    self.index
+                        .oversized
+                        .push((text.clone(), pos, value_path.clone()));
                 }
-                if self.next_value_path(mark).is_none()
+                if value_path.is_none()
                     && let Some(Frame::Map { path, key }) = self.stack.last_mut()
                 {
                     let p = if path.is_empty() {
@@ -453,6 +461,9 @@ pub struct Setting {
     pub value: String,
     /// How the user gave it, for messages and the report (`--set tables.murid.rows=500`).
     pub origin: String,
+    /// A variant's entry: its key path in the file (`variants.drift.tables.t.rows`), where
+    /// errors it causes point.
+    pub entry: Option<String>,
 }
 
 /// Deserializes the scenario with the settings applied in order (a variant's entries first,
@@ -473,6 +484,10 @@ pub fn with_settings<T: DeserializeOwned>(
     }
     settings.extend(sets.iter().cloned());
     for s in &mut settings {
+        if let Err(e) = Source::new(&s.origin, &s.value).refuse_ambiguous_values() {
+            let first = e.diagnostics.into_iter().next().map(|d| d.message);
+            return Err(setting_error(s, first.unwrap_or_default()));
+        }
         let value: serde_yaml::Value = serde_yaml::from_str(&s.value)
             .map_err(|e| setting_error(s, format!("the value is not YAML: {e}")))?;
         // Errors name sequence items by index: keep the path in that form.
@@ -538,10 +553,19 @@ fn variant_settings(root: &serde_yaml::Value, name: &str) -> Result<Vec<Setting>
             Setting {
                 path: path.to_string(),
                 value: text.to_string(),
-                origin: format!("variant `{name}`: {path}={text}"),
+                origin: format!("variant `{name}`: {path}={}", one_line(text)),
+                entry: Some(format!("variants.{name}.{path}")),
             }
         })
         .collect())
+}
+
+/// A YAML value's text on one line, for messages (`[0, 2]`, not a block list).
+fn one_line(text: &str) -> String {
+    match serde_yaml::from_str::<serde_json::Value>(text) {
+        Ok(v) if !v.is_string() => v.to_string(),
+        _ => text.split_whitespace().collect::<Vec<_>>().join(" "),
+    }
 }
 
 /// Puts `value` at `path`: mapping keys by name (the last may be new), sequence items by
@@ -556,6 +580,8 @@ fn set(
     let mut at = String::new();
     for (i, step) in steps.iter().enumerate() {
         let last = i + 1 == steps.len();
+        // A sequence item named by its `name` is written by index in the path returned.
+        let mut index_of_name = None;
         node = match (step, node) {
             (Step::Key(k), serde_yaml::Value::Mapping(m)) => {
                 let key = serde_yaml::Value::String(k.clone());
@@ -579,6 +605,7 @@ fn set(
                         .collect();
                     return Err(missing(&at, k, &known));
                 };
+                index_of_name = Some(index);
                 &mut items[index]
             }
             (Step::Index(n), serde_yaml::Value::Sequence(items)) => {
@@ -594,10 +621,10 @@ fn set(
                 ));
             }
         };
-        at = match step {
-            Step::Key(k) if at.is_empty() => k.clone(),
-            Step::Key(k) => format!("{at}.{k}"),
-            Step::Index(n) => format!("{at}[{n}]"),
+        at = match (step, index_of_name) {
+            (_, Some(n)) | (&Step::Index(n), _) => format!("{at}[{n}]"),
+            (Step::Key(k), None) if at.is_empty() => k.clone(),
+            (Step::Key(k), None) => format!("{at}.{k}"),
         };
     }
     *node = value;
@@ -605,8 +632,11 @@ fn set(
 }
 
 fn missing(at: &str, key: &str, known: &[&str]) -> String {
-    let at = if at.is_empty() { "the scenario" } else { at };
-    let mut m = format!("`{at}` has no `{key}`");
+    let at = match at.is_empty() {
+        true => "the scenario".to_string(),
+        false => format!("`{at}`"),
+    };
+    let mut m = format!("{at} has no `{key}`");
     if let Some(close) = crate::error::did_you_mean(key, known.iter().copied()) {
         m.push_str(&format!("; did you mean `{close}`?"));
     } else if !known.is_empty() {

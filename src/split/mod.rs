@@ -226,6 +226,22 @@ impl<'a> Input<'a> {
         if nulls == 0 {
             return Ok(parts);
         }
+        let plan = self.plan;
+        let role = [
+            (Some(&plan.target), "target", "split.target"),
+            (plan.group.as_ref(), "group", "split.group"),
+            (plan.order_by.as_ref(), "order_by", "split.order_by"),
+            (plan.stratify.as_ref(), "stratify", "split.stratify"),
+        ]
+        .into_iter()
+        .find(|(c, _, _)| c.is_some_and(|c| c == name));
+        if let Some((_, role, path)) = role {
+            let values = if nulls == 1 { "value" } else { "values" };
+            return Err(Error::runtime(
+                Diagnostic::at(path, format!("the split's {role} `{name}` has {nulls} empty {values}: every row needs one"))
+                    .help("give them a value in the feature query (COALESCE), or leave those rows out (WHERE ... IS NOT NULL)"),
+            ));
+        }
         let d = Diagnostic::at(
             "split",
             format!("column `{name}` has {nulls} empty values; fill or drop it"),
@@ -279,7 +295,12 @@ pub fn split(plan: &SplitPlan, schema: &SchemaRef, batches: &[RecordBatch]) -> R
         imputed,
     } = features(&input, n, &in_test)?;
     let mut overlaps = Vec::new();
-    for name in &plan.dropped_text {
+    // Only those the data has: `tutas split --from` may be given a table without them.
+    for name in plan
+        .dropped_text
+        .iter()
+        .filter(|n| schema.index_of(n).is_ok())
+    {
         let values = input.column(name)?;
         if values.iter().all(|a| a.null_count() == 0) {
             overlaps.push(overlap(name, &Classes::of(&values)?, &train, &test));
@@ -690,8 +711,9 @@ fn shuffle_split(
                         ),
                     )
                     .note(format!(
-                        "{single} of its {} classes have fewer than 2 rows",
-                        classes.names.len()
+                        "{single} of its {} classes {} fewer than 2 rows",
+                        classes.names.len(),
+                        if single == 1 { "has" } else { "have" }
                     ))
                     .help(
                         "stratify by a column with few values, or split at random with \

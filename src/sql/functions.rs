@@ -246,7 +246,8 @@ impl ScalarUDFImpl for ExactRound {
         &self,
         args: ScalarFunctionArgs,
     ) -> datafusion::error::Result<ColumnarValue> {
-        if args.args[0].data_type() != DataType::Float64 {
+        let input = args.args[0].data_type();
+        if !matches!(input, DataType::Float64 | DataType::Float32) {
             return self.inner.invoke_with_args(args);
         }
         let rows = args.number_rows;
@@ -254,7 +255,8 @@ impl ScalarUDFImpl for ExactRound {
             .args
             .iter()
             .all(|a| matches!(a, ColumnarValue::Scalar(_)));
-        let x = args.args[0].clone().into_array(rows)?;
+        // A 32-bit float widens to a double exactly: rounded as stored, then narrowed back.
+        let x = cast(&args.args[0].clone().into_array(rows)?, &DataType::Float64)?;
         let x = x.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
         let d = match args.args.get(1) {
             Some(d) => cast(&d.clone().into_array(rows)?, &DataType::Int32)?,
@@ -266,7 +268,7 @@ impl ScalarUDFImpl for ExactRound {
             .zip(d.iter())
             .map(|(x, d)| Some(crate::numeric::round_half_away(x?, d?)))
             .collect();
-        let rounded: ArrayRef = Arc::new(rounded);
+        let rounded: ArrayRef = cast(&(Arc::new(rounded) as ArrayRef), &input)?;
         Ok(match scalar {
             true => ColumnarValue::Scalar(ScalarValue::try_from_array(&rounded, 0)?),
             false => ColumnarValue::Array(rounded),

@@ -570,3 +570,76 @@ fn sql_json_carries_the_output_settings() {
     assert_eq!(json["output"]["datetime_format"], "%d/%m/%Y %H.%M");
     assert_eq!(json["output"]["booleans"], "int");
 }
+
+#[test]
+fn round_of_32_bit_floats_and_their_text_are_the_floats_own() {
+    let yaml = "name: r\ntables:\n  t:\n    rows: 3\n    columns: { a: { sequence: \"{}\", start: 10 } }\nfeatures:\n  f: SELECT a, CAST(a AS FLOAT) / 8000 AS x, ROUND(CAST(a AS FLOAT) / 8000, 4) AS r FROM t\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(dir.path(), &["run", "s.yaml", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let f = dir.path().join("dataset/processed_1/f.csv");
+    // 10/8000 as a 32-bit float is 0.00124999997…: DuckDB rounds it to 0.0012.
+    assert_eq!(column(&f, "x"), ["0.00125", "0.001375", "0.0015"]);
+    assert_eq!(column(&f, "r"), ["0.0012", "0.0014", "0.0015"]);
+}
+
+#[test]
+fn a_csv_source_of_unsigned_integers_above_2_to_the_63_is_read_exactly() {
+    let dir = folder(&[
+        (
+            "s.yaml",
+            "name: u\ntables:\n  ids:\n    source: ids.csv\nfeatures:\n  f: SELECT id, id > 5 AS big FROM ids\n",
+        ),
+        (
+            "ids.csv",
+            "id\n18446744073709551615\n9223372036854775808\n3\n",
+        ),
+    ]);
+    let o = tutas(dir.path(), &["run", "s.yaml", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let f = dir.path().join("dataset/processed_1/f.csv");
+    assert_eq!(
+        column(&f, "id"),
+        ["18446744073709551615", "9223372036854775808", "3"]
+    );
+    assert_eq!(column(&f, "big"), ["true", "true", "false"]);
+}
+
+#[test]
+fn split_from_needs_no_dropped_text_and_refuses_what_is_not_parquet() {
+    let yaml = "name: sf\nseed: 2\ntables:\n  t:\n    rows: 300\n    columns:\n      id: { sequence: \"C{}\" }\n      age: { uniform_int: [18, 60] }\n      churn: { choice: [0, 1] }\nsplit: { from: t, target: churn, drop: [id], test_size: 0.25 }\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(
+        dir.path(),
+        &["run", "s.yaml", "--out", "run", "-q", "--format", "parquet"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let batches = read_parquet(&dir.path().join("run/unprocessed/t.parquet"));
+    let without_id: Vec<(&str, ArrayRef)> = ["age", "churn"]
+        .iter()
+        .map(|c| (*c, batches[0].column_by_name(c).unwrap().clone()))
+        .collect();
+    write_parquet(&dir.path().join("no-id.parquet"), without_id);
+    let o = tutas(
+        dir.path(),
+        &[
+            "split",
+            "s.yaml",
+            "--from",
+            "no-id.parquet",
+            "--out",
+            "split",
+            "-q",
+        ],
+    );
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    std::fs::write(dir.path().join("t.csv"), "age,churn\n1,0\n").unwrap();
+    let o = tutas(
+        dir.path(),
+        &[
+            "split", "s.yaml", "--from", "t.csv", "--out", "split2", "-q",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("is not a Parquet file"), "{}", o.stderr);
+}

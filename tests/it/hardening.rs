@@ -386,3 +386,137 @@ fn diff_quotes_categories_that_spaces_would_hide() {
     assert!(o.stdout.contains("\"ID \" "), "{}", o.stdout);
     assert!(o.stdout.contains(", ID "), "{}", o.stdout);
 }
+
+#[test]
+fn sql_that_fails_on_the_data_is_located() {
+    let yaml = "name: r\ntables:\n  t:\n    rows: 20\n    columns:\n      x: { uniform_int: [0, 3] }\n      s: \"CAST(x AS VARCHAR) || 'a'\"\n      bad: \"CAST(s AS INT)\"\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    for args in [&["check", "s.yaml"][..], &["run", "s.yaml", "-q"]] {
+        let o = tutas(dir.path(), args);
+        assert_eq!(o.code, 1, "{}", o.stderr);
+        assert!(
+            o.stderr.contains("the SQL here failed on the data"),
+            "{}",
+            o.stderr
+        );
+        assert!(o.stderr.contains("--> s.yaml:8:7"), "{}", o.stderr);
+        assert!(o.stderr.contains("tables.t.columns.bad"), "{}", o.stderr);
+    }
+    // In a stratum's condition and a derive column too.
+    let strata = "      - { name: all, share: 1, where: \"CAST(device || 'x' AS INT) > 0\" }";
+    let dir = folder(&[("s.yaml", &pairs_scenario(strata, ""))]);
+    let o = tutas(dir.path(), &["check", "s.yaml"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("tables.e.strata[0].where"),
+        "{}",
+        o.stderr
+    );
+}
+
+#[test]
+fn a_variant_that_fails_at_run_time_is_caught_by_check_at_its_own_line() {
+    let rest = "variants:\n  broken: { tables.e.strata.all.where: \"score > 100\" }";
+    let yaml = pairs_scenario(
+        "      - { name: all, share: 1, where: \"score < 50\" }",
+        rest,
+    );
+    let dir = folder(&[("s.yaml", &yaml)]);
+    let o = tutas(dir.path(), &["check", "s.yaml"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let line = yaml.lines().position(|l| l.contains("broken:")).unwrap() + 1;
+    assert!(
+        o.stderr.contains(&format!("--> s.yaml:{line}:")),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("with variant `broken`"), "{}", o.stderr);
+    assert!(
+        o.stdout.contains("`tutas run` will succeed"),
+        "the scenario itself does"
+    );
+    // A --set names itself, and its path by index is the one errors print.
+    let o = tutas(
+        dir.path(),
+        &[
+            "check",
+            "s.yaml",
+            "--set",
+            "tables.e.strata.all.where=score >",
+        ],
+    );
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("at: tables.e.strata[0].where"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        o.stderr
+            .contains("a value here comes from --set tables.e.strata.all.where=score >"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        !o.stderr.contains("-->"),
+        "the file's unchanged line is not pointed at: {}",
+        o.stderr
+    );
+}
+
+#[test]
+fn messages_say_what_is_wrong_in_the_scenarios_words() {
+    for (yaml, expected) in [
+        (
+            "name: m\ntables:\n  g:\n    rows: 2\n    columns: { gid: { sequence: \"G{}\" } }\n  t:\n    rows: 2\n    columns:\n      x: { pick: { from: g, columns: [gid, gid] } }\n",
+            "`gid` is picked twice",
+        ),
+        (
+            "name: m\ntables:\n  t:\n    rows: 2\n    columns:\n      w: { window: { start: { datetime: [2025-01-01, 2025-01-02] }, length: -3 } }\n",
+            "a window's length can be negative",
+        ),
+        (
+            "name: m\ntables:\n  t:\n    rows: 2\n    columns:\n      s: { sequence: \"{}\", start: 18446744073709551615 }\n",
+            "is above the largest 64-bit integer",
+        ),
+        (
+            "name: m\nseed: abc\ntables:\n  t:\n    rows: 2\n    columns: { a: 1 }\n",
+            "expected a whole number from 0 to",
+        ),
+        (
+            "name: m\ntables:\n  t:\n    rows: 2\n    columns:\n      x: { uniform_int: [0, 10], clamp: [9007199254740993, 9007199254740995] }\n      c: { choice: [9007199254740993, 2.5] }\n",
+            "no float holds 9007199254740993 exactly",
+        ),
+    ] {
+        let dir = folder(&[("s.yaml", yaml)]);
+        let o = tutas(dir.path(), &["check", "s.yaml"]);
+        assert_eq!(o.code, 2, "{yaml}: {}", o.stderr);
+        assert!(o.stderr.contains(expected), "{}", o.stderr);
+        assert_eq!(errors(&o.stderr), 1, "{}", o.stderr);
+    }
+    // A window's length may be a number; a clamp of whole bounds beyond 2^53 is exact.
+    let yaml = "name: m\ntables:\n  t:\n    rows: 50\n    columns:\n      w: { window: { start: { datetime: [2025-01-01, 2025-01-02] }, length: 3 } }\n      x: { uniform_int: [0, 10], clamp: [9007199254740993, 9007199254740995] }\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(dir.path(), &["run", "s.yaml", "-q"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (h, rows) = read_csv(&dir.path().join("dataset/unprocessed/t.csv"));
+    let x = crate::common::col(&h, "x");
+    assert!(
+        rows.iter().all(|r| r[x] == "9007199254740993"),
+        "clamped up to the exact bound"
+    );
+}
+
+#[test]
+fn an_empty_group_value_is_named_as_the_splits_group() {
+    let yaml = "name: g\nseed: 1\ntables:\n  t:\n    rows: 200\n    columns:\n      who: { choice: [a, b, c, d] }\n      x: { uniform: [0, 1] }\n      y: x > 0.5\n    nulls: { who: 0.1 }\nsplit: { from: t, target: y, drop: [who], group: who, test_size: 0.25 }\n";
+    let dir = folder(&[("s.yaml", yaml)]);
+    let o = tutas(dir.path(), &["check", "s.yaml"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stderr.contains("the split's group `who` has"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("at: split.group"), "{}", o.stderr);
+}
