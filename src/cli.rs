@@ -122,6 +122,40 @@ struct SplitArgs {
     force: bool,
 }
 
+/// The arguments of `tutas snapshot`.
+#[derive(Debug, clap::Args)]
+struct SnapshotArgs {
+    /// Scenario files, or folders of them (every `.yaml` and `.yml` file in the folder)
+    #[arg(default_value = "scenarios")]
+    paths: Vec<PathBuf>,
+    /// Overwrite nothing: fail when a snapshot differs or is missing, writing the new one
+    /// beside it as `.snap.new`, with its diff and what moved beyond sampling noise
+    #[arg(long, conflicts_with_all = ["accept", "review"])]
+    check: bool,
+    /// Make every pending `.snap.new` the snapshot
+    #[arg(long, conflicts_with = "review")]
+    accept: bool,
+    /// Walk the pending `.snap.new` one by one: see the diff, then accept, reject or skip
+    #[arg(long)]
+    review: bool,
+    /// What to do with a snapshot whose scenario or variant is gone
+    #[arg(long, value_enum, default_value = "warn")]
+    unreferenced: crate::run::Unreferenced,
+    /// How to report: plain text, or GitHub Actions annotations (and a Markdown summary in
+    /// $GITHUB_STEP_SUMMARY when set)
+    #[arg(long, value_enum, default_value = "plain")]
+    format: crate::run::Report,
+    /// Threads of each run (default: all cores); the snapshots do not depend on it
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Scale of every run, instead of each scenario's `snapshot.scale`
+    #[arg(long)]
+    scale: Option<f64>,
+    /// Allow `source` paths outside a scenario's folder
+    #[arg(long)]
+    allow_outside_paths: bool,
+}
+
 /// The arguments of `tutas check`.
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
@@ -162,6 +196,13 @@ enum Command {
     /// variants, then a dry run that makes every table, stratum, query, check and split in
     /// memory, as `tutas run` would, and writes no file.
     Check(CheckArgs),
+    /// Write or check a short, readable snapshot of what each scenario makes, for CI
+    ///
+    /// Runs each scenario (and the variants its `snapshot.variants` names) in memory at its
+    /// `snapshot.scale`, and writes `snapshots/<scenario>[.<variant>].snap` beside it: rows,
+    /// column statistics, strata, checks, insights, the split, the audit and every file's hash.
+    /// `--check` compares a fresh run with the committed snapshot instead.
+    Snapshot(SnapshotArgs),
     /// Split, preprocess and audit a table made elsewhere (Parquet) as the scenario's split
     /// does, writing OUT/processed_2 and OUT/report.json
     Split(SplitArgs),
@@ -289,6 +330,23 @@ fn execute(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Check(args) => check_command(args),
+        Command::Snapshot(args) => {
+            let mode = match (args.check, args.accept, args.review) {
+                (true, ..) => crate::run::Mode::Check,
+                (_, true, _) => crate::run::Mode::Accept,
+                (.., true) => crate::run::Mode::Review,
+                _ => crate::run::Mode::Write,
+            };
+            crate::run::snapshot(&crate::run::SnapshotOptions {
+                paths: args.paths,
+                mode,
+                unreferenced: args.unreferenced,
+                report: args.format,
+                threads: args.threads.map_or_else(default_threads, usize::from),
+                scale: args.scale,
+                allow_outside: args.allow_outside_paths,
+            })
+        }
         Command::Run(args) => run_command(args),
         Command::Split(args) => split_command(args),
         Command::Sql {
@@ -406,6 +464,7 @@ fn dry_run(loaded: &crate::run::Loaded, threads: usize) -> Result<RunReport> {
         part: None,
         only_tables: Vec::new(),
         dry_run: true,
+        exact_profiles: false,
     };
     run(&loaded.plan, &options).map_err(|e| loaded.place(e))
 }
@@ -429,6 +488,7 @@ fn run_command(args: RunArgs) -> Result<()> {
         part: part(args.parts, args.part)?,
         only_tables: args.tables,
         dry_run: false,
+        exact_profiles: false,
     };
     let report = run(&loaded.plan, &options).map_err(|e| loaded.place(e))?;
     print_outcome(&report, args.quiet, &args.out);
@@ -479,6 +539,7 @@ fn split_command(args: SplitArgs) -> Result<()> {
         part: None,
         only_tables: Vec::new(),
         dry_run: false,
+        exact_profiles: false,
     };
     let report =
         crate::run::split_from(&loaded.plan, &options, &args.from).map_err(|e| loaded.place(e))?;

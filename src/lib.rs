@@ -29,6 +29,11 @@ pub mod text;
 pub mod time;
 pub mod write;
 
+/// The version of the data tutas makes: it changes whenever the same scenario and seed give
+/// other bytes than before (a new draw, a fixed rounding, a changed format). Recorded in every
+/// report.json and snapshot: outputs of the same data version are the same bytes.
+pub const DATA_VERSION: u32 = 1;
+
 /// The JSON Schema of the scenario language, as committed in `schemas/scenario.schema.json`.
 pub fn schema_json() -> String {
     let schema = schemars::schema_for!(scenario::Scenario);

@@ -146,6 +146,7 @@ pub fn analyze(scenario: &Scenario, overrides: &Overrides) -> Result<Plan> {
     };
     a.check_settings(locale.is_some(), known_dialect, &dialect);
     a.check_vocab();
+    a.check_snapshot_options();
     let tables = a.tables();
     let aliases = a.aliases();
     let features = a.queries(&scenario.features, "features", true);
@@ -269,6 +270,31 @@ impl Analyzer<'_> {
                 )
                 .suggest(dialect, DIALECTS.iter().copied()),
             );
+        }
+    }
+
+    /// `snapshot`: a positive scale, and variants the scenario declares.
+    fn check_snapshot_options(&mut self) {
+        let options = &self.scenario.snapshot;
+        if let Some(s) = options.scale
+            && !(s.is_finite() && s > 0.0)
+        {
+            self.problem(Diagnostic::at(
+                "snapshot.scale",
+                format!("a scale must be a positive number, found {s}"),
+            ));
+        }
+        let known: Vec<&str> = self.scenario.variants.keys().map(String::as_str).collect();
+        for (i, v) in options.variants.iter().enumerate() {
+            if !known.contains(&v.as_str()) {
+                self.problem(
+                    Diagnostic::at(
+                        format!("snapshot.variants[{i}]"),
+                        format!("the scenario has no variant `{v}`"),
+                    )
+                    .suggest(v, known.iter().copied()),
+                );
+            }
         }
     }
 

@@ -282,6 +282,23 @@ fn column(a: &ColumnProfile, b: &ColumnProfile, options: DiffOptions) -> Compare
     Compared::Line(out)
 }
 
+/// What moved in a column, in `tutas diff`'s words, when it moved beyond sampling noise: the
+/// change after the column's name (`: true 74.2% → 54.3%; PSI 0.18  DRIFT`).
+pub(crate) fn moved(a: &ColumnProfile, b: &ColumnProfile, threshold: f64) -> Option<String> {
+    let options = DiffOptions {
+        threshold,
+        all: false,
+    };
+    match column(a, b, options) {
+        Compared::Line(line) => {
+            let line = line.trim();
+            let prefix = format!("{} ({})", a.name, a.kind);
+            Some(line.strip_prefix(&prefix).unwrap_or(line).to_string())
+        }
+        Compared::Same | Compared::Noise => None,
+    }
+}
+
 /// A text column's distinct count as the profile knows it: past the counting limit only a
 /// lower bound.
 fn distinct(t: &super::TextProfile) -> String {

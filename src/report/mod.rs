@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod html;
 pub mod profile;
+pub mod snapshot;
 mod summary;
 
 use std::path::Path;
@@ -124,6 +125,9 @@ pub struct RunReport {
     pub seed: u64,
     /// tutas version.
     pub version: String,
+    /// The data version ([`crate::DATA_VERSION`]): the same for the same bytes.
+    #[serde(default)]
+    pub data_version: u32,
     /// Tables.
     pub tables: Vec<TableReport>,
     /// Feature query results.
@@ -173,6 +177,16 @@ pub struct ColumnProfile {
     /// Text: counts per value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<TextProfile>,
+    /// Exact profiles only (`tutas snapshot`): the column's type as stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_type: Option<String>,
+    /// Exact profiles only: distinct values, exactly (empty values not counted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distinct: Option<u64>,
+    /// Exact profiles only: the median of a numeric column, exactly (the mean of the two middle
+    /// values when their count is even).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<f64>,
 }
 
 /// Moments, range and histogram of a numeric column.
@@ -220,6 +234,7 @@ impl RunReport {
             scenario_sha256: plan.scenario_sha256.clone(),
             seed: plan.seed,
             version: env!("CARGO_PKG_VERSION").to_string(),
+            data_version: crate::DATA_VERSION,
             tables: Vec::new(),
             features: Vec::new(),
             checks: Vec::new(),

@@ -201,6 +201,18 @@ pub struct TableProfiler {
     accs: Vec<ColumnAccumulator>,
     nulls: Vec<u64>,
     count: u64,
+    /// With exact profiles: each column's values kept to count them and find the median.
+    exact: Option<Vec<ExactColumn>>,
+}
+
+/// What an exact profile keeps of a column: its numbers, or a 128-bit hash of each distinct
+/// text (collisions are beyond reach: about n² / 2¹²⁹).
+#[derive(Debug, Clone)]
+struct ExactColumn {
+    data_type: DataType,
+    numbers: Vec<f64>,
+    texts: std::collections::HashSet<u128, RandomState>,
+    falses: u64,
 }
 
 impl TableProfiler {
@@ -224,6 +236,26 @@ impl TableProfiler {
             accs,
             nulls: vec![0; schema.fields().len()],
             count: 0,
+            exact: None,
+        }
+    }
+
+    /// A profiler that also keeps every value, for exact distinct counts and medians and the
+    /// columns' types (`tutas snapshot`; memory grows with the rows).
+    pub fn exact(schema: &SchemaRef) -> TableProfiler {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| ExactColumn {
+                data_type: f.data_type().clone(),
+                numbers: Vec::new(),
+                texts: Default::default(),
+                falses: 0,
+            })
+            .collect();
+        TableProfiler {
+            exact: Some(columns),
+            ..TableProfiler::new(schema)
         }
     }
 
@@ -239,18 +271,102 @@ impl TableProfiler {
             *nulls += a.null_count() as u64;
             add_column(acc, a);
         }
+        if let Some(exact) = &mut self.exact {
+            for (column, (acc, a)) in exact.iter_mut().zip(self.accs.iter().zip(batch.columns())) {
+                column.add(acc, a);
+            }
+        }
     }
 
     /// The finished profiles.
     pub fn finish(self) -> Vec<ColumnProfile> {
         let count = self.count;
+        let mut exact = self.exact.map(|e| e.into_iter());
         self.names
             .into_iter()
             .zip(self.accs)
             .zip(self.nulls)
-            .map(|((name, acc), nulls)| finish_column(name, acc, count, nulls))
+            .map(|((name, acc), nulls)| {
+                let mut p = finish_column(name, acc, count, nulls);
+                if let Some(column) = exact.as_mut().and_then(Iterator::next) {
+                    column.finish(&mut p);
+                }
+                p
+            })
             .collect()
     }
+}
+
+impl ExactColumn {
+    fn add(&mut self, acc: &ColumnAccumulator, a: &ArrayRef) {
+        match acc {
+            ColumnAccumulator::Numeric { .. } => self.numbers.extend(finite_values(a)),
+            ColumnAccumulator::Boolean { .. } => {
+                let b = a.as_boolean();
+                self.falses += (b.len() - b.null_count() - b.true_count()) as u64;
+            }
+            ColumnAccumulator::Text(_) => {
+                if let Ok(s) = cast(a, &DataType::Utf8) {
+                    let s = s.as_string::<i32>();
+                    self.texts.extend(s.iter().flatten().map(text_hash));
+                }
+            }
+            ColumnAccumulator::Other => {}
+        }
+    }
+
+    /// Puts the type, the exact distinct count and the median into `p`.
+    fn finish(mut self, p: &mut ColumnProfile) {
+        p.data_type = Some(self.data_type.to_string());
+        p.distinct = match p.kind.as_str() {
+            "number" | "datetime" => {
+                self.numbers.sort_by(f64::total_cmp);
+                let n = self.numbers.len();
+                p.median = match n {
+                    0 => None,
+                    n if n % 2 == 1 => Some(self.numbers[n / 2]),
+                    n => Some((self.numbers[n / 2 - 1] + self.numbers[n / 2]) / 2.0),
+                };
+                if let Some(numeric) = &mut p.numeric {
+                    numeric.bins = equal_bins(&self.numbers, numeric.min, numeric.max);
+                    numeric.bin_start = numeric.min;
+                    numeric.bin_width = (numeric.max - numeric.min) / SNAPSHOT_BINS as f64;
+                }
+                self.numbers.dedup();
+                Some(self.numbers.len() as u64)
+            }
+            "boolean" => {
+                let trues = p.true_count.unwrap_or(0);
+                Some(u64::from(trues > 0) + u64::from(self.falses > 0))
+            }
+            "text" => Some(self.texts.len() as u64),
+            _ => None,
+        };
+    }
+}
+
+/// Bins of an exact profile's histogram, from the smallest value to the largest.
+const SNAPSHOT_BINS: usize = 10;
+
+/// Counts of sorted `values` in [`SNAPSHOT_BINS`] equal bins of `[min, max]` (the last bin
+/// holds `max`; all in the first when `min == max`).
+fn equal_bins(values: &[f64], min: f64, max: f64) -> Vec<u64> {
+    let mut bins = vec![0; SNAPSHOT_BINS];
+    let width = (max - min) / SNAPSHOT_BINS as f64;
+    for &x in values {
+        let k = match width > 0.0 {
+            true => (((x - min) / width) as usize).min(SNAPSHOT_BINS - 1),
+            false => 0,
+        };
+        bins[k] += 1;
+    }
+    bins
+}
+
+/// A 128-bit hash of a text, from BLAKE3.
+fn text_hash(s: &str) -> u128 {
+    let bytes = blake3::hash(s.as_bytes());
+    u128::from_le_bytes(bytes.as_bytes()[..16].try_into().expect("16 bytes"))
 }
 
 fn numeric(datetime: bool) -> ColumnAccumulator {
@@ -525,6 +641,9 @@ fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -
         numeric: None,
         true_count: None,
         text: None,
+        data_type: None,
+        distinct: None,
+        median: None,
     };
     match acc {
         ColumnAccumulator::Numeric {

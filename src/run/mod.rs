@@ -11,6 +11,7 @@ mod export;
 mod load;
 mod produce;
 mod queries;
+mod snapshot;
 mod split_from;
 
 use std::collections::{HashMap, HashSet};
@@ -44,6 +45,7 @@ use queries::{check_failure, check_result, query_error};
 
 pub use export::{Exported, export};
 pub use load::{LoadOptions, Loaded, check_variants, load, load_source};
+pub use snapshot::{Mode, Report, SnapshotOptions, Unreferenced, snapshot, snapshot_file};
 pub use split_from::split_from;
 
 /// Set by Ctrl-C; the run stops at the next stage boundary and leaves the output folder as it was.
@@ -87,6 +89,9 @@ pub struct RunOptions {
     /// Make everything, write nothing (`tutas check`): every stage runs and is reported, its
     /// files are encoded and hashed but go nowhere.
     pub dry_run: bool,
+    /// Profile columns exactly (distinct counts, medians, types: `tutas snapshot`), keeping
+    /// every value of a table while it is written.
+    pub exact_profiles: bool,
 }
 
 /// A table in memory: its schema and batches.
@@ -225,6 +230,14 @@ impl<'a> RunState<'a> {
         })
     }
 
+    /// A profiler for a table or feature of this schema, exact when the run asks.
+    fn profiler(&self, schema: &SchemaRef) -> TableProfiler {
+        match self.options.exact_profiles {
+            true => TableProfiler::exact(schema),
+            false => TableProfiler::new(schema),
+        }
+    }
+
     /// The CSV style when tables are written as CSV.
     fn csv_style(&self) -> Option<&CsvStyle> {
         (self.options.format == Format::Csv).then_some(&self.style)
@@ -352,7 +365,7 @@ impl<'a> RunState<'a> {
             mess: Vec::new(),
         };
         let schema = table.written_schema();
-        let profiler = TableProfiler::new(&schema);
+        let profiler = self.profiler(&schema);
         if self.read_later.contains(&table.name) {
             // A shuffled table's progress was shown while it was made.
             let bar = match shuffled {
@@ -462,7 +475,7 @@ impl<'a> RunState<'a> {
     fn read_source(&mut self, table: &TablePlan, path: &std::path::Path) -> Result<TableReport> {
         let (schema, batches) = crate::source::read(&self.engine, path)
             .map_err(|e| e.at_path(&format!("tables.{}.source", table.name)))?;
-        let mut profiler = TableProfiler::new(&schema);
+        let mut profiler = self.profiler(&schema);
         batches.iter().for_each(|b| profiler.add(b));
         let rows = batches.iter().map(|b| b.num_rows() as u64).sum();
         // Registered whatever reads it: an alias may name it.
@@ -509,7 +522,7 @@ impl<'a> RunState<'a> {
             self.background.push(BackgroundWrite::start(
                 batches,
                 writer,
-                TableProfiler::new(&schema),
+                self.profiler(&schema),
                 self.csv_style().cloned(),
                 stage.started,
                 self.report.timings.len(),

@@ -66,6 +66,22 @@ pub struct Scenario {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, IndexMap<String, serde_json::Value>>")]
     pub variants: IndexMap<String, IndexMap<String, de::IgnoredAny>>,
+    /// How `tutas snapshot` runs this scenario: at a scale of its own (so CI stays fast on a
+    /// large scenario) and for which variants besides the scenario itself.
+    #[serde(default)]
+    pub snapshot: SnapshotOptions,
+}
+
+/// `snapshot: { scale: 0.1, variants: [drift] }`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotOptions {
+    /// Multiplies every row count for the snapshot (as `--scale`; default 1).
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// Variants that get a snapshot of their own.
+    #[serde(default)]
+    pub variants: Vec<String>,
 }
 
 /// Deserializes a seed, saying what it takes.

@@ -18,4 +18,5 @@ mod pipeline;
 mod references;
 mod report;
 mod robustness;
+mod snapshot;
 mod strata;

@@ -47,6 +47,7 @@ fn scenarios() -> Vec<(std::path::PathBuf, Vec<(String, String)>)> {
     let mut files: Vec<_> = std::fs::read_dir(root().join("scenarios"))
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
     for path in files {
