@@ -286,7 +286,12 @@ impl Analyzer<'_> {
         }
         let known: Vec<&str> = self.scenario.variants.keys().map(String::as_str).collect();
         for (i, v) in options.variants.iter().enumerate() {
-            if !known.contains(&v.as_str()) {
+            if options.variants[..i].contains(v) {
+                self.problem(Diagnostic::at(
+                    format!("snapshot.variants[{i}]"),
+                    format!("variant `{v}` is listed twice"),
+                ));
+            } else if !known.contains(&v.as_str()) {
                 self.problem(
                     Diagnostic::at(
                         format!("snapshot.variants[{i}]"),

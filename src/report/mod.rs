@@ -88,6 +88,9 @@ pub struct CheckResult {
 pub struct InsightResult {
     /// Name.
     pub name: String,
+    /// Its columns, in the query's order (the JSON rows' keys are sorted).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<String>,
     /// The result as a printed table.
     pub table: String,
     /// The result as JSON rows.
@@ -187,6 +190,12 @@ pub struct ColumnProfile {
     /// values when their count is even).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median: Option<f64>,
+    /// Exact profiles only: an integer column's smallest and largest values, exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whole_range: Option<(i64, i64)>,
+    /// Exact profiles only: values of a numeric column that are not finite (infinite, NaN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_finite: Option<u64>,
 }
 
 /// Moments, range and histogram of a numeric column.

@@ -213,6 +213,10 @@ struct ExactColumn {
     numbers: Vec<f64>,
     texts: std::collections::HashSet<u128, RandomState>,
     falses: u64,
+    /// Non-empty values that are not finite numbers.
+    non_finite: u64,
+    /// An integer column's smallest and largest value.
+    whole: Option<(i64, i64)>,
 }
 
 impl TableProfiler {
@@ -251,6 +255,8 @@ impl TableProfiler {
                 numbers: Vec::new(),
                 texts: Default::default(),
                 falses: 0,
+                non_finite: 0,
+                whole: None,
             })
             .collect();
         TableProfiler {
@@ -300,7 +306,20 @@ impl TableProfiler {
 impl ExactColumn {
     fn add(&mut self, acc: &ColumnAccumulator, a: &ArrayRef) {
         match acc {
-            ColumnAccumulator::Numeric { .. } => self.numbers.extend(finite_values(a)),
+            ColumnAccumulator::Numeric { .. } => {
+                let finite = finite_values(a);
+                self.non_finite += (a.len() - a.null_count() - finite.len()) as u64;
+                self.numbers.extend(finite);
+                if a.data_type().is_integer()
+                    && let Ok(ints) = cast(a, &DataType::Int64)
+                {
+                    let ints = ints.as_primitive::<Int64Type>();
+                    for v in ints.iter().flatten() {
+                        let (lo, hi) = self.whole.get_or_insert((v, v));
+                        (*lo, *hi) = ((*lo).min(v), (*hi).max(v));
+                    }
+                }
+            }
             ColumnAccumulator::Boolean { .. } => {
                 let b = a.as_boolean();
                 self.falses += (b.len() - b.null_count() - b.true_count()) as u64;
@@ -318,6 +337,8 @@ impl ExactColumn {
     /// Puts the type, the exact distinct count and the median into `p`.
     fn finish(mut self, p: &mut ColumnProfile) {
         p.data_type = Some(self.data_type.to_string());
+        p.whole_range = self.whole;
+        p.non_finite = (self.non_finite > 0).then_some(self.non_finite);
         p.distinct = match p.kind.as_str() {
             "number" | "datetime" => {
                 self.numbers.sort_by(f64::total_cmp);
@@ -644,6 +665,8 @@ fn finish_column(name: String, acc: ColumnAccumulator, count: u64, nulls: u64) -
         data_type: None,
         distinct: None,
         median: None,
+        whole_range: None,
+        non_finite: None,
     };
     match acc {
         ColumnAccumulator::Numeric {

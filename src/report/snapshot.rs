@@ -25,6 +25,12 @@ pub const FORMAT: u32 = 1;
 /// Categories a text column lists in full (beyond, its five most frequent).
 const LISTED_CATEGORIES: usize = 12;
 
+/// Rows of an insight a snapshot lists.
+pub const INSIGHT_ROWS: usize = 20;
+
+/// What the numbers of a snapshot mean, above them in the file.
+const LEGEND: &str = "# shares (empty, true, top) are of the rows; true and top of the non-empty values; bins: counts in 10 equal bins from min to max; mean and std to 4 significant digits, min, median and max to 6 (integers exactly)";
+
 /// What a run made, as the snapshot file holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,10 +42,15 @@ pub struct Snapshot {
     /// The variant run, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variant: Option<String>,
+    /// The variant's overrides, as they apply.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub settings: Vec<String>,
     /// The seed in force.
     pub seed: u64,
     /// The scale the snapshot runs at.
     pub scale: f64,
+    /// How the CSV files spell date-times and booleans.
+    pub output: IndexMap<String, String>,
     /// The data version of the tutas that made it ([`crate::DATA_VERSION`]).
     pub data_version: u32,
     /// Tables in declaration order.
@@ -50,7 +61,7 @@ pub struct Snapshot {
     /// Each check: `pass` or `FAIL`, with what it returned.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub checks: IndexMap<String, String>,
-    /// Each insight's rows.
+    /// Each insight's rows (the first [`INSIGHT_ROWS`]; then one `{ more_rows: n }`).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub insights: IndexMap<String, Vec<IndexMap<String, Value>>>,
     /// The split.
@@ -118,9 +129,15 @@ pub struct ColumnSnap {
     /// Numbers: mean (date-times: as a date-time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mean: Option<Value>,
-    /// Numbers: population standard deviation (date-times: in hours).
+    /// Numbers: population standard deviation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub std: Option<f64>,
+    /// Date-times: population standard deviation in hours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub std_hours: Option<f64>,
+    /// Numbers: non-empty values that are not finite (infinite or NaN).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub non_finite: Option<u64>,
     /// Numbers and date-times: counts in 10 equal bins from min to max.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bins: Option<Vec<u64>>,
@@ -165,15 +182,22 @@ pub struct AuditSnap {
 }
 
 impl Snapshot {
-    /// The snapshot of a run made with exact profiles.
-    pub fn of(report: &RunReport, variant: Option<&str>, scale: f64) -> Snapshot {
+    /// The snapshot of a run made with exact profiles; `output` the plan's output settings.
+    pub fn of(
+        report: &RunReport,
+        variant: Option<&str>,
+        scale: f64,
+        output: IndexMap<String, String>,
+    ) -> Snapshot {
         let tables = |ts: &[TableReport]| ts.iter().map(|t| (t.name.clone(), table(t))).collect();
         Snapshot {
             snapshot: FORMAT,
             scenario: report.scenario.clone(),
             variant: variant.map(str::to_string),
+            settings: report.settings.clone(),
             seed: report.seed,
             scale: significant(scale),
+            output,
             data_version: report.data_version,
             tables: tables(&report.tables),
             features: tables(&report.features),
@@ -188,7 +212,7 @@ impl Snapshot {
             insights: report
                 .insights
                 .iter()
-                .map(|i| (i.name.clone(), insight_rows(&i.rows)))
+                .map(|i| (i.name.clone(), insight_rows(&i.rows, &i.columns)))
                 .collect(),
             split: report.split.as_ref().map(split),
             audit: report.audit.as_ref().map(audit),
@@ -205,11 +229,11 @@ impl Snapshot {
         }
     }
 
-    /// The snapshot's text, headed by a comment naming the scenario file.
-    pub fn to_text(&self, scenario_file: &str) -> String {
+    /// The snapshot's text, headed by comments saying what it is and what its numbers mean.
+    pub fn to_text(&self) -> String {
         let value = serde_yaml::to_value(self).unwrap_or(serde_yaml::Value::Null);
         let mut out = format!(
-            "# tutas snapshot of {scenario_file}: `tutas snapshot` writes it, `tutas snapshot --check` compares a fresh run with it\n"
+            "# tutas snapshot: `tutas snapshot` writes it, `tutas snapshot --check` compares a fresh run with it\n{LEGEND}\n"
         );
         emit_block(&value, 0, &mut out);
         out
@@ -250,9 +274,25 @@ impl Snapshot {
                 let b = new.tables.get(name).or_else(|| new.features.get(name))?;
                 Some((name, a, b))
             });
+        let names = |s: &Snapshot| -> Vec<String> {
+            s.tables.keys().chain(s.features.keys()).cloned().collect()
+        };
+        let (before, after) = (names(self), names(new));
+        for gone in before.iter().filter(|n| !after.contains(n)) {
+            lines.push(format!("{gone}: gone"));
+        }
+        for added in after.iter().filter(|n| !before.contains(n)) {
+            lines.push(format!("{added}: new"));
+        }
         for (name, a, b) in pairs {
             if a.rows != b.rows {
                 lines.push(format!("{name}: {} → {} rows", a.rows, b.rows));
+            }
+            for gone in a.columns.keys().filter(|c| !b.columns.contains_key(*c)) {
+                lines.push(format!("{name}.{gone}: column gone"));
+            }
+            for added in b.columns.keys().filter(|c| !a.columns.contains_key(*c)) {
+                lines.push(format!("{name}.{added}: new column"));
             }
             for (s, x) in &a.strata {
                 if let Some(y) = b.strata.get(s).filter(|y| y.rows != x.rows) {
@@ -324,23 +364,34 @@ fn column(p: &ColumnProfile) -> ColumnSnap {
         max: None,
         mean: None,
         std: None,
+        std_hours: None,
+        non_finite: p.non_finite,
         bins: None,
         top: None,
     };
     if let Some(n) = &p.numeric {
         let datetime = p.kind == "datetime";
-        let exact = |x: f64| match datetime {
+        let shown = |x: f64| match datetime {
             true => Value::String(DateTimeFormat::default().format(x as i64)),
-            false => number(x),
+            false => number(significant_to(x, 6)),
         };
-        c.min = Some(exact(n.min));
-        c.median = p.median.map(exact);
-        c.max = Some(exact(n.max));
-        c.mean = Some(match datetime {
-            true => exact(n.mean.round()),
-            false => number(significant(n.mean)),
-        });
-        c.std = Some(significant(if datetime { n.std / 3600.0 } else { n.std }));
+        let (min, max) = match p.whole_range {
+            Some((lo, hi)) if !datetime => (Value::from(lo), Value::from(hi)),
+            _ => (shown(n.min), shown(n.max)),
+        };
+        c.min = Some(min);
+        c.median = p.median.map(shown);
+        c.max = Some(max);
+        match datetime {
+            true => {
+                c.mean = Some(shown(n.mean.round()));
+                c.std_hours = Some(significant(n.std / 3600.0));
+            }
+            false => {
+                c.mean = Some(number(significant(n.mean)));
+                c.std = Some(significant(n.std));
+            }
+        }
         c.bins = Some(n.bins.clone());
     }
     if let Some(t) = &p.text {
@@ -374,7 +425,7 @@ fn profile(name: &str, c: &ColumnSnap, rows: u64) -> ColumnProfile {
     let numeric = match (seconds(&c.min), seconds(&c.max), &c.bins) {
         (Some(min), Some(max), Some(bins)) => Some(NumericProfile {
             mean: seconds(&c.mean).unwrap_or(min),
-            std: c.std.unwrap_or(0.0) * if datetime { 3600.0 } else { 1.0 },
+            std: c.std.or(c.std_hours.map(|h| h * 3600.0)).unwrap_or(0.0),
             min,
             max,
             bin_start: min,
@@ -407,28 +458,37 @@ fn profile(name: &str, c: &ColumnSnap, rows: u64) -> ColumnProfile {
         data_type: Some(c.ty.clone()),
         distinct: c.distinct,
         median: None,
+        whole_range: None,
+        non_finite: c.non_finite,
     }
 }
 
-/// An insight's rows, their numbers to 4 significant digits.
-fn insight_rows(rows: &Value) -> Vec<IndexMap<String, Value>> {
+/// An insight's rows as the query returns them (its columns in order), the first
+/// [`INSIGHT_ROWS`] of them, then how many more there are.
+fn insight_rows(rows: &Value, columns: &[String]) -> Vec<IndexMap<String, Value>> {
     let Some(rows) = rows.as_array() else {
         return Vec::new();
     };
-    rows.iter()
+    let mut out: Vec<IndexMap<String, Value>> = rows
+        .iter()
+        .take(INSIGHT_ROWS)
         .filter_map(Value::as_object)
         .map(|row| {
-            row.iter()
-                .map(|(k, v)| {
-                    let v = match v.as_f64() {
-                        Some(x) if !v.is_i64() && !v.is_u64() => number(significant(x)),
-                        _ => v.clone(),
-                    };
-                    (k.clone(), v)
-                })
-                .collect()
+            let ordered = columns
+                .iter()
+                .filter_map(|c| Some((c.clone(), row.get(c)?.clone())));
+            let rest = row
+                .iter()
+                .filter(|(k, _)| !columns.contains(k))
+                .map(|(k, v)| (k.clone(), v.clone()));
+            ordered.chain(rest).collect()
         })
-        .collect()
+        .collect();
+    if rows.len() > INSIGHT_ROWS {
+        let more = Value::from((rows.len() - INSIGHT_ROWS) as u64);
+        out.push(IndexMap::from([("more_rows".to_string(), more)]));
+    }
+    out
 }
 
 fn split(sp: &super::SplitReport) -> SplitSnap {
@@ -468,10 +528,15 @@ fn audit(a: &crate::facts::Audit) -> AuditSnap {
 
 /// `x` to 4 significant digits (the float nearest that decimal).
 fn significant(x: f64) -> f64 {
+    significant_to(x, 4)
+}
+
+/// `x` to `digits` significant digits (the float nearest that decimal).
+fn significant_to(x: f64, digits: usize) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    format!("{x:.3e}").parse().unwrap_or(x)
+    format!("{x:.*e}", digits - 1).parse().unwrap_or(x)
 }
 
 /// A number as JSON: whole numbers as integers.

@@ -571,12 +571,13 @@ impl<'a> RunState<'a> {
     fn run_insights(&mut self) -> Result<()> {
         for q in &self.plan.insights {
             check_interrupt()?;
-            let (_, batches) = self
+            let (schema, batches) = self
                 .engine
                 .query(&q.sql)
                 .map_err(|e| query_error("insight", q, &e))?;
             self.report.insights.push(InsightResult {
                 name: q.name.clone(),
+                columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
                 table: pretty_format_batches(&batches)?.to_string(),
                 rows: crate::report::batches_to_json(&batches)?,
             });

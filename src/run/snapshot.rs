@@ -1,11 +1,13 @@
 //! `tutas snapshot`: a small, readable, committed snapshot of what each scenario makes
 //! ([`crate::report::snapshot`]), written next to it in `snapshots/`, checked in CI with a diff
-//! and the drift it shows, accepted or reviewed as `cargo insta` does.
+//! and the drift it shows, accepted or reviewed as `cargo insta` does. A scenario that cannot
+//! be run is reported and the others go on.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
+use indexmap::IndexMap;
 use similar::TextDiff;
 
 use super::{LoadOptions, RunOptions, load, run};
@@ -36,7 +38,7 @@ pub enum Unreferenced {
     Warn,
     /// Report it and fail.
     Reject,
-    /// Remove it.
+    /// Remove it (and its pending `.snap.new`).
     Delete,
 }
 
@@ -75,6 +77,16 @@ struct Target {
     file: PathBuf,
 }
 
+impl Target {
+    /// The scenario file, and the variant when there is one.
+    fn name(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{} (variant {v})", self.scenario.display()),
+            None => self.scenario.display().to_string(),
+        }
+    }
+}
+
 /// What became of one snapshot.
 enum Outcome {
     Written,
@@ -87,33 +99,47 @@ enum Outcome {
     Missing {
         pending: PathBuf,
     },
+    /// The scenario could not be run: its error.
+    Broken(Error),
+}
+
+/// A failed snapshot for the closing summary: which, and why in one line.
+struct Failure {
+    what: String,
+    why: String,
 }
 
 /// Runs `tutas snapshot`; prints what it does. Fails (exit 1) when a check finds a snapshot
-/// that differs, is missing or (with `--unreferenced reject`) is stale.
+/// that differs, is missing or (with `--unreferenced reject`) is stale, or a scenario cannot be
+/// run.
 pub fn snapshot(options: &SnapshotOptions) -> Result<()> {
-    let scenarios = scenario_files(&options.paths)?;
-    let mut failed = Vec::new();
-    let mut targets = Vec::new();
-    if matches!(options.mode, Mode::Write | Mode::Check) {
-        for scenario in &scenarios {
-            for target in targets_of(scenario)? {
-                let outcome = make(&target, options)?;
-                print_outcome(&target, &outcome, options.report);
-                if matches!(outcome, Outcome::Differs { .. } | Outcome::Missing { .. }) {
-                    failed.push(target.scenario.display().to_string());
-                }
-                targets.push(target);
-            }
-        }
-        failed.extend(stale(&options.paths, &targets, options)?);
-    } else {
-        pending(&options.paths, options.mode)?;
+    if options.mode == Mode::Check && options.unreferenced == Unreferenced::Delete {
+        return Err(Error::invalid(Diagnostic::new(
+            "--check changes no file, and --unreferenced delete would: delete without --check",
+        )));
     }
-    summary(options, targets.len(), &failed)
+    let scenarios = scenario_files(&options.paths)?;
+    let targets = all_targets(&scenarios)?;
+    if !matches!(options.mode, Mode::Write | Mode::Check) {
+        return pending(&options.paths, &targets, options.mode);
+    }
+    let mut failed = Vec::new();
+    for target in &targets {
+        let outcome = make(target, options);
+        print_outcome(target, &outcome, options.report);
+        if outcome.failed() {
+            failed.push(Failure {
+                what: target.name(),
+                why: outcome.why(),
+            });
+        }
+    }
+    let stale = stale(&options.paths, &targets, options)?;
+    summary(options, targets.len(), &failed, &stale)
 }
 
-/// The scenario files of `paths`: files as given, folders' `.yaml`/`.yml` files by name.
+/// The scenario files of `paths`: files as given, folders' `.yaml`/`.yml` files by name
+/// (subfolders are not searched).
 fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for path in paths {
@@ -127,17 +153,24 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             files.push(path.clone());
             continue;
         }
+        let unreadable = |e: std::io::Error| {
+            Error::invalid(Diagnostic::new(format!(
+                "cannot read `{}`: {e}",
+                path.display()
+            )))
+        };
         let mut inside: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| {
-                Error::invalid(Diagnostic::new(format!(
-                    "cannot read `{}`: {e}",
-                    path.display()
-                )))
-            })?
+            .map_err(unreadable)?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.is_file() && is_yaml(p))
             .collect();
         inside.sort();
+        if inside.is_empty() {
+            return Err(Error::invalid(Diagnostic::new(format!(
+                "`{}` holds no scenario (`.yaml` or `.yml` file; subfolders are not searched)",
+                path.display()
+            ))));
+        }
         files.extend(inside);
     }
     Ok(files)
@@ -149,19 +182,44 @@ fn is_yaml(p: &Path) -> bool {
         .is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-/// The snapshots of a scenario: its own and one per variant its `snapshot.variants` names.
-fn targets_of(scenario: &Path) -> Result<Vec<Target>> {
-    let parsed = parse(scenario)?;
+/// Every snapshot of the scenarios; two that would write the same file are refused.
+fn all_targets(scenarios: &[PathBuf]) -> Result<Vec<Target>> {
+    let mut targets: Vec<Target> = Vec::new();
+    for scenario in scenarios {
+        for target in targets_of(scenario) {
+            if let Some(other) = targets.iter().find(|t| t.file == target.file) {
+                return Err(Error::invalid(Diagnostic::new(format!(
+                    "{} and {} would both write {}: rename one of them",
+                    other.name(),
+                    target.name(),
+                    target.file.display()
+                ))));
+            }
+            targets.push(target);
+        }
+    }
+    Ok(targets)
+}
+
+/// The snapshots of a scenario: its own and one per variant its `snapshot.variants` names
+/// (a scenario that cannot be read has its own, which will say why).
+fn targets_of(scenario: &Path) -> Vec<Target> {
     let mut variants = vec![None];
-    variants.extend(parsed.snapshot.variants.iter().cloned().map(Some));
-    Ok(variants
+    if let Ok(parsed) = parse(scenario) {
+        for v in parsed.snapshot.variants {
+            if !variants.contains(&Some(v.clone())) {
+                variants.push(Some(v));
+            }
+        }
+    }
+    variants
         .into_iter()
         .map(|variant| Target {
             file: snapshot_file(scenario, variant.as_deref()),
             scenario: scenario.to_path_buf(),
             variant,
         })
-        .collect())
+        .collect()
 }
 
 /// A scenario parsed (not analyzed): its snapshot options.
@@ -175,7 +233,7 @@ fn parse(scenario: &Path) -> Result<Scenario> {
     crate::scenario::yaml::from_str(&Source::new(scenario.display().to_string(), text))
 }
 
-/// `<folder>/snapshots/<stem>[.<variant>].snap` of a scenario file.
+/// `<folder>/snapshots/<file stem>[.<variant>].snap` of a scenario file.
 pub fn snapshot_file(scenario: &Path, variant: Option<&str>) -> PathBuf {
     let stem = scenario
         .file_stem()
@@ -201,10 +259,19 @@ fn pending_file(file: &Path) -> PathBuf {
 
 /// Runs the target's scenario in memory (exact profiles, nothing written) and writes or
 /// checks its snapshot.
-fn make(target: &Target, options: &SnapshotOptions) -> Result<Outcome> {
-    let text = fresh(target, options)?;
+fn make(target: &Target, options: &SnapshotOptions) -> Outcome {
+    match fresh(target, options).and_then(|text| compare(target, options, text)) {
+        Ok(outcome) => outcome,
+        Err(e) => Outcome::Broken(e),
+    }
+}
+
+/// Writes the fresh snapshot `text`, or checks the committed one against it.
+fn compare(target: &Target, options: &SnapshotOptions, text: String) -> Result<Outcome> {
     let pending = pending_file(&target.file);
-    let old = std::fs::read_to_string(&target.file).ok();
+    let old = std::fs::read(&target.file)
+        .ok()
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
     match (options.mode, old) {
         (Mode::Check, Some(old)) if old == text => {
             let _ = std::fs::remove_file(&pending);
@@ -234,7 +301,9 @@ fn make(target: &Target, options: &SnapshotOptions) -> Result<Outcome> {
 
 /// The snapshot text of a fresh run of the target.
 fn fresh(target: &Target, options: &SnapshotOptions) -> Result<String> {
-    let scale = options.scale.or(parse(&target.scenario)?.snapshot.scale);
+    // An invalid `snapshot.scale` is left to the analysis, which places it.
+    let own = parse(&target.scenario)?.snapshot.scale;
+    let scale = options.scale.or(own.filter(|s| s.is_finite() && *s > 0.0));
     let load_options = LoadOptions {
         scale,
         variant: target.variant.clone(),
@@ -257,8 +326,26 @@ fn fresh(target: &Target, options: &SnapshotOptions) -> Result<String> {
         exact_profiles: true,
     };
     let report = run(&loaded.plan, &run_options).map_err(|e| loaded.place(e))?;
-    let snapshot = Snapshot::of(&report, target.variant.as_deref(), scale.unwrap_or(1.0));
-    Ok(snapshot.to_text(&target.scenario.display().to_string()))
+    let output = output_settings(&loaded.plan);
+    let variant = target.variant.as_deref();
+    let snapshot = Snapshot::of(&report, variant, scale.unwrap_or(1.0), output);
+    Ok(snapshot.to_text())
+}
+
+/// How the plan's CSV files spell date-times and booleans.
+fn output_settings(plan: &crate::plan::Plan) -> IndexMap<String, String> {
+    let booleans = match plan.booleans {
+        crate::scenario::BoolStyle::Lower => "lower",
+        crate::scenario::BoolStyle::Title => "title",
+        crate::scenario::BoolStyle::Int => "int",
+    };
+    IndexMap::from([
+        (
+            "datetime_format".to_string(),
+            plan.datetime_format.pattern(),
+        ),
+        ("booleans".to_string(), booleans.to_string()),
+    ])
 }
 
 /// Writes `path` whole (its folder made first), through a temporary file renamed into place.
@@ -282,9 +369,10 @@ fn write(path: &Path, text: &str) -> Result<()> {
 fn explain(old: &str, new: &str, old_file: &Path, new_file: &Path) -> Vec<String> {
     let mut lines = Vec::new();
     match (Snapshot::parse(old), Snapshot::parse(new)) {
-        (Ok(a), Ok(b)) if a.differs_only_in_bytes(&b) => {
-            lines.push("same statistics, different bytes: the generated values changed".to_string())
-        }
+        (Ok(a), Ok(b)) if a.differs_only_in_bytes(&b) => lines.push(
+            "same statistics and settings, different bytes: the generated values changed"
+                .to_string(),
+        ),
         (Ok(a), Ok(b)) => {
             if a.data_version != b.data_version {
                 lines.push(format!(
@@ -298,7 +386,10 @@ fn explain(old: &str, new: &str, old_file: &Path, new_file: &Path) -> Vec<String
                 lines.extend(moved.into_iter().map(|l| format!("  {l}")));
             }
         }
-        (Err(e), _) | (_, Err(e)) => lines.push(e.diagnostics[0].message.clone()),
+        (Err(e), _) | (_, Err(e)) => lines.push(format!(
+            "the committed snapshot cannot be read ({}): see the diff",
+            e.diagnostics[0].message
+        )),
     }
     let diff = TextDiff::from_lines(old, new);
     let unified = diff
@@ -313,11 +404,44 @@ fn explain(old: &str, new: &str, old_file: &Path, new_file: &Path) -> Vec<String
     lines
 }
 
+impl Outcome {
+    fn failed(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Differs { .. } | Outcome::Missing { .. } | Outcome::Broken(_)
+        )
+    }
+
+    /// Why it failed, in one line: the drift lines (at most three, with how many more), the
+    /// error, or the first line of what changed.
+    fn why(&self) -> String {
+        match self {
+            Outcome::Differs { lines, .. } => {
+                let moved: Vec<&str> = lines
+                    .iter()
+                    .take_while(|l| !l.starts_with("---"))
+                    .filter_map(|l| l.strip_prefix("  "))
+                    .collect();
+                match moved.len() {
+                    0 => lines.first().cloned().unwrap_or_default(),
+                    n if n <= 3 => moved.join("; "),
+                    n => format!("{}; and {} more", moved[..3].join("; "), n - 3),
+                }
+            }
+            Outcome::Missing { .. } => {
+                "no snapshot yet: run `tutas snapshot` and commit it".to_string()
+            }
+            Outcome::Broken(e) => {
+                let first = e.diagnostics.first().map(|d| d.message.clone());
+                format!("cannot be run: {}", first.unwrap_or_default())
+            }
+            Outcome::Written | Outcome::Unchanged | Outcome::Matches => String::new(),
+        }
+    }
+}
+
 fn print_outcome(target: &Target, outcome: &Outcome, report: Report) {
-    let name = match &target.variant {
-        Some(v) => format!("{} (variant {v})", target.scenario.display()),
-        None => target.scenario.display().to_string(),
-    };
+    let name = target.name();
     let file = target.file.display();
     match outcome {
         Outcome::Written => println!("{name}: wrote {file}"),
@@ -328,14 +452,7 @@ fn print_outcome(target: &Target, outcome: &Outcome, report: Report) {
                 "{name}: no snapshot {file}; the new one is {}",
                 pending.display()
             );
-            annotate(
-                report,
-                target,
-                &format!(
-                    "no snapshot {file}: run `tutas snapshot --accept` after reviewing {}",
-                    pending.display()
-                ),
-            );
+            annotate(report, &target.scenario, 1, &outcome.why());
         }
         Outcome::Differs { pending, lines } => {
             println!(
@@ -345,28 +462,31 @@ fn print_outcome(target: &Target, outcome: &Outcome, report: Report) {
             for line in lines {
                 println!("  {line}");
             }
-            // The drift lines (indented under their heading), else the first line.
-            let moved: Vec<&str> = lines
-                .iter()
-                .take_while(|l| !l.starts_with("---"))
-                .filter_map(|l| l.strip_prefix("  "))
-                .take(3)
-                .collect();
-            let what = match moved.is_empty() {
-                true => lines.first().cloned().unwrap_or_default(),
-                false => moved.join("; "),
-            };
-            annotate(report, target, &format!("snapshot {file} differs: {what}"));
+            let message = format!("snapshot {file} differs: {}", outcome.why());
+            annotate(report, &target.scenario, 1, &message);
+        }
+        Outcome::Broken(e) => {
+            println!("{name}: cannot be snapshotted");
+            for line in e.render().lines() {
+                println!("  {line}");
+            }
+            let at = e.diagnostics.iter().find_map(|d| d.location.as_ref());
+            annotate(
+                report,
+                &target.scenario,
+                at.map_or(1, |l| l.line),
+                &outcome.why(),
+            );
         }
     }
 }
 
-/// A GitHub Actions error annotation on the scenario's first line.
-fn annotate(report: Report, target: &Target, message: &str) {
+/// A GitHub Actions error annotation on a line of the scenario.
+fn annotate(report: Report, scenario: &Path, line: usize, message: &str) {
     if report == Report::Github {
         println!(
-            "::error file={},line=1,title=tutas snapshot::{}",
-            target.scenario.display(),
+            "::error file={},line={line},title=tutas snapshot::{}",
+            scenario.display(),
             escape_annotation(message)
         );
     }
@@ -380,38 +500,37 @@ fn escape_annotation(message: &str) -> String {
         .replace('\n', "%0A")
 }
 
-/// Snapshots in the `snapshots/` folders of the scanned folders that no scenario or variant
-/// makes any more: reported, deleted, or failed as asked. Returns those that fail.
-fn stale(paths: &[PathBuf], targets: &[Target], options: &SnapshotOptions) -> Result<Vec<String>> {
+/// Snapshots (and pending ones) in the `snapshots/` folders of the scanned folders that no
+/// scenario or variant makes any more: reported, deleted, or failed as asked.
+fn stale(paths: &[PathBuf], targets: &[Target], options: &SnapshotOptions) -> Result<Vec<Failure>> {
     let mut failed = Vec::new();
     for folder in paths.iter().filter(|p| p.is_dir()) {
-        for file in snap_files(&folder.join("snapshots"), ".snap") {
-            if targets.iter().any(|t| t.file == file) {
+        for file in snap_files(&folder.join("snapshots"), ".snap")
+            .into_iter()
+            .chain(snap_files(&folder.join("snapshots"), ".snap.new"))
+        {
+            let made = |t: &Target| t.file == file || pending_file(&t.file) == file;
+            if targets.iter().any(made) {
                 continue;
             }
             let shown = file.display();
-            match options.unreferenced {
-                Unreferenced::Delete => {
-                    std::fs::remove_file(&file)
-                        .map_err(|e| crate::write::cannot_write(&file, e))?;
-                    println!("{shown}: stale (its scenario or variant is gone): deleted");
-                }
-                Unreferenced::Warn | Unreferenced::Reject => {
-                    println!("{shown}: stale (its scenario or variant is gone)");
-                    if options.report == Report::Github {
-                        let level = match options.unreferenced {
-                            Unreferenced::Reject => "error",
-                            _ => "warning",
-                        };
-                        println!(
-                            "::{level} file={shown},title=tutas snapshot::stale snapshot: its scenario or variant is gone"
-                        );
-                    }
-                    if options.unreferenced == Unreferenced::Reject {
-                        failed.push(shown.to_string());
-                    }
-                }
+            if options.unreferenced == Unreferenced::Delete {
+                std::fs::remove_file(&file).map_err(|e| crate::write::cannot_write(&file, e))?;
+                println!("{shown}: stale (its scenario or variant is gone): deleted");
+                continue;
             }
+            println!("{shown}: stale (its scenario or variant is gone)");
+            let reject = options.unreferenced == Unreferenced::Reject;
+            if options.report == Report::Github {
+                let level = if reject { "error" } else { "warning" };
+                println!(
+                    "::{level} file={shown},title=tutas snapshot::stale snapshot: its scenario or variant is gone"
+                );
+            }
+            failed.push(Failure {
+                what: shown.to_string(),
+                why: "stale: its scenario or variant is gone".to_string(),
+            });
         }
     }
     Ok(failed)
@@ -429,49 +548,34 @@ fn snap_files(folder: &Path, suffix: &str) -> Vec<PathBuf> {
     files
 }
 
-/// `--accept` and `--review`: every pending `.snap.new` of the scenarios in `paths`.
-fn pending(paths: &[PathBuf], mode: Mode) -> Result<()> {
-    let mut folders: Vec<PathBuf> = Vec::new();
+/// `--accept` and `--review`: the pending `.snap.new` of the given scenarios (all of a
+/// folder's, including those whose scenario is gone), or the `.snap.new` files given.
+fn pending(paths: &[PathBuf], targets: &[Target], mode: Mode) -> Result<()> {
+    let mut files: Vec<PathBuf> = targets
+        .iter()
+        .map(|t| pending_file(&t.file))
+        .filter(|p| p.is_file())
+        .collect();
     for path in paths {
-        let folder = match path.is_dir() {
-            true => path.join("snapshots"),
-            false => path.parent().unwrap_or(Path::new("")).join("snapshots"),
-        };
-        if !folders.contains(&folder) {
-            folders.push(folder);
+        if path.is_dir() {
+            files.extend(snap_files(&path.join("snapshots"), ".snap.new"));
+        } else if path.to_string_lossy().ends_with(".snap.new") {
+            files.push(path.clone());
         }
     }
-    let files: Vec<PathBuf> = folders
-        .iter()
-        .flat_map(|f| snap_files(f, ".snap.new"))
-        .collect();
+    files.sort();
+    files.dedup();
     if files.is_empty() {
-        println!("no pending snapshots");
+        println!(
+            "no pending snapshots (`tutas snapshot --check` writes them beside the snapshots it finds different)"
+        );
     }
     let stdin = std::io::stdin();
     let mut answers = stdin.lock().lines();
     for new in files {
         let old = PathBuf::from(new.to_string_lossy().trim_end_matches(".new"));
         let accept = match mode {
-            Mode::Review => {
-                let before = std::fs::read_to_string(&old).unwrap_or_default();
-                let after = std::fs::read_to_string(&new).unwrap_or_default();
-                for line in explain(&before, &after, &old, &new) {
-                    println!("  {line}");
-                }
-                print!("{}: [a]ccept, [r]eject or [s]kip? ", old.display());
-                let _ = std::io::stdout().flush();
-                match answers
-                    .next()
-                    .and_then(|a| a.ok())
-                    .as_deref()
-                    .map(str::trim)
-                {
-                    Some("a") | Some("accept") => Some(true),
-                    Some("r") | Some("reject") => Some(false),
-                    _ => None,
-                }
-            }
+            Mode::Review => ask(&old, &new, &mut answers),
             _ => Some(true),
         };
         match accept {
@@ -489,40 +593,86 @@ fn pending(paths: &[PathBuf], mode: Mode) -> Result<()> {
     Ok(())
 }
 
-/// The closing line, the Markdown summary for GitHub, and the check's failure.
-fn summary(options: &SnapshotOptions, count: usize, failed: &[String]) -> Result<()> {
-    if !matches!(options.mode, Mode::Write | Mode::Check) {
-        return Ok(());
+/// Shows a pending snapshot's change and asks until answered: accept (`Some(true)`), reject
+/// (`Some(false)`) or skip (`None`; also at the end of the answers).
+fn ask(
+    old: &Path,
+    new: &Path,
+    answers: &mut impl Iterator<Item = std::io::Result<String>>,
+) -> Option<bool> {
+    println!("== {}", old.display());
+    let before = std::fs::read_to_string(old).unwrap_or_default();
+    let after = std::fs::read_to_string(new).unwrap_or_default();
+    for line in explain(&before, &after, old, new) {
+        println!("  {line}");
     }
+    loop {
+        print!("{}: [a]ccept, [r]eject or [s]kip? ", old.display());
+        let _ = std::io::stdout().flush();
+        match answers.next()?.ok()?.trim() {
+            "a" | "accept" => return Some(true),
+            "r" | "reject" => return Some(false),
+            "s" | "skip" => return None,
+            other => println!("`{other}`: answer a, r or s"),
+        }
+    }
+}
+
+/// The closing line, the Markdown summary for GitHub, and the check's failure.
+fn summary(
+    options: &SnapshotOptions,
+    count: usize,
+    failed: &[Failure],
+    stale: &[Failure],
+) -> Result<()> {
     let verb = match options.mode {
         Mode::Check => "checked",
-        _ => "written",
+        _ => "made",
     };
     let snapshots = if count == 1 { "snapshot" } else { "snapshots" };
-    println!("{count} {snapshots} {verb}; {} failed", failed.len());
+    let mut line = format!("{count} {snapshots} {verb}; {} failed", failed.len());
+    if !stale.is_empty() {
+        let _ = write!(line, "; {} stale", stale.len());
+    }
+    println!("{line}");
     if options.report == Report::Github
         && let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY")
     {
-        let mut md = String::from("### tutas snapshot\n\n");
-        let _ = writeln!(md, "{count} {snapshots} {verb}, {} failed.", failed.len());
-        for f in failed {
-            let _ = writeln!(md, "- `{f}`: see the job log for its diff");
+        append_summary(Path::new(&path), &line, failed, stale)?;
+    }
+    let rejected = match options.unreferenced {
+        Unreferenced::Reject => stale.len(),
+        _ => 0,
+    };
+    if failed.is_empty() && rejected == 0 {
+        return Ok(());
+    }
+    let mut d = Diagnostic::new(match (failed.len(), rejected) {
+        (1, 0) => "1 snapshot failed".to_string(),
+        (n, 0) => format!("{n} snapshots failed"),
+        (0, s) => format!("{s} stale snapshots (--unreferenced reject)"),
+        (n, s) => format!("{n} snapshots failed and {s} are stale"),
+    });
+    if !failed.is_empty() {
+        d = d.help("review the diffs above; `tutas snapshot --review` walks the new snapshots, `tutas snapshot --accept` takes them all");
+    }
+    Err(Error::runtime(d))
+}
+
+/// Appends the check's Markdown summary to GitHub's step summary file.
+fn append_summary(path: &Path, line: &str, failed: &[Failure], stale: &[Failure]) -> Result<()> {
+    let mut md = format!("### tutas snapshot\n\n{line}.\n\n");
+    if !failed.is_empty() || !stale.is_empty() {
+        md.push_str("| snapshot | what |\n|---|---|\n");
+        for f in failed.iter().chain(stale) {
+            let why = f.why.replace('|', "\\|");
+            let _ = writeln!(md, "| `{}` | {why} |", f.what);
         }
-        let appended = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .and_then(|mut file| file.write_all(format!("{md}\n").as_bytes()));
-        appended.map_err(|e| crate::write::cannot_write(Path::new(&path), e))?;
     }
-    match failed.is_empty() {
-        true => Ok(()),
-        false => Err(Error::runtime(
-            Diagnostic::new(match failed.len() {
-                1 => "1 snapshot differs, is missing or is stale".to_string(),
-                n => format!("{n} snapshots differ, are missing or are stale"),
-            })
-            .help("review the diffs above; `tutas snapshot --review` walks them, `tutas snapshot --accept` takes them all"),
-        )),
-    }
+    let appended = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(format!("{md}\n").as_bytes()));
+    appended.map_err(|e| crate::write::cannot_write(path, e).into())
 }

@@ -83,7 +83,7 @@ fn snapshots_are_written_checked_accepted_and_found_stale() {
         assert!(snap(dir, name).exists(), "{name}: {}", o.stdout);
     }
     assert!(
-        o.stdout.ends_with("4 snapshots written; 0 failed\n"),
+        o.stdout.ends_with("4 snapshots made; 0 failed\n"),
         "{}",
         o.stdout
     );
@@ -116,7 +116,7 @@ fn snapshots_are_written_checked_accepted_and_found_stale() {
         "{}",
         o.stdout
     );
-    assert!(o.stderr.contains("1 snapshot differs"), "{}", o.stderr);
+    assert!(o.stderr.contains("1 snapshot failed"), "{}", o.stderr);
     assert!(snap(dir, "a.snap.new").exists());
     assert_eq!(
         std::fs::read_to_string(snap(dir, "a.snap")).unwrap(),
@@ -144,7 +144,11 @@ fn snapshots_are_written_checked_accepted_and_found_stale() {
     );
     let o = tutas(dir, &["snapshot", "--check", "--unreferenced", "reject"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
+    // --check changes no file: deleting is a run of its own.
     let o = tutas(dir, &["snapshot", "--check", "--unreferenced", "delete"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(snap(dir, "b.snap").exists());
+    let o = tutas(dir, &["snapshot", "--unreferenced", "delete"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(!snap(dir, "b.snap").exists());
 }
@@ -183,7 +187,9 @@ fn the_check_reports_in_plain_text_and_as_github_annotations() {
     insta::assert_snapshot!("check_github", stdout);
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        md.contains("1 snapshot checked, 1 failed") && md.contains("`scenarios/a.yaml`"),
+        md.contains("1 snapshot checked; 1 failed")
+            && md.contains("`scenarios/a.yaml`")
+            && md.contains("pairs.strata.good: 800 → 500 rows"),
         "{md}"
     );
 }
@@ -203,18 +209,27 @@ fn a_snapshot_file_reads_as_it_is_meant_to() {
 fn new_bytes_with_the_same_statistics_are_said_in_one_line() {
     let repo = repository();
     let dir = repo.path();
+    assert_eq!(tutas(dir, &["snapshot", "scenarios/c.yaml"]).code, 0);
+    // The same rows in another order: other bytes, the same statistics.
+    let shuffled = C.replace("    rows: 200\n", "    rows: 200\n    shuffle: true\n");
+    std::fs::write(dir.join("scenarios/c.yaml"), shuffled).unwrap();
+    let o = tutas(dir, &["snapshot", "--check", "scenarios/c.yaml"]);
+    assert_eq!(o.code, 1, "{}", o.stdout);
+    let bytes_only = "same statistics and settings, different bytes: the generated values changed";
+    assert!(o.stdout.contains(bytes_only), "{}", o.stdout);
+    // Another date-time format is a setting the snapshot shows.
     assert_eq!(tutas(dir, &["snapshot", "scenarios/b.yaml"]).code, 0);
-    // Another date-time format: other bytes, the same values.
     let reformatted = format!("{B}output: {{ datetime_format: \"%d/%m/%Y %H:%M:%S\" }}\n");
     std::fs::write(dir.join("scenarios/b.yaml"), reformatted).unwrap();
     let o = tutas(dir, &["snapshot", "--check", "scenarios/b.yaml"]);
     assert_eq!(o.code, 1, "{}", o.stdout);
     assert!(
         o.stdout
-            .contains("same statistics, different bytes: the generated values changed"),
+            .contains("+  datetime_format: \"%d/%m/%Y %H:%M:%S\""),
         "{}",
         o.stdout
     );
+    assert!(!o.stdout.contains(bytes_only), "{}", o.stdout);
 }
 
 #[test]
@@ -314,4 +329,71 @@ fn the_workflow_in_the_docs_runs_a_command_tutas_has() {
     let parsed = tutas::cli::Cli::try_parse_from(&args);
     assert!(parsed.is_ok(), "`{check}`: {:?}", parsed.err());
     assert!(check.contains("snapshot --check"));
+}
+
+#[test]
+fn a_broken_scenario_is_reported_and_the_others_are_checked() {
+    let repo = repository();
+    let dir = repo.path();
+    assert_eq!(tutas(dir, &["snapshot"]).code, 0);
+    let broken = B.replace("bernoulli", "bernouli");
+    std::fs::write(dir.join("scenarios/b.yaml"), broken).unwrap();
+    let o = tutas(dir, &["snapshot", "--check", "--format", "github"]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.stdout.contains("scenarios/b.yaml: cannot be snapshotted"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("unknown field `bernouli`"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("::error file=scenarios/b.yaml,line=9,"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("scenarios/c.yaml: matches"),
+        "the others go on: {}",
+        o.stdout
+    );
+    // The snapshot does not depend on the folder it is run from or how its path is written.
+    let o = tutas(
+        &dir.join("scenarios"),
+        &["snapshot", "--check", "./a.yaml", "c.yaml"],
+    );
+    assert_eq!(o.code, 0, "{}", o.stdout);
+    // --accept takes only the pending snapshots of the scenarios it is given.
+    for (name, text) in [("a.yaml", A), ("c.yaml", C)] {
+        std::fs::write(
+            dir.join("scenarios").join(name),
+            text.replace("seed: ", "seed: 9"),
+        )
+        .unwrap();
+    }
+    assert_eq!(
+        tutas(
+            dir,
+            &[
+                "snapshot",
+                "--check",
+                "scenarios/a.yaml",
+                "scenarios/c.yaml"
+            ]
+        )
+        .code,
+        1
+    );
+    let o = tutas(dir, &["snapshot", "--accept", "scenarios/a.yaml"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(!snap(dir, "a.snap.new").exists());
+    assert!(snap(dir, "c.snap.new").exists(), "{}", o.stdout);
+    // Two scenario files that would write one snapshot are refused.
+    std::fs::write(dir.join("scenarios/a.yml"), A).unwrap();
+    let o = tutas(dir, &["snapshot", "--check"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("would both write"), "{}", o.stderr);
 }
