@@ -67,6 +67,9 @@ pub fn evaluate_params(
         .iter()
         .map(|p| {
             let values = eval(&p.physical, batch).map_err(|e| e.at_sql(&p.path))?;
+            if let crate::plan::Domain::LocaleFor(kind) = p.domain {
+                return locale_names(p, kind, &values, first);
+            }
             let values = datafusion::arrow::compute::cast(&values, &DataType::Float64)
                 .map_err(|e| crate::error::Error::from(e).at_sql(&p.path))?;
             let numbers = values.as_primitive::<Float64Type>();
@@ -78,6 +81,51 @@ pub fn evaluate_params(
             Ok(values)
         })
         .collect()
+}
+
+/// A `locale_from` parameter's values as text, each a locale that provides `kind`; an empty
+/// or unknown name, or a locale without `kind`, is an error naming the row.
+fn locale_names(
+    p: &crate::plan::ParamExpr,
+    kind: crate::plan::FakeKind,
+    values: &ArrayRef,
+    first: u64,
+) -> Result<ArrayRef> {
+    use crate::plan::{LOCALES, Locale};
+    let values =
+        datafusion::arrow::compute::cast(values, &datafusion::arrow::datatypes::DataType::Utf8)
+            .map_err(|e| crate::error::Error::from(e).at_sql(&p.path))?;
+    let names = values.as_string::<i32>();
+    for i in 0..names.len() {
+        let problem = match names.is_null(i) {
+            true => Some("empty (NULL)".to_string()),
+            false => match Locale::parse(names.value(i)) {
+                None => Some(format!(
+                    "`{}`, not a locale (expected one of {})",
+                    names.value(i),
+                    LOCALES.join(", ")
+                )),
+                Some(l) if !crate::generate::locale::provides(kind, l) => Some(format!(
+                    "{}, which has no `{}`; the locales that have it: {}",
+                    l.name(),
+                    kind.name(),
+                    crate::generate::locale::locales_providing(kind).join(", ")
+                )),
+                Some(_) => None,
+            },
+        };
+        if let Some(problem) = problem {
+            return Err(crate::error::Error::runtime(crate::error::Diagnostic::at(
+                &p.path,
+                format!(
+                    "in row {}, `{}` is {problem}",
+                    first + i as u64 + 1,
+                    p.sql.trim()
+                ),
+            )));
+        }
+    }
+    Ok(values)
 }
 
 fn param_error(

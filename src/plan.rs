@@ -604,6 +604,8 @@ pub enum Domain {
     Finite,
     /// A probability, in `[0, 1]`.
     Probability,
+    /// A locale name (text) whose locale provides this kind of fake value.
+    LocaleFor(FakeKind),
     /// Above 0.
     Positive,
     /// 0 or more.
@@ -619,6 +621,7 @@ impl Domain {
                 Domain::Probability => (0.0..=1.0).contains(&x),
                 Domain::Positive => x > 0.0,
                 Domain::NonNegative => x >= 0.0,
+                Domain::LocaleFor(_) => false,
             }
     }
 
@@ -629,6 +632,7 @@ impl Domain {
             Domain::Probability => "a probability in [0, 1]",
             Domain::Positive => "a number above 0",
             Domain::NonNegative => "a number ≥ 0",
+            Domain::LocaleFor(_) => "a locale name",
         }
     }
 }
@@ -656,7 +660,9 @@ pub enum TextGenerator {
     /// Row numbers in a pattern such as `M{:04}`.
     Sequence(SequencePattern),
     /// A fake value.
-    Fake(FakeKind, Locale),
+    Fake(Fake),
+    /// Text from a template of digits, letters and literal text.
+    Pattern(Pattern),
     /// One of the values, uniformly or by weight.
     Choice(Choice<String>),
     /// A value of a uniformly chosen row of an earlier table's column.
@@ -678,6 +684,93 @@ pub struct SequencePattern {
     pub suffix: String,
     /// The first number.
     pub start: i64,
+}
+
+/// A `pattern`: literal text, `#` digits and `?` capital letters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    /// The parts in order.
+    pub parts: Vec<PatternPart>,
+    /// For a `unique` pattern, the key of its permutation of the values (from the seed and the
+    /// column's path): row `r` gets the `r`-th value of that permutation.
+    pub unique: Option<u64>,
+}
+
+/// One part of a [`Pattern`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PatternPart {
+    /// Written as is.
+    Literal(String),
+    /// `#`: a digit 0-9.
+    Digit,
+    /// `?`: a letter A-Z.
+    Letter,
+}
+
+impl PatternPart {
+    /// How many values the part takes.
+    pub fn radix(&self) -> u32 {
+        match self {
+            PatternPart::Literal(_) => 1,
+            PatternPart::Digit => 10,
+            PatternPart::Letter => 26,
+        }
+    }
+}
+
+impl Pattern {
+    /// Parses `#`, `?`, the escapes `\#`, `\?`, `\\`, and literal text; a lone `\` before
+    /// anything else is an error, as is a pattern without `#` or `?`.
+    pub fn parse(text: &str) -> Result<Pattern, String> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            let part = match c {
+                '#' => PatternPart::Digit,
+                '?' => PatternPart::Letter,
+                '\\' => match chars.next() {
+                    Some(e @ ('#' | '?' | '\\')) => {
+                        literal.push(e);
+                        continue;
+                    }
+                    Some(other) => {
+                        return Err(format!(
+                            "`\\{other}` is not an escape: write `\\#`, `\\?` or `\\\\`"
+                        ));
+                    }
+                    None => return Err("the pattern ends in a lone `\\`".to_string()),
+                },
+                other => {
+                    literal.push(other);
+                    continue;
+                }
+            };
+            if !literal.is_empty() {
+                parts.push(PatternPart::Literal(std::mem::take(&mut literal)));
+            }
+            parts.push(part);
+        }
+        if !literal.is_empty() {
+            parts.push(PatternPart::Literal(literal));
+        }
+        if !parts.iter().any(|p| p.radix() > 1) {
+            return Err(format!(
+                "the pattern `{text}` has no `#` or `?`, so it makes one value: use `constant`"
+            ));
+        }
+        Ok(Pattern {
+            parts,
+            unique: None,
+        })
+    }
+
+    /// How many distinct values it makes (saturating at `u128::MAX`).
+    pub fn capacity(&self) -> u128 {
+        self.parts
+            .iter()
+            .fold(1u128, |n, p| n.saturating_mul(p.radix() as u128))
+    }
 }
 
 /// Values to choose from, uniformly or by cumulative weights.
@@ -878,26 +971,86 @@ impl Fill {
     }
 }
 
-/// A supported locale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A supported locale: every locale of the `fake` crate, and tutas's own `id_ID`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Locale {
-    /// English (`en`).
+    /// English (`en`, also `en_US`).
     En,
     /// Indonesian (`id_ID`).
     IdId,
+    /// Arabic, Saudi Arabia (`ar_SA`).
+    ArSa,
+    /// Welsh, United Kingdom (`cy_GB`).
+    CyGb,
+    /// German, Germany (`de_DE`).
+    DeDe,
+    /// Persian, Iran (`fa_IR`).
+    FaIr,
+    /// French, France (`fr_FR`).
+    FrFr,
+    /// Italian, Italy (`it_IT`).
+    ItIt,
+    /// Japanese, Japan (`ja_JP`).
+    JaJp,
+    /// Dutch, the Netherlands (`nl_NL`).
+    NlNl,
+    /// Portuguese, Brazil (`pt_BR`).
+    PtBr,
+    /// Portuguese, Portugal (`pt_PT`).
+    PtPt,
+    /// Turkish, Turkey (`tr_TR`).
+    TrTr,
+    /// Chinese, China (`zh_CN`).
+    ZhCn,
+    /// Chinese, Taiwan (`zh_TW`).
+    ZhTw,
 }
 
+/// Locale names accepted in a scenario, with their locales (`en_US` is also `en`).
+pub const LOCALE_NAMES: &[(&str, Locale)] = &[
+    ("en", Locale::En),
+    ("id_ID", Locale::IdId),
+    ("ar_SA", Locale::ArSa),
+    ("cy_GB", Locale::CyGb),
+    ("de_DE", Locale::DeDe),
+    ("fa_IR", Locale::FaIr),
+    ("fr_FR", Locale::FrFr),
+    ("it_IT", Locale::ItIt),
+    ("ja_JP", Locale::JaJp),
+    ("nl_NL", Locale::NlNl),
+    ("pt_BR", Locale::PtBr),
+    ("pt_PT", Locale::PtPt),
+    ("tr_TR", Locale::TrTr),
+    ("zh_CN", Locale::ZhCn),
+    ("zh_TW", Locale::ZhTw),
+];
+
 /// Locale names accepted in a scenario.
-pub const LOCALES: &[&str] = &["en", "id_ID"];
+pub const LOCALES: &[&str] = &[
+    "en", "id_ID", "ar_SA", "cy_GB", "de_DE", "fa_IR", "fr_FR", "it_IT", "ja_JP", "nl_NL", "pt_BR",
+    "pt_PT", "tr_TR", "zh_CN", "zh_TW",
+];
 
 impl Locale {
     /// The locale for a scenario's `locale` value.
     pub fn parse(s: &str) -> Option<Locale> {
         match s {
-            "en" | "en_US" => Some(Locale::En),
-            "id_ID" => Some(Locale::IdId),
-            _ => None,
+            "en_US" => Some(Locale::En),
+            _ => LOCALE_NAMES.iter().find(|(n, _)| *n == s).map(|(_, l)| *l),
         }
+    }
+
+    /// Its name in a scenario.
+    pub fn name(self) -> &'static str {
+        LOCALE_NAMES
+            .iter()
+            .find(|(_, l)| *l == self)
+            .map_or("en", |(n, _)| n)
+    }
+
+    /// Every locale, in [`LOCALE_NAMES`] order.
+    pub fn all() -> impl Iterator<Item = Locale> {
+        LOCALE_NAMES.iter().map(|(_, l)| *l)
     }
 }
 
@@ -947,6 +1100,34 @@ pub enum FakeKind {
     Word,
     /// An IPv4 address.
     Ipv4,
+    /// A sentence of `words` words (default 4 to 10).
+    Sentence,
+    /// A paragraph of `sentences` sentences (default 3 to 6).
+    Paragraph,
+    /// A random (version 4) UUID, drawn from the column's stream.
+    Uuid,
+    /// A postal code in one of the locale's formats.
+    Postcode,
+    /// A credit card number (Visa, MasterCard, American Express) with a valid Luhn check digit.
+    CreditCard,
+    /// An IBAN of the locale's country, with valid check digits.
+    Iban,
+    /// A BIC (SWIFT code).
+    Bic,
+    /// An ISO 4217 currency code.
+    CurrencyCode,
+    /// A colour as `#rrggbb`.
+    Color,
+    /// A URL: `https://`, a domain, a path.
+    Url,
+    /// A domain name.
+    Domain,
+    /// A web browser's user agent string.
+    UserAgent,
+    /// A vehicle licence plate in the locale's format.
+    LicencePlate,
+    /// An EAN-13 barcode number with a valid check digit.
+    Ean13,
 }
 
 impl FakeKind {
@@ -954,6 +1135,32 @@ impl FakeKind {
     pub fn names() -> &'static [&'static str] {
         <FakeKind as strum::VariantNames>::VARIANTS
     }
+
+    /// Its name, as written in a scenario.
+    pub fn name(self) -> &'static str {
+        self.into()
+    }
+}
+
+/// A fake value's kind, locale and, for text, how long it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fake {
+    /// What is drawn.
+    pub kind: FakeKind,
+    /// In which locale: fixed, or read per row from a parameter (its index among the column's
+    /// SQL parameters, a text column of locale names).
+    pub locale: FakeLocale,
+    /// Words of a sentence, sentences of a paragraph: from, to (both included).
+    pub range: (usize, usize),
+}
+
+/// Where a fake value's locale comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum FakeLocale {
+    /// The same for every row.
+    Fixed(Locale),
+    /// The row's value of parameter `i` (a locale name).
+    Row(usize),
 }
 
 /// One of the parts a run is made in (`tutas run --parts N --part K`): part `number` (1-based)

@@ -4,13 +4,15 @@ use rand_distr::{Exp, LogNormal, Normal, Poisson};
 
 use super::{Analyzer, list};
 use crate::error::Diagnostic;
+use crate::generate::locale::{locales_providing, provides};
 use crate::plan::{
-    BooleanGenerator, Choice, Dist, Domain, FakeKind, Generator, Mixture, Modelled, Number,
-    NumberGenerator, NumberKind, NumberType, Param, ParamExpr, PickId, PickSource, SequencePattern,
-    TextGenerator, ValueType,
+    BooleanGenerator, Choice, Dist, Domain, Fake, FakeKind, FakeLocale, Generator, LOCALES, Locale,
+    Mixture, Modelled, Number, NumberGenerator, NumberKind, NumberType, Param, ParamExpr, Pattern,
+    PickId, PickSource, SequencePattern, TextGenerator, ValueType,
 };
 use crate::scenario::{
-    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, NumberSpec, PickSpec, Scalar, TimeUnit,
+    ChoiceSpec, ColumnSpec, CountSpec, GeneratorSpec, KindSpec, NumberSpec, PickSpec, Scalar,
+    TimeUnit,
 };
 use crate::time::{parse_datetime, parse_datetime_end};
 use datafusion::arrow::datatypes::DataType;
@@ -40,7 +42,7 @@ impl Analyzer<'_> {
             }
         };
         self.check_modifier_keys(g, kind, path, in_mixture);
-        let generator = self.kind(g, kind, path)?;
+        let generator = self.kind(g, kind, path, in_mixture)?;
         self.modifiers(g, path, generator)
     }
 
@@ -70,6 +72,27 @@ impl Analyzer<'_> {
                 "`hours` is only used by `datetime`",
             ));
         }
+        if g.unique.is_some() && !matches!(kind, KindSpec::Pattern(_) | KindSpec::Sequence(_)) {
+            self.problem(Diagnostic::at(
+                format!("{path}.unique"),
+                "`unique` is only used by `pattern` and `sequence`",
+            ));
+        }
+        let fake_keys = [
+            ("locale", g.locale.is_some()),
+            ("locale_from", g.locale_from.is_some()),
+            ("words", g.words.is_some()),
+            ("sentences", g.sentences.is_some()),
+            ("within", g.within.is_some()),
+        ];
+        for (key, given) in fake_keys {
+            if given && !matches!(kind, KindSpec::Fake(_)) {
+                self.problem(Diagnostic::at(
+                    format!("{path}.{key}"),
+                    format!("`{key}` is only used by `fake`"),
+                ));
+            }
+        }
         if g.weights.is_some() && !matches!(kind, KindSpec::Choice(_)) {
             self.problem(Diagnostic::at(
                 format!("{path}.weights"),
@@ -80,14 +103,27 @@ impl Analyzer<'_> {
 
     /// The generator of one kind, before modifiers: one `match` arm per kind (the compiler
     /// points here when a kind is added), each family compiled by its own function.
-    fn kind(&mut self, g: &GeneratorSpec, kind: KindSpec, path: &str) -> Option<Generator> {
+    fn kind(
+        &mut self,
+        g: &GeneratorSpec,
+        kind: KindSpec,
+        path: &str,
+        in_mixture: bool,
+    ) -> Option<Generator> {
         let at = |key: &str| format!("{path}.{key}");
         match kind {
-            KindSpec::Sequence(pattern) => match sequence(pattern, g.start.unwrap_or(1)) {
-                Ok(generator) => Some(generator),
-                Err(message) => self.fail(at("sequence"), message),
-            },
-            KindSpec::Fake(name) => self.fake(name, &at("fake")),
+            KindSpec::Sequence(pattern) => {
+                if g.unique == Some(true) {
+                    // Row numbers differ, and the start is checked to fit with the rows.
+                    self.unique_rows(path, in_mixture)?;
+                }
+                match sequence(pattern, g.start.unwrap_or(1)) {
+                    Ok(generator) => Some(generator),
+                    Err(message) => self.fail(at("sequence"), message),
+                }
+            }
+            KindSpec::Fake(name) => self.fake(name, g, path),
+            KindSpec::Pattern(text) => self.pattern(text, g, path, in_mixture),
             KindSpec::Choice(choice) => self.choice(choice, g.weights.as_deref(), &at("choice")),
             KindSpec::Uniform([lo, hi]) => self.uniform(lo, hi, &at("uniform")),
             KindSpec::UniformInt([lo, hi]) => self.uniform_int(lo, hi, &at("uniform_int")),
@@ -107,19 +143,237 @@ impl Analyzer<'_> {
         }
     }
 
-    /// `fake: kind` in the scenario's locale.
-    fn fake(&mut self, name: &str, path: &str) -> Option<Generator> {
-        match name.parse::<FakeKind>() {
-            Ok(k) => Some(Generator::Text(TextGenerator::Fake(k, self.locale))),
+    /// `fake: kind` in the generator's, the table's or the scenario's locale, or per row in the
+    /// locale `locale_from` names; `latitude` and `longitude` are numbers.
+    fn fake(&mut self, name: &str, g: &GeneratorSpec, path: &str) -> Option<Generator> {
+        let at = |key: &str| format!("{path}.{key}");
+        if let Some(coordinate) = self.coordinate(name, g, path) {
+            return coordinate;
+        }
+        if g.within.is_some() {
+            self.problem(Diagnostic::at(
+                at("within"),
+                "`within` is only used by `fake: latitude` and `fake: longitude`",
+            ));
+        }
+        let kind = match name.parse::<FakeKind>() {
+            Ok(kind) => kind,
             Err(_) => {
-                let known = FakeKind::names();
+                let mut known = FakeKind::names().to_vec();
+                known.extend(["latitude", "longitude"]);
                 self.problem(
-                    Diagnostic::at(path, format!("unknown fake kind `{name}`"))
+                    Diagnostic::at(at("fake"), format!("unknown fake kind `{name}`"))
                         .suggest(name, known.iter().copied())
                         .note(format!("known kinds: {}", known.join(", "))),
                 );
+                return None;
+            }
+        };
+        let range = self.text_length(kind, g, path)?;
+        let locale = match (&g.locale, &g.locale_from) {
+            (Some(_), Some(_)) => {
+                return self.fail(
+                    path,
+                    "give `locale` (one locale) or `locale_from` (a locale per row), not both",
+                );
+            }
+            (_, Some(sql)) => FakeLocale::Row(self.locale_param(sql, kind, &at("locale_from"))?),
+            (Some(name), None) => FakeLocale::Fixed(self.known_locale(name, &at("locale"))?),
+            (None, None) => FakeLocale::Fixed(self.scope.locale.unwrap_or(self.locale)),
+        };
+        if let FakeLocale::Fixed(locale) = locale
+            && !provides(kind, locale)
+        {
+            let key = match g.locale.is_some() {
+                true => at("locale"),
+                false => at("fake"),
+            };
+            return self.fail(
+                key,
+                format!(
+                    "the locale {} has no `{name}`; the locales that have it: {}",
+                    locale.name(),
+                    locales_providing(kind).join(", ")
+                ),
+            );
+        }
+        Some(Generator::Text(TextGenerator::Fake(Fake {
+            kind,
+            locale,
+            range,
+        })))
+    }
+
+    /// `fake: latitude` / `longitude` (uniform in `within`, or over the whole globe); None for
+    /// the other kinds.
+    fn coordinate(
+        &mut self,
+        name: &str,
+        g: &GeneratorSpec,
+        path: &str,
+    ) -> Option<Option<Generator>> {
+        let limit = match name {
+            "latitude" => 90.0,
+            "longitude" => 180.0,
+            _ => return None,
+        };
+        for (key, given) in [
+            ("locale", g.locale.is_some()),
+            ("locale_from", g.locale_from.is_some()),
+        ] {
+            if given {
+                self.problem(Diagnostic::at(
+                    format!("{path}.{key}"),
+                    format!("`{name}` is a number, the same in every locale: remove `{key}`"),
+                ));
+            }
+        }
+        let [low, high] = g.within.unwrap_or([-limit, limit]);
+        if !(low <= high && low >= -limit && high <= limit) {
+            return Some(self.fail(
+                format!("{path}.within"),
+                format!(
+                    "a {name} range is [low, high] within [{}, {limit}], found [{low}, {high}]",
+                    -limit
+                ),
+            ));
+        }
+        Some(number(NumberKind::Uniform(low, high), NumberType::Float))
+    }
+
+    /// A sentence's `words` or a paragraph's `sentences` (from, to), checked.
+    fn text_length(
+        &mut self,
+        kind: FakeKind,
+        g: &GeneratorSpec,
+        path: &str,
+    ) -> Option<(usize, usize)> {
+        let (key, given, default) = match kind {
+            FakeKind::Sentence => ("words", g.words, (4, 10)),
+            FakeKind::Paragraph => ("sentences", g.sentences, (3, 6)),
+            _ => ("", None, (0, 0)),
+        };
+        for (other, value) in [("words", g.words), ("sentences", g.sentences)] {
+            if value.is_some() && other != key {
+                let user = match other {
+                    "words" => "sentence",
+                    _ => "paragraph",
+                };
+                self.problem(Diagnostic::at(
+                    format!("{path}.{other}"),
+                    format!("`{other}` is only used by `fake: {user}`"),
+                ));
+            }
+        }
+        let Some(CountSpec(from, to)) = given else {
+            return Some(default);
+        };
+        if from == 0 || from > to || to > 10_000 {
+            return self.fail(
+                format!("{path}.{key}"),
+                format!("`{key}` is a count from 1 to 10000, or a range [from, to] of them with from ≤ to; found [{from}, {to}]"),
+            );
+        }
+        Some((from as usize, to as usize))
+    }
+
+    /// A locale named in a scenario, or a problem at `path`.
+    pub(super) fn known_locale(&mut self, name: &str, path: &str) -> Option<Locale> {
+        match Locale::parse(name) {
+            Some(locale) => Some(locale),
+            None => {
+                self.problem(
+                    Diagnostic::at(
+                        path,
+                        format!("unknown locale `{name}`: expected one of {}", list(LOCALES)),
+                    )
+                    .suggest(name, LOCALES.iter().copied()),
+                );
                 None
             }
+        }
+    }
+
+    /// `locale_from`: SQL giving each row's locale name, kept as a text parameter of the column.
+    fn locale_param(&mut self, sql: &str, kind: FakeKind, path: &str) -> Option<usize> {
+        let Some(schema) = self.param_schema.clone() else {
+            return self.fail(
+                path,
+                format!(
+                    "`locale_from` (`{sql}`) needs the columns of a row: it is not available here"
+                ),
+            );
+        };
+        let planned = self.sql_expr(&self.qualify(sql), &schema, path)?;
+        if !matches!(
+            planned.data_type,
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
+        ) {
+            return self.fail(
+                path,
+                format!(
+                    "`locale_from` must give text (a locale name); `{sql}` is {}",
+                    planned.data_type
+                ),
+            );
+        }
+        self.params.push(ParamExpr {
+            sql: sql.to_string(),
+            path: path.to_string(),
+            reads: super::column_reads(&planned.physical),
+            physical: planned.physical,
+            domain: Domain::LocaleFor(kind),
+        });
+        Some(self.params.len() - 1)
+    }
+
+    /// `pattern: "INV-####"`, with `unique` checked against the table's rows.
+    fn pattern(
+        &mut self,
+        text: &str,
+        g: &GeneratorSpec,
+        path: &str,
+        in_mixture: bool,
+    ) -> Option<Generator> {
+        let mut pattern = match Pattern::parse(text) {
+            Ok(pattern) => pattern,
+            Err(message) => return self.fail(format!("{path}.pattern"), message),
+        };
+        if g.unique == Some(true) {
+            let rows = self.unique_rows(path, in_mixture)?;
+            let capacity = pattern.capacity();
+            if capacity < rows as u128 {
+                return self.fail(
+                    format!("{path}.unique"),
+                    format!(
+                        "the pattern `{text}` makes {capacity} distinct values, fewer than the table's {rows} rows, so they cannot all differ: add `#` or `?`"
+                    ),
+                );
+            }
+            let mut stream = crate::generate::rng::stream(
+                self.seed(),
+                &self.scope.name,
+                &format!("unique:{path}"),
+                0,
+            );
+            pattern.unique = Some(rand::RngExt::random(&mut stream));
+        }
+        Some(Generator::Text(TextGenerator::Pattern(pattern)))
+    }
+
+    /// The rows a `unique` generator must tell apart: those of the generated table it is the
+    /// column's own generator of; elsewhere a problem.
+    fn unique_rows(&mut self, path: &str, in_mixture: bool) -> Option<u64> {
+        let at = format!("{path}.unique");
+        if in_mixture {
+            return self.fail(
+                at,
+                "`unique` applies to a column's own generator, not an arm of a `mixture`",
+            );
+        }
+        match self.scope.rows {
+            Some(rows) => Some(rows),
+            None => self.fail(at, "`unique` applies to the columns of a generated table with `rows` (not an interaction table's)"),
         }
     }
 

@@ -102,6 +102,10 @@ struct Scope {
     picks: Vec<PickSource>,
     /// Why the table or query fails, when it fails because an input failed.
     inherited_blame: Option<Option<usize>>,
+    /// The table's own `locale`, when it has one.
+    locale: Option<Locale>,
+    /// A generated table's row count (None for interaction tables and queries).
+    rows: Option<u64>,
 }
 
 impl Scope {

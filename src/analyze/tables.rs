@@ -84,6 +84,9 @@ impl Analyzer<'_> {
             return self.fail(&path, "a table has either `source` or `pairs`, not both");
         }
         self.scope = Scope::table(name);
+        if let Some(locale) = &table.locale {
+            self.scope.locale = Some(self.known_locale(locale, &format!("{path}.locale"))?);
+        }
         if !table.correlate.is_empty() && (table.source.is_some() || table.pairs.is_some()) {
             self.problem(Diagnostic::at(
                 format!("{path}.correlate"),
@@ -224,6 +227,7 @@ impl Analyzer<'_> {
             );
         };
         let rows = self.row_count(rows, &format!("{path}.rows"))?;
+        self.scope.rows = Some(rows);
         if table.columns.is_empty() {
             return self.fail(path, format!("table `{name}` has no columns"));
         }

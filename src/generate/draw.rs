@@ -19,8 +19,8 @@ use rand_distr::Distribution;
 use super::locale::{TextSink, write_fake};
 use super::rng::Rng;
 use crate::plan::{
-    BooleanGenerator, Dist, Generator, Modelled, NumberGenerator, NumberKind, NumberType, Param,
-    PickId, SequencePattern, TextGenerator,
+    BooleanGenerator, Dist, Fake, FakeLocale, Generator, Modelled, NumberGenerator, NumberKind,
+    NumberType, Param, PickId, SequencePattern, TextGenerator,
 };
 
 /// The values of a table's `pick` sources, bound before generation (by [`PickId`]).
@@ -53,6 +53,13 @@ impl<'a> Inputs<'a> {
             params: &[],
             first,
         }
+    }
+
+    /// The locale a text parameter names in row `row` (checked when it was evaluated).
+    fn locale(&self, i: usize, row: u64) -> crate::plan::Locale {
+        let names = self.params[i].as_string::<i32>();
+        crate::plan::Locale::parse(names.value((row - self.first) as usize))
+            .unwrap_or(crate::plan::Locale::En)
     }
 
     /// A parameter's value in row `row`.
@@ -269,9 +276,13 @@ impl TextGenerator {
     fn fill(&self, rng: &mut Rng, rows: Range<u64>, inputs: &Inputs, column: &mut TextColumn) {
         match self {
             TextGenerator::Sequence(p) => fill_sequence(p, rows, column),
-            TextGenerator::Fake(kind, locale) => {
+            TextGenerator::Fake(Fake {
+                kind,
+                locale: FakeLocale::Fixed(locale),
+                range,
+            }) => {
                 for _ in rows {
-                    write_fake(*kind, *locale, rng, column);
+                    write_fake(*kind, *locale, *range, rng, column);
                     column.end_value();
                 }
             }
@@ -294,7 +305,14 @@ impl TextGenerator {
     pub fn draw(&self, rng: &mut Rng, row: u64, inputs: &Inputs, out: &mut impl TextSink) {
         match self {
             TextGenerator::Sequence(pattern) => write_sequence(pattern, row, out),
-            TextGenerator::Fake(kind, locale) => write_fake(*kind, *locale, rng, out),
+            TextGenerator::Fake(f) => {
+                let locale = match f.locale {
+                    FakeLocale::Fixed(locale) => locale,
+                    FakeLocale::Row(i) => inputs.locale(i, row),
+                };
+                write_fake(f.kind, locale, f.range, rng, out)
+            }
+            TextGenerator::Pattern(p) => super::pattern::write_pattern(p, rng, row, out),
             TextGenerator::Choice(c) => {
                 out.push_text(&c.values[draw_index(rng, c.values.len(), c.cumulative.as_deref())])
             }

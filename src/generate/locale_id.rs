@@ -1,8 +1,11 @@
-//! The `id_ID` locale: Indonesian first and last names and Indonesian phone formats.
+//! The `id_ID` locale: Indonesian first and last names, phone formats and addresses.
 //!
 //! Names are those that appear in the original project's published tables
 //! (generated with Python Faker's `id_ID` locale); the 18 phone formats reproduce
-//! the formats, and their relative frequencies, seen in the same tables.
+//! the formats, and their relative frequencies, seen in the same tables. Cities are
+//! Indonesia's largest cities, provinces its 38 provinces, postcodes five digits (the
+//! Indonesian format); a street is `Jl.` or `Gg.` and a name, as Indonesian streets are
+//! mostly named after people.
 
 use fake::locales::Data;
 
@@ -123,6 +126,47 @@ impl Data for IdId {
     const ADDRESS_COUNTRY: &'static [&'static str] = &["Indonesia"];
     const INTERNET_FREE_EMAIL_PROVIDER: &'static [&'static str] = &["gmail.com", "yahoo.co.id", "yahoo.com"];
     const INTERNET_DOMAIN_SUFFIX: &'static [&'static str] = &["com", "co.id", "id", "net", "org", "ac.id"];
+    // Read by `fake` only to tell a locale with its own cities; `CITIES` below are drawn.
+    const ADDRESS_CITY_TPL: &'static str = "{CityName}";
+    const ADDRESS_STREET_TPL: &'static str = "{StreetSuffix} {StreetName}";
+    const ADDRESS_STREET_SUFFIX: &'static [&'static str] = &["Jl.", "Jl.", "Jl.", "Jalan", "Gg."];
+    const ADDRESS_ZIP_FORMATS: &'static [&'static str] = &["#####"];
+    const ADDRESS_POSTCODE_FORMATS: &'static [&'static str] = &["#####"];
+    const ADDRESS_STATE: &'static [&'static str] = &[
+        "Aceh", "Sumatera Utara", "Sumatera Barat", "Riau", "Kepulauan Riau", "Jambi",
+        "Sumatera Selatan", "Kepulauan Bangka Belitung", "Bengkulu", "Lampung", "DKI Jakarta",
+        "Jawa Barat", "Banten", "Jawa Tengah", "DI Yogyakarta", "Jawa Timur", "Bali",
+        "Nusa Tenggara Barat", "Nusa Tenggara Timur", "Kalimantan Barat", "Kalimantan Tengah",
+        "Kalimantan Selatan", "Kalimantan Timur", "Kalimantan Utara", "Sulawesi Utara",
+        "Gorontalo", "Sulawesi Tengah", "Sulawesi Barat", "Sulawesi Selatan", "Sulawesi Tenggara",
+        "Maluku", "Maluku Utara", "Papua", "Papua Barat", "Papua Barat Daya", "Papua Selatan",
+        "Papua Tengah", "Papua Pegunungan",
+    ];
 }
 
-impl fake::faker::impls::address::CityNameGenFn for IdId {}
+/// Indonesian cities (kota), the largest first.
+#[rustfmt::skip]
+const CITIES: &[&str] = &[
+    "Jakarta", "Surabaya", "Bekasi", "Bandung", "Medan", "Depok", "Tangerang", "Palembang",
+    "Semarang", "Makassar", "Tangerang Selatan", "Batam", "Bogor", "Pekanbaru", "Bandar Lampung",
+    "Padang", "Malang", "Samarinda", "Denpasar", "Tasikmalaya", "Banjarmasin", "Serang",
+    "Balikpapan", "Pontianak", "Jambi", "Cimahi", "Surakarta", "Manado", "Kupang", "Mataram",
+    "Yogyakarta", "Cilegon", "Kendari", "Jayapura", "Palu", "Bengkulu", "Sukabumi", "Cirebon",
+    "Ambon", "Dumai", "Pekalongan", "Binjai", "Kediri", "Sorong", "Tegal", "Pematangsiantar",
+    "Banda Aceh", "Tarakan", "Probolinggo", "Lubuklinggau", "Palangka Raya", "Singkawang",
+    "Banjarbaru", "Bitung", "Pasuruan", "Ternate", "Madiun", "Batu", "Salatiga", "Gorontalo",
+    "Prabumulih", "Magelang", "Lhokseumawe", "Bukittinggi", "Mojokerto", "Blitar", "Tanjungpinang",
+    "Pangkalpinang", "Bontang", "Bima", "Padangsidimpuan", "Tebing Tinggi", "Parepare",
+    "Langsa", "Tomohon", "Metro", "Kotamobagu", "Baubau", "Palopo", "Banjar", "Tidore Kepulauan",
+    "Pagar Alam", "Payakumbuh", "Tanjungbalai", "Gunungsitoli", "Sungai Penuh", "Solok",
+    "Pariaman", "Tual", "Sawahlunto", "Padang Panjang", "Sabang", "Subulussalam",
+];
+
+impl fake::faker::impls::address::CityNameGenFn for IdId {
+    fn r#gen<R: rand::RngExt + ?Sized>(
+        _: &fake::faker::address::raw::CityName<Self>,
+        rng: &mut R,
+    ) -> String {
+        CITIES[rng.random_range(0..CITIES.len())].to_string()
+    }
+}

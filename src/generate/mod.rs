@@ -15,6 +15,7 @@ pub mod draw;
 pub mod locale;
 mod locale_id;
 pub mod mess;
+mod pattern;
 pub mod rng;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};

@@ -306,9 +306,30 @@ pub struct GeneratorSpec {
     /// First number of a `sequence` (default 1).
     #[serde(default, deserialize_with = "whole_number")]
     pub start: Option<i64>,
-    /// A fake value in the scenario's locale: `first_name`, `last_name`, `full_name`, `phone_number`, `email`, `city`, `company`, `word`, ...
+    /// A fake value in the scenario's (or table's, or `locale`'s) locale: `full_name`, `email`, `city`, `sentence`, `uuid`, `iban`, `latitude`, ... (SCENARIO.md lists every kind).
     #[serde(default)]
     pub fake: Option<String>,
+    /// Text made from a template: `#` a digit, `?` a capital letter, `\#`, `\?` and `\\` themselves, anything else as written, e.g. `INV-####-??`.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// `pattern` or `sequence`: every row's value differs (refused when the pattern has fewer values than the table has rows).
+    #[serde(default)]
+    pub unique: Option<bool>,
+    /// The locale of this `fake` generator, overriding the table's and the scenario's, e.g. `de_DE`.
+    #[serde(default)]
+    pub locale: Option<String>,
+    /// The locale of this `fake` generator per row: SQL over the columns before it that gives a locale name, e.g. `country_locale`.
+    #[serde(default)]
+    pub locale_from: Option<String>,
+    /// `fake: sentence`: its number of words, `n` or `[from, to]` (default `[4, 10]`).
+    #[serde(default)]
+    pub words: Option<CountSpec>,
+    /// `fake: paragraph`: its number of sentences, `n` or `[from, to]` (default `[3, 6]`).
+    #[serde(default)]
+    pub sentences: Option<CountSpec>,
+    /// `fake: latitude` or `longitude`: the range the values are drawn in, `[low, high]` (one side of a bounding box).
+    #[serde(default)]
+    pub within: Option<[f64; 2]>,
     /// One value of a list, uniformly or with weights.
     #[serde(default)]
     pub choice: Option<ChoiceSpec>,
@@ -457,6 +478,8 @@ pub enum KindSpec<'a> {
     Sequence(&'a str),
     /// `fake: full_name`
     Fake(&'a str),
+    /// `pattern: "INV-####"`
+    Pattern(&'a str),
     /// `choice: ...`
     Choice(&'a ChoiceSpec),
     /// `uniform: [low, high]`
@@ -504,6 +527,7 @@ impl GeneratorSpec {
         let GeneratorSpec {
             sequence,
             fake,
+            pattern,
             choice,
             uniform,
             uniform_int,
@@ -528,10 +552,17 @@ impl GeneratorSpec {
             hours: _,
             nulls: _,
             hidden: _,
+            unique: _,
+            locale: _,
+            locale_from: _,
+            words: _,
+            sentences: _,
+            within: _,
         } = self;
         [
             sequence.as_deref().map(KindSpec::Sequence),
             fake.as_deref().map(KindSpec::Fake),
+            pattern.as_deref().map(KindSpec::Pattern),
             choice.as_ref().map(KindSpec::Choice),
             uniform.as_ref().map(KindSpec::Uniform),
             uniform_int.as_ref().map(KindSpec::UniformInt),
@@ -667,4 +698,55 @@ fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
         }
     }
     d.deserialize_any(V)
+}
+
+/// A count of words or sentences: `n`, or a range `[from, to]` (both included).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CountSpec(pub u32, pub u32);
+
+impl<'de> Deserialize<'de> for CountSpec {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = CountSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a whole number, or a range `[from, to]` of whole numbers")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<CountSpec, E> {
+                let n = u32::try_from(v).map_err(|_| E::custom(format!("{v} is too large")))?;
+                Ok(CountSpec(n, n))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<CountSpec, E> {
+                Err(E::custom(format!("a count is 0 or more, found {v}")))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<CountSpec, A::Error> {
+                let from: u32 = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(0, &self))?;
+                let to: u32 = seq
+                    .next_element()?
+                    .ok_or_else(|| de::Error::invalid_length(1, &self))?;
+                if seq.next_element::<de::IgnoredAny>()?.is_some() {
+                    return Err(de::Error::invalid_length(3, &self));
+                }
+                Ok(CountSpec(from, to))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for CountSpec {
+    fn schema_name() -> Cow<'static, str> {
+        "CountSpec".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "description": "A whole number, or a range `[from, to]` of whole numbers.",
+            "anyOf": [
+                { "type": "integer", "minimum": 0 },
+                { "type": "array", "items": { "type": "integer", "minimum": 0 }, "minItems": 2, "maxItems": 2 }
+            ]
+        })
+    }
 }

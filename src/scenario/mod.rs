@@ -18,8 +18,8 @@ use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer};
 
 pub use generator::{
-    ChoiceSpec, ColumnSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec, NumberSpec,
-    PickRowSpec, PickSpec, Scalar, TimeUnit, WindowSpec,
+    ChoiceSpec, ColumnSpec, CountSpec, GeneratorSpec, KindSpec, LogNormalSpec, NormalSpec,
+    NumberSpec, PickRowSpec, PickSpec, Scalar, TimeUnit, WindowSpec,
 };
 
 /// A whole scenario: entity tables, interaction tables, the SQL stages and the split.
@@ -34,7 +34,8 @@ pub struct Scenario {
     /// Master seed: every random stream is derived from it and a stable key. `--seed` overrides it.
     #[serde(default, deserialize_with = "seed")]
     pub seed: u64,
-    /// Locale for `fake` generators: `en` (default) or `id_ID`.
+    /// Locale of `fake` generators: `en` (default), `id_ID`, `de_DE`, `ja_JP`, ... (SCENARIO.md
+    /// lists them); a table's or a generator's `locale` overrides it.
     #[serde(default = "default_locale")]
     pub locale: String,
     /// Named value lists that `choice` generators can refer to by name.
@@ -110,6 +111,10 @@ pub struct Table {
     /// Number of rows to generate (required unless `source` is given or every stratum gives `rows`).
     #[serde(default)]
     pub rows: Option<RowCount>,
+    /// Locale of this table's `fake` generators, overriding the scenario's (a generator's own
+    /// `locale` overrides this one).
+    #[serde(default)]
+    pub locale: Option<String>,
     /// Read the table from a CSV or Parquet file (relative to the scenario file) instead of generating it.
     #[serde(default)]
     pub source: Option<String>,

@@ -102,7 +102,24 @@ refused_edits! {
     unknown_side_alias: "s.colour = o.colour" => "q.colour = o.colour";
     a_parse_error_points_into_the_query: "per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour" => "per_colour: |\n    SELECT colour,\n           COUNT(*) AS n\n    FROM shop WHERE colour = = 'red'\n    GROUP BY colour";
     what_reads_a_failed_table_is_not_reported_again: "{ choice: colour }" => "{ choice: colour, weights: [1] }";
+    a_kind_the_locale_lacks: "{ sequence: \"S{:03}\" }" => "{ fake: iban, locale: ja_JP }";
+    a_kind_the_table_locale_lacks: "    rows: 10\n    columns:\n" => "    rows: 10\n    locale: ar_SA\n    columns:\n      city: { fake: city }\n";
+    unknown_generator_locale: "{ sequence: \"S{:03}\" }" => "{ fake: city, locale: de_CH }";
+    a_pattern_escape_that_is_none: "{ sequence: \"S{:03}\" }" => "{ pattern: 'S\\x#' }";
+    unique_on_a_kind_that_cannot_promise_it: "{ choice: colour }" => "{ choice: colour, unique: true }";
+    words_of_a_kind_without_words: "{ sequence: \"S{:03}\" }" => "{ fake: city, words: 3 }";
+    a_latitude_box_off_the_globe: "{ sequence: \"S{:03}\" }" => "{ fake: latitude, within: [80, 95] }";
     a_float_target_is_no_class_label: "  per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour\n" => "  per_colour: SELECT colour, COUNT(*) / 2.0 AS n FROM shop GROUP BY colour\nsplit:\n  from: per_colour\n  target: n\n  test_size: 0.5\n";
+}
+
+#[test]
+fn a_unique_pattern_with_fewer_values_than_rows() {
+    let yaml = edited(
+        "{ sequence: \"S{:03}\" }",
+        "{ pattern: \"S-#\", unique: true }",
+    )
+    .replacen("rows: 10", "rows: 11", 1);
+    refused("a_unique_pattern_with_fewer_values_than_rows", &yaml);
 }
 
 #[test]

@@ -8,6 +8,7 @@ mod exact;
 mod features;
 mod generation;
 mod hardening;
+mod kinds;
 mod language;
 mod messy;
 mod modelling;
