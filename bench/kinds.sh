@@ -5,16 +5,7 @@
 # Usage: bench/kinds.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-venv=bench/.venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet faker==40.63.0 duckdb==2.0.1 pandas==3.1.1 scikit-learn==1.9.1
-fi
-py="$venv/bin/python"
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/tutas
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/peers/setup.sh
 
 "$py" bench/peers/faker_kinds.py 100000 > "$tmp/faker.txt"
 printf "%-18s %14s %14s %8s\n" kind "tutas rows/s" "Faker rows/s" ratio

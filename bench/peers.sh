@@ -11,16 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threads=${1:-2}
-venv=bench/.venv
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet faker==40.63.0 duckdb==2.0.1 pandas==3.1.1 scikit-learn==1.9.1
-fi
-py="$venv/bin/python"
-cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/tutas
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source bench/peers/setup.sh
 
 # The seconds a stage took in a run's report.json: compute (before writing) or whole.
 stage() { "$py" -c "

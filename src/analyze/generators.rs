@@ -296,35 +296,21 @@ impl Analyzer<'_> {
 
     /// `locale_from`: SQL giving each row's locale name, kept as a text parameter of the column.
     fn locale_param(&mut self, sql: &str, kind: FakeKind, path: &str) -> Option<usize> {
-        let Some(schema) = self.param_schema.clone() else {
-            return self.fail(
-                path,
-                format!(
-                    "`locale_from` (`{sql}`) needs the columns of a row: it is not available here"
-                ),
-            );
+        let text = |t: &DataType| {
+            matches!(
+                t,
+                DataType::Utf8
+                    | DataType::LargeUtf8
+                    | DataType::Utf8View
+                    | DataType::Dictionary(..)
+            )
         };
-        let planned = self.sql_expr(&self.qualify(sql), &schema, path)?;
-        if !matches!(
-            planned.data_type,
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Dictionary(..)
-        ) {
-            return self.fail(
-                path,
-                format!(
-                    "`locale_from` must give text (a locale name); `{sql}` is {}",
-                    planned.data_type
-                ),
-            );
-        }
-        self.params.push(ParamExpr {
-            sql: sql.to_string(),
-            path: path.to_string(),
-            reads: super::column_reads(&planned.physical),
-            physical: planned.physical,
-            domain: Domain::LocaleFor(kind),
-        });
-        Some(self.params.len() - 1)
+        self.sql_param(
+            sql,
+            path,
+            ("`locale_from`", "text (a locale name)", text),
+            Domain::LocaleFor(kind),
+        )
     }
 
     /// `pattern: "INV-####"`, with `unique` checked against the table's rows.
@@ -532,32 +518,45 @@ impl Analyzer<'_> {
             (NumberSpec::Sql(sql), None) => sql,
             (NumberSpec::Number(_) | NumberSpec::Int(_), None) => unreachable!("a number is fixed"),
         };
+        let number = |t: &DataType| t.is_numeric();
+        let i = self.sql_param(sql, path, ("a parameter", "a number", number), domain)?;
+        Some(Param::Row(i))
+    }
+
+    /// SQL over the columns available here, planned, its type checked (`what` must give
+    /// `expected`, as `accepts` says) and kept as parameter column `i` of the column being
+    /// compiled; returns `i`.
+    fn sql_param(
+        &mut self,
+        sql: &str,
+        path: &str,
+        (what, expected, accepts): (&str, &str, fn(&DataType) -> bool),
+        domain: Domain,
+    ) -> Option<usize> {
         let Some(schema) = self.param_schema.clone() else {
             return self.fail(
                 path,
-                format!(
-                    "a SQL parameter (`{sql}`) needs the columns of a row: it is not available here"
-                ),
+                format!("{what} (`{sql}`) needs the columns of a row: it is not available here"),
             );
         };
         let planned = self.sql_expr(&self.qualify(sql), &schema, path)?;
-        if !planned.data_type.is_numeric() {
+        if !accepts(&planned.data_type) {
             return self.fail(
                 path,
                 format!(
-                    "a parameter must be a number; `{sql}` is {}",
+                    "{what} must be {expected}; `{sql}` is {}",
                     planned.data_type
                 ),
             );
         }
         self.params.push(ParamExpr {
-            sql: sql.clone(),
+            sql: sql.to_string(),
             path: path.to_string(),
             reads: super::column_reads(&planned.physical),
             physical: planned.physical,
             domain,
         });
-        Some(Param::Row(self.params.len() - 1))
+        Some(self.params.len() - 1)
     }
 
     /// The running sums of 24 hourly weights from `{ "8-17": 0.7, 20: 0.1, ... }`.
