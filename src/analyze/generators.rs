@@ -72,7 +72,7 @@ impl Analyzer<'_> {
                 "`hours` is only used by `datetime`",
             ));
         }
-        if g.unique.is_some() && !matches!(kind, KindSpec::Pattern(_) | KindSpec::Sequence(_)) {
+        if g.unique == Some(true) && !matches!(kind, KindSpec::Pattern(_) | KindSpec::Sequence(_)) {
             self.problem(Diagnostic::at(
                 format!("{path}.unique"),
                 "`unique` is only used by `pattern` and `sequence`",
@@ -269,9 +269,13 @@ impl Analyzer<'_> {
             return Some(default);
         };
         if from == 0 || from > to || to > 10_000 {
+            let found = match from == to {
+                true => from.to_string(),
+                false => format!("[{from}, {to}]"),
+            };
             return self.fail(
                 format!("{path}.{key}"),
-                format!("`{key}` is a count from 1 to 10000, or a range [from, to] of them with from ≤ to; found [{from}, {to}]"),
+                format!("`{key}` is a count from 1 to 10000, or a range [from, to] of them with from ≤ to; found {found}"),
             );
         }
         Some((from as usize, to as usize))
@@ -328,11 +332,15 @@ impl Analyzer<'_> {
         if g.unique == Some(true) {
             let rows = self.unique_rows(path, in_mixture)?;
             let capacity = pattern.capacity();
+            let scaled = match self.overrides.scale {
+                Some(scale) if scale != 1.0 => format!(" (with --scale {scale})"),
+                _ => String::new(),
+            };
             if capacity < rows as u128 {
                 return self.fail(
                     format!("{path}.unique"),
                     format!(
-                        "the pattern `{text}` makes {capacity} distinct values, fewer than the table's {rows} rows, so they cannot all differ: add `#` or `?`"
+                        "the pattern `{text}` makes {capacity} distinct values, fewer than the table's {rows} rows{scaled}, so they cannot all differ: add `#` or `?`"
                     ),
                 );
             }

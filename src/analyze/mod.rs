@@ -397,9 +397,22 @@ impl Analyzer<'_> {
                         .chain(short.iter())
                         .map(String::as_str)
                         .collect();
-                    d = d.suggest(&name, all.iter().copied());
+                    let declared_later = self
+                        .scenario
+                        .tables
+                        .get(&self.scope.name)
+                        .is_some_and(|t| t.column_specs().any(|(c, _, _)| *c == name));
+                    d = match declared_later {
+                        true => d.help(format!(
+                            "`{name}` is declared later in the table: an expression reads only the columns above it"
+                        )),
+                        false => d.suggest(&name, all.iter().copied()),
+                    };
                     if d.help.is_none() {
-                        d = d.help(format!("available columns: {}", names.join(", ")));
+                        d = d.help(match names.is_empty() {
+                            true => "no columns come before this one".to_string(),
+                            false => format!("available columns: {}", names.join(", ")),
+                        });
                     }
                     self.problem(d);
                     self.record_unknown(self.column_key(&name));

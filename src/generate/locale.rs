@@ -438,11 +438,12 @@ fn write_with<L: CityNameGenFn>(
         }
         FakeKind::Country => address::CountryName(l).fake_with_rng(rng),
         FakeKind::Street => address::StreetName(l).fake_with_rng(rng),
-        // A locale with only one of the two kinds of postal code formats uses it for both.
-        FakeKind::ZipCode if only_postcodes::<L>() => address::PostCode(l).fake_with_rng(rng),
-        FakeKind::Postcode if only_zip_codes::<L>() => address::ZipCode(l).fake_with_rng(rng),
-        FakeKind::ZipCode => address::ZipCode(l).fake_with_rng(rng),
-        FakeKind::Postcode => address::PostCode(l).fake_with_rng(rng),
+        // One kind under two names: the locale's postcode formats, or its zip code formats
+        // where it has only those (`fake`'s English zip codes have 3 to 5 digits).
+        FakeKind::ZipCode | FakeKind::Postcode if only_zip_codes::<L>() => {
+            address::ZipCode(l).fake_with_rng(rng)
+        }
+        FakeKind::ZipCode | FakeKind::Postcode => address::PostCode(l).fake_with_rng(rng),
         FakeKind::State => address::StateName(l).fake_with_rng(rng),
         FakeKind::Company => company::CompanyName(l).fake_with_rng(rng),
         FakeKind::Industry => company::Industry(l).fake_with_rng(rng),
@@ -508,12 +509,6 @@ const DUTCH_RIVERS: &[&str] = &[
     "aan de Vecht",
     "aan de Waal",
 ];
-
-/// Whether locale `L` has postcode formats of its own but no zip code formats.
-fn only_postcodes<L: Data>() -> bool {
-    L::ADDRESS_ZIP_FORMATS == EN::ADDRESS_ZIP_FORMATS
-        && L::ADDRESS_POSTCODE_FORMATS != EN::ADDRESS_POSTCODE_FORMATS
-}
 
 /// Whether locale `L` has zip code formats of its own but no postcode formats.
 fn only_zip_codes<L: Data>() -> bool {

@@ -109,6 +109,7 @@ refused_edits! {
     unique_on_a_kind_that_cannot_promise_it: "{ choice: colour }" => "{ choice: colour, unique: true }";
     words_of_a_kind_without_words: "{ sequence: \"S{:03}\" }" => "{ fake: city, words: 3 }";
     a_latitude_box_off_the_globe: "{ sequence: \"S{:03}\" }" => "{ fake: latitude, within: [80, 95] }";
+    a_column_declared_later: "{ sequence: \"S{:03}\" }" => "\"upper(colour)\"";
     a_float_target_is_no_class_label: "  per_colour: SELECT colour, COUNT(*) AS n FROM shop GROUP BY colour\n" => "  per_colour: SELECT colour, COUNT(*) / 2.0 AS n FROM shop GROUP BY colour\nsplit:\n  from: per_colour\n  target: n\n  test_size: 0.5\n";
 }
 

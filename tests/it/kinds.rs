@@ -11,7 +11,12 @@ use tutas::generate::locale::provides;
 use tutas::plan::{FakeKind, Locale};
 
 /// The address kinds each locale's table has, where the locale provides them.
-const ADDRESS: [FakeKind; 3] = [FakeKind::City, FakeKind::Street, FakeKind::Postcode];
+const ADDRESS: [FakeKind; 4] = [
+    FakeKind::City,
+    FakeKind::Street,
+    FakeKind::Postcode,
+    FakeKind::ZipCode,
+];
 
 /// A scenario with a table of 1,000 rows per locale: full names, first names and the address
 /// kinds the locale provides.
@@ -173,7 +178,7 @@ fn check_locale(name: &str, expect: Expect) {
         };
         for value in values {
             match kind {
-                FakeKind::Postcode => assert!(
+                FakeKind::Postcode | FakeKind::ZipCode => assert!(
                     shaped(value, expect.postcodes),
                     "{name}: postcode {value:?} is not one of {:?}",
                     expect.postcodes
