@@ -452,20 +452,8 @@ fn check_command(args: CheckArgs) -> Result<()> {
 
 /// A dry run of a loaded scenario: everything made in memory, nothing written.
 fn dry_run(loaded: &crate::run::Loaded, threads: usize) -> Result<RunReport> {
-    let options = RunOptions {
-        out: PathBuf::from("dataset"),
-        threads,
-        progress: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        format: Format::Csv,
-        memory_limit: None,
-        force: true,
-        enumeration_limit: crate::sample::MAX_ENUMERATED_PAIRS,
-        serial_writes: false,
-        part: None,
-        only_tables: Vec::new(),
-        dry_run: true,
-        exact_profiles: false,
-    };
+    let progress = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let options = RunOptions::dry_run(threads, progress, false);
     run(&loaded.plan, &options).map_err(|e| loaded.place(e))
 }
 

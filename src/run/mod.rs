@@ -94,6 +94,27 @@ pub struct RunOptions {
     pub exact_profiles: bool,
 }
 
+impl RunOptions {
+    /// The options of a dry run (`tutas check`, `tutas snapshot`): everything made in memory
+    /// with `threads`, nothing written; `exact_profiles` for a snapshot.
+    pub fn dry_run(threads: usize, progress: bool, exact_profiles: bool) -> RunOptions {
+        RunOptions {
+            out: PathBuf::from("dry-run"),
+            threads,
+            progress,
+            format: Format::Csv,
+            memory_limit: None,
+            force: true,
+            enumeration_limit: crate::sample::MAX_ENUMERATED_PAIRS,
+            serial_writes: false,
+            part: None,
+            only_tables: Vec::new(),
+            dry_run: true,
+            exact_profiles,
+        }
+    }
+}
+
 /// A table in memory: its schema and batches.
 struct TableData {
     schema: SchemaRef,

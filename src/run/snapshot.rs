@@ -15,7 +15,6 @@ use crate::error::{Diagnostic, Error, Result};
 use crate::report::snapshot::Snapshot;
 use crate::scenario::Scenario;
 use crate::scenario::yaml::Source;
-use crate::write::Format;
 
 /// What `tutas snapshot` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -311,20 +310,7 @@ fn fresh(target: &Target, options: &SnapshotOptions) -> Result<String> {
         ..LoadOptions::default()
     };
     let loaded = load(&target.scenario, &load_options)?;
-    let run_options = RunOptions {
-        out: PathBuf::from("snapshot"),
-        threads: options.threads,
-        progress: false,
-        format: Format::Csv,
-        memory_limit: None,
-        force: true,
-        enumeration_limit: crate::sample::MAX_ENUMERATED_PAIRS,
-        serial_writes: false,
-        part: None,
-        only_tables: Vec::new(),
-        dry_run: true,
-        exact_profiles: true,
-    };
+    let run_options = RunOptions::dry_run(options.threads, false, true);
     let report = run(&loaded.plan, &run_options).map_err(|e| loaded.place(e))?;
     let output = output_settings(&loaded.plan);
     let variant = target.variant.as_deref();
