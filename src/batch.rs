@@ -96,6 +96,10 @@ fn locale_names(
         datafusion::arrow::compute::cast(values, &datafusion::arrow::datatypes::DataType::Utf8)
             .map_err(|e| crate::error::Error::from(e).at_sql(&p.path))?;
     let names = values.as_string::<i32>();
+    // Whether each locale has the kind, asked once per batch rather than once per row.
+    let has_kind: Vec<Locale> = Locale::all()
+        .filter(|l| crate::generate::locale::provides(kind, *l))
+        .collect();
     for i in 0..names.len() {
         let problem = match names.is_null(i) {
             true => Some("empty (NULL)".to_string()),
@@ -105,7 +109,7 @@ fn locale_names(
                     names.value(i),
                     LOCALES.join(", ")
                 )),
-                Some(l) if !crate::generate::locale::provides(kind, l) => Some(format!(
+                Some(l) if !has_kind.contains(&l) => Some(format!(
                     "{}, which has no `{}`; the locales that have it: {}",
                     l.name(),
                     kind.name(),

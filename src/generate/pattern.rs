@@ -41,22 +41,18 @@ pub fn write_pattern(pattern: &Pattern, rng: &mut Rng, row: u64, out: &mut impl 
 fn unique_digits(pattern: &Pattern, key: u64, row: u64, rng: &mut Rng) -> Vec<u8> {
     let n = pattern.capacity().min(1 << 64);
     let mut index = permute(row as u128, n, key);
-    let radices: Vec<u32> = pattern
-        .parts
-        .iter()
-        .map(PatternPart::radix)
-        .filter(|&r| r > 1)
-        .collect();
-    let mut digits = vec![0u8; radices.len()];
+    let radices = pattern.parts.iter().rev().map(PatternPart::radix);
+    let mut digits = Vec::with_capacity(pattern.parts.len());
     let mut covered = 1u128;
-    for (digit, &radix) in digits.iter_mut().zip(&radices).rev() {
-        *digit = match covered < n {
+    for radix in radices.filter(|&r| r > 1) {
+        digits.push(match covered < n {
             true => (index % radix as u128) as u8,
             false => rng.random_range(0..radix) as u8,
-        };
+        });
         index /= radix as u128;
         covered = covered.saturating_mul(radix as u128);
     }
+    digits.reverse();
     digits
 }
 
